@@ -1,0 +1,128 @@
+"""The row shapes that flow between stages.
+
+Every stage writes plain dict rows to a warehouse table; these TypedDicts are the
+contract between the stages, the warehouse schema and the reports, so a change
+to a field is a change in one place that type checkers can follow.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+
+class FileChange(TypedDict):
+    filename: str
+    status: str  # added | modified | removed | renamed
+    additions: int
+    deletions: int
+
+
+class Review(TypedDict):
+    author: str
+    state: str  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED
+    body: str
+    submitted_at: str  # ISO 8601 UTC
+
+
+class Comment(TypedDict):
+    author: str
+    body: str
+    path: str  # file path for review comments, "" for conversation comments
+
+
+class PullRequestRecord(TypedDict):
+    """One merged pull request as ingested from GitHub (table ``pull_requests``)."""
+
+    pr_id: str  # "owner/repo#123": stable across re-runs, the primary key
+    repo: str  # "owner/repo"
+    number: int
+    title: str
+    body: str
+    author: str
+    url: str  # html_url on GitHub
+    created_at: str  # ISO 8601 UTC
+    merged_at: str  # ISO 8601 UTC
+    merge_date: str  # YYYY-MM-DD (UTC): the partition key
+    base_ref: str
+    head_ref: str
+    additions: int
+    deletions: int
+    changed_files: int
+    labels: list[str]
+    files: list[FileChange]
+    reviews: list[Review]
+    review_comments: list[Comment]
+    issue_comments: list[Comment]
+    linked_issues: list[int]
+
+
+class EnrichedRecord(TypedDict):
+    """Features and generated text for one PR (table ``enriched_prs``)."""
+
+    pr_id: str
+    merge_date: str
+    conventional_type: str  # feat, fix, perf, ... or "" when the title has no prefix
+    scope: str
+    clean_title: str  # title without its "type(scope):" prefix
+    lines_changed: int
+    size_class: str  # xs | s | m | l | xl
+    areas: list[str]  # top-level areas touched, e.g. ["docs", "packages/vite"]
+    review_count: int
+    review_comment_count: int
+    claims: list[str]  # measurable claims quoted from the PR text
+    summary: str
+    achievement: str  # one line, past tense, outcome first
+    summariser: str  # which summariser produced the text ("offline" or a model name)
+
+
+class PredictionRecord(TypedDict):
+    """Model outputs for one PR (table ``predictions``)."""
+
+    pr_id: str
+    merge_date: str
+    category: str
+    category_confidence: float
+    impact: str  # low | medium | high
+    impact_confidence: float
+    model_name: str
+    model_version: str
+
+
+class ValuationRecord(TypedDict):
+    """A value estimate with its evidence and assumptions (table ``valuations``)."""
+
+    pr_id: str
+    merge_date: str
+    hours_low: float
+    hours_expected: float
+    hours_high: float
+    value_low: float
+    value_expected: float
+    value_high: float
+    currency: str
+    evidence: list[dict[str, str]]  # [{"kind": "...", "detail": "..."}]
+    assumptions: list[dict[str, object]]  # [{"name", "value", "unit", "source"}]
+
+
+class ValidationRecord(TypedDict):
+    """Whether a PR's achievement may be published, and why not (table ``validated_achievements``)."""
+
+    pr_id: str
+    merge_date: str
+    status: str  # accepted | rejected
+    reasons: list[str]
+
+
+CATEGORIES: tuple[str, ...] = (
+    "feature",
+    "fix",
+    "performance",
+    "security",
+    "reliability",
+    "refactor",
+    "docs",
+    "test",
+    "build/ci",
+    "chore",
+)
+IMPACT_TIERS: tuple[str, ...] = ("low", "medium", "high")
