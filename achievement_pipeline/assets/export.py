@@ -1,0 +1,100 @@
+"""Stage 6, export: the portfolio of a reporting window as JSON, HTML, PDF and an executive summary."""
+
+
+import json
+
+from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
+from pydantic import Field
+
+from achievement_pipeline.assets._common import run_window, window_metadata
+from achievement_pipeline.assets.validate import validated_achievements
+from achievement_pipeline.partitions import daily_partitions, single_run
+from achievement_pipeline.portfolio import build_portfolio, join_rows
+from achievement_pipeline.reporting_window import parse_window
+from achievement_pipeline.resources.github import GitHubResource
+from achievement_pipeline.resources.storage import ObjectStoreResource
+from achievement_pipeline.resources.warehouse import WarehouseResource
+from achievement_pipeline.valuation import load_ledger
+
+
+class PortfolioConfig(Config):
+    window_start: str = Field(default="", description="First merge date (YYYY-MM-DD); empty: the run's partitions")
+    window_end: str = Field(default="", description="Last merge date, inclusive (YYYY-MM-DD)")
+    subject: str = Field(default="", description="Whose portfolio this is; empty: the configured GitHub user")
+
+
+@asset(
+    deps=[validated_achievements],
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    group_name="export",
+    kinds={"html", "pdf", "json"},
+    description=(
+        "The portfolio of the reporting window (the run's partitions unless configured): JSON with its "
+        "schema, a self-contained HTML portfolio, its PDF, and an executive summary, in the object store."
+    ),
+)
+def portfolio(
+    context: AssetExecutionContext,
+    config: PortfolioConfig,
+    warehouse: WarehouseResource,
+    storage: ObjectStoreResource,
+    github: GitHubResource,
+) -> MaterializeResult:
+    from achievement_pipeline import reports
+
+    start, end = parse_window(config.window_start, config.window_end, run_window(context))
+    store = warehouse.get()
+    ledger = load_ledger()
+    rows = join_rows(
+        store.read_window("validated_achievements", start, end),
+        store.read_window("valuations", start, end),
+        store.read_window("predictions", start, end),
+        store.read_window("enriched_prs", start, end),
+        store.read_window("pull_requests", start, end),
+    )
+    users, _ = github.sources()
+    subject = config.subject or (users[0] if users else "team")
+    document = build_portfolio(
+        rows,
+        subject=subject,
+        window_start=start,
+        window_end=end,
+        github_base_url="demo (built-in fake GitHub)" if github.demo else github.resolved_base_url(),
+        ledger_entries=ledger.entries,
+    )
+    reports.validate_portfolio(document)
+    html = reports.render_html(document)
+    summary_md, summary_html = reports.render_executive_summary(document)
+    folder = f"{subject}/{document['window']['start']}_{document['window']['end']}"
+    written = {
+        "json": storage.put(f"{folder}/portfolio.json", json.dumps(document, indent=2).encode()),
+        "schema": storage.put(f"{folder}/portfolio.schema.json", json.dumps(reports.load_schema(), indent=2).encode()),
+        "html": storage.put(f"{folder}/portfolio.html", html.encode()),
+        "pdf": storage.put(f"{folder}/portfolio.pdf", reports.render_pdf(html)),
+        "summary_md": storage.put(f"{folder}/executive-summary.md", summary_md.encode()),
+        "summary_html": storage.put(f"{folder}/executive-summary.html", summary_html.encode()),
+    }
+    totals = document["totals"]
+    headline = (
+        f"**{subject}**, {document['window']['start']} to {document['window']['end']}: {totals['prs']} PRs in "
+        f"{totals['repositories']} repositories, expected value {totals['value']['expected']:,.0f} "
+        f"{totals['currency']} ({totals['value']['low']:,.0f}–{totals['value']['high']:,.0f}); "
+        f"{totals['rejected']} rejected.\n\n"
+        + "\n".join(f"- {a['statement']} ({a['pr_id']})" for a in document["achievements"][:5])
+    )
+    context.log.info(f"portfolio written: {written['html']}")
+    return MaterializeResult(
+        metadata={
+            **window_metadata(start, end),
+            "row_count": len(rows),
+            "achievements": totals["prs"],
+            "rejected": totals["rejected"],
+            "value_expected": totals["value"]["expected"],
+            "headline": MetadataValue.md(headline),
+            **{
+                f"{kind}_location": MetadataValue.path(where) if not where.startswith("s3://") else MetadataValue.url(where)
+                for kind, where in written.items()
+            },
+        }
+    )

@@ -1,0 +1,55 @@
+"""Stage 3, predict: category and impact for each PR from the MLflow champion models."""
+
+
+from collections import Counter
+
+import pandas as pd
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from achievement_pipeline.assets._common import preview, run_window, window_metadata
+from achievement_pipeline.assets.enrich import enriched_prs
+from achievement_pipeline.assets.models import pr_models
+from achievement_pipeline.features import model_inputs
+from achievement_pipeline.partitions import daily_partitions, single_run
+from achievement_pipeline.resources.mlflow import MlflowResource
+from achievement_pipeline.resources.warehouse import WarehouseResource
+
+_COLUMNS = ("category", "category_confidence", "impact", "impact_confidence", "model_name", "model_version")
+
+
+@asset(
+    deps=[enriched_prs, pr_models],
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    group_name="predict",
+    kinds={"mlflow", "sql"},
+    description="Category and impact tier per PR from the 'champion' models, with the model versions used.",
+)
+def predictions(context: AssetExecutionContext, mlflow: MlflowResource, warehouse: WarehouseResource) -> MaterializeResult:
+    from achievement_pipeline.models import load_champions
+
+    start, end = run_window(context)
+    store = warehouse.get()
+    inputs = model_inputs(store.read_window("pull_requests", start, end), store.read_window("enriched_prs", start, end))
+    rows: list[dict[str, object]] = []
+    if inputs:
+        champions = load_champions(mlflow.resolved_tracking_uri(), mlflow.resolved_registry_uri())
+        predicted = champions.predict(pd.DataFrame(inputs))
+        for source, (_, out) in zip(inputs, predicted.iterrows(), strict=True):
+            row: dict[str, object] = {"pr_id": source["pr_id"], "merge_date": source["merge_date"]}
+            row.update({c: out[c] for c in _COLUMNS})
+            row["category_confidence"] = float(row["category_confidence"])  # type: ignore[arg-type]
+            row["impact_confidence"] = float(row["impact_confidence"])  # type: ignore[arg-type]
+            rows.append(row)
+    written = store.replace_window("predictions", start, end, rows)
+    mix = Counter(str(r["category"]) for r in rows)
+    mix_md = "\n".join(f"- **{cat}**: {n}" for cat, n in mix.most_common()) or "_no PRs_"
+    return MaterializeResult(
+        metadata={
+            **window_metadata(start, end),
+            "row_count": written,
+            "model_versions": ", ".join(sorted({str(r["model_version"]) for r in rows})) or "-",
+            "category_mix": MetadataValue.md(mix_md),
+            "preview": preview(rows, ["pr_id", "category", "category_confidence", "impact", "model_version"]),
+        }
+    )

@@ -1,0 +1,49 @@
+"""Stage 5, validate: which achievements may be published, and the reason for each that may not."""
+
+
+from dagster import AssetExecutionContext, MaterializeResult, asset
+
+from achievement_pipeline.assets._common import preview, run_window, window_metadata
+from achievement_pipeline.assets.value import valuations
+from achievement_pipeline.partitions import daily_partitions, single_run
+from achievement_pipeline.resources.warehouse import WarehouseResource
+from achievement_pipeline.valuation import load_ledger, plausibility_reasons
+
+
+@asset(
+    deps=[valuations],
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    group_name="validate",
+    kinds={"python", "sql"},
+    description=(
+        "Accepts or rejects each valued PR by business plausibility rules (evidence present, effort within "
+        "the ledger's maximum, ordered ranges); rejected rows keep their reasons for the report's appendix."
+    ),
+)
+def validated_achievements(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    start, end = run_window(context)
+    store = warehouse.get()
+    ledger = load_ledger()
+    rows = []
+    for valuation in store.read_window("valuations", start, end):
+        reasons = plausibility_reasons(valuation, ledger)
+        rows.append(
+            {
+                "pr_id": valuation["pr_id"],
+                "merge_date": valuation["merge_date"],
+                "status": "rejected" if reasons else "accepted",
+                "reasons": reasons,
+            }
+        )
+    written = store.replace_window("validated_achievements", start, end, rows)
+    rejected = [r for r in rows if r["status"] == "rejected"]
+    return MaterializeResult(
+        metadata={
+            **window_metadata(start, end),
+            "row_count": written,
+            "accepted": written - len(rejected),
+            "rejected": len(rejected),
+            "rejections": preview(rejected, ["pr_id", "reasons"]),
+        }
+    )
