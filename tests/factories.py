@@ -1,0 +1,62 @@
+"""Rows for tests, built like the stages build them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from achievement_pipeline.records import PullRequestRecord
+
+
+def make_pr(number: int = 1, **overrides: Any) -> PullRequestRecord:
+    pr: PullRequestRecord = {
+        "pr_id": f"acme/web-app#{number}",
+        "repo": "acme/web-app",
+        "number": number,
+        "title": "perf(api): cache session lookups",
+        "body": "Caches session lookups in memory. p95 latency from 420 ms to 180 ms.\n\nFixes #12",
+        "author": "octo-demo",
+        "url": f"https://github.com/acme/web-app/pull/{number}",
+        "created_at": "2025-01-02T09:00:00Z",
+        "merged_at": "2025-01-03T10:00:00Z",
+        "merge_date": "2025-01-03",
+        "base_ref": "main",
+        "head_ref": "perf/session-cache",
+        "additions": 120,
+        "deletions": 30,
+        "changed_files": 3,
+        "labels": ["performance"],
+        "files": [
+            {"filename": "src/api/session.py", "status": "modified", "additions": 100, "deletions": 30},
+            {"filename": "src/api/cache.py", "status": "added", "additions": 15, "deletions": 0},
+            {"filename": "tests/test_session.py", "status": "modified", "additions": 5, "deletions": 0},
+        ],
+        "reviews": [
+            {"author": "rev1", "state": "APPROVED", "body": "Nice", "submitted_at": "2025-01-03T09:00:00Z"},
+            {"author": "rev2", "state": "COMMENTED", "body": "", "submitted_at": "2025-01-03T08:00:00Z"},
+        ],
+        "review_comments": [{"author": "rev2", "body": "Consider a TTL", "path": "src/api/cache.py"}],
+        "issue_comments": [],
+        "linked_issues": [12],
+    }
+    pr.update(overrides)  # type: ignore[typeddict-item]
+    return pr
+
+
+def valuation_input(**overrides: Any) -> dict[str, Any]:
+    """A joined enrich + predict row as the value stage sees it."""
+    row: dict[str, Any] = {
+        "pr_id": "acme/web-app#1",
+        "merge_date": "2025-01-03",
+        "size_class": "m",
+        "lines_changed": 150,
+        "claims": ["p95 latency from 420 ms to 180 ms"],
+        "review_comment_count": 1,
+        "linked_issues": [12],
+        "category": "performance",
+        "category_confidence": 0.8,
+        "impact": "high",
+        "impact_confidence": 0.7,
+        "model_version": "pr-category:1,pr-impact:1",
+    }
+    row.update(overrides)
+    return row

@@ -1,0 +1,88 @@
+from datetime import UTC, date, datetime
+
+import pytest
+
+from achievement_pipeline.portfolio import build_portfolio, join_rows
+from achievement_pipeline.reporting_window import WindowError, parse_window
+from achievement_pipeline.valuation import load_ledger
+
+
+def _row(pr_id: str, merge_date: str, category: str, value: float, status: str = "accepted") -> dict:
+    number = int(pr_id.split("#")[1])
+    return {
+        "pr_id": pr_id, "merge_date": merge_date, "repo": pr_id.split("#")[0], "number": number,
+        "title": f"PR {number}", "url": f"https://github.com/{pr_id.replace('#', '/pull/')}",
+        "merged_at": f"{merge_date}T12:00:00Z", "category": category, "category_confidence": 0.9,
+        "impact": "medium", "impact_confidence": 0.6, "summary": "s", "achievement": "a", "areas": ["src"],
+        "size_class": "m", "additions": 10, "deletions": 5, "hours_low": 1, "hours_expected": 2,
+        "hours_high": 4, "value_low": value / 2, "value_expected": value, "value_high": value * 2,
+        "currency": "USD", "evidence": [{"kind": "size", "detail": "15 lines"}], "assumptions": [],
+        "model_name": "pr-category", "model_version": "1", "status": status,
+        "reasons": [] if status == "accepted" else ["no evidence"],
+    }
+
+
+ROWS = [
+    _row("acme/a#1", "2025-01-05", "feature", 100),
+    _row("acme/a#2", "2025-02-05", "fix", 300),
+    _row("acme/b#3", "2025-02-06", "feature", 50),
+    _row("acme/b#4", "2025-02-07", "docs", 0, status="rejected"),
+]
+
+
+def _doc():
+    return build_portfolio(
+        ROWS, subject="octo-demo", window_start=date(2025, 1, 1), window_end=date(2025, 4, 1),
+        github_base_url="demo", ledger_entries=load_ledger().entries,
+        generated_at=datetime(2025, 4, 1, tzinfo=UTC),
+    )
+
+
+def test_join_keeps_only_prs_of_the_first_table():
+    joined = join_rows([{"pr_id": "x#1", "merge_date": "d", "a": 1}], [{"pr_id": "x#1", "b": 2}, {"pr_id": "y#2"}])
+    assert joined == [{"pr_id": "x#1", "merge_date": "d", "a": 1, "b": 2}]
+
+
+def test_totals_count_only_accepted_achievements():
+    totals = _doc()["totals"]
+    assert totals["prs"] == 3 and totals["rejected"] == 1
+    assert totals["value"] == {"low": 225.0, "expected": 450.0, "high": 900.0}
+
+
+def test_achievements_are_ordered_by_expected_value():
+    assert [a["pr_id"] for a in _doc()["achievements"]] == ["acme/a#2", "acme/a#1", "acme/b#3"]
+
+
+def test_rejections_keep_their_reasons():
+    assert _doc()["rejected"] == [
+        {"pr_id": "acme/b#4", "title": "PR 4", "url": "https://github.com/acme/b/pull/4", "reasons": ["no evidence"]}
+    ]
+
+
+def test_value_over_time_is_monthly():
+    assert [(p["period"], p["prs"]) for p in _doc()["value_over_time"]] == [("2025-01", 1), ("2025-02", 2)]
+
+
+def test_window_end_is_reported_inclusive():
+    assert _doc()["window"] == {"start": "2025-01-01", "end": "2025-03-31"}
+
+
+def test_empty_window_fields_fall_back_to_the_runs_partitions():
+    default = (date(2025, 1, 1), date(2025, 1, 8))
+    assert parse_window("", "", default) == default
+
+
+def test_a_configured_window_is_inclusive_of_its_end_day():
+    assert parse_window("2025-02-01", "2025-02-28", (date(2025, 1, 1), date(2025, 1, 2))) == (
+        date(2025, 2, 1), date(2025, 3, 1),
+    )
+
+
+def test_a_malformed_window_names_the_fields():
+    with pytest.raises(WindowError, match="window_start and window_end"):
+        parse_window("2025-13-01", "2025-02-01", (date(2025, 1, 1), date(2025, 1, 2)))
+
+
+def test_a_reversed_window_is_refused():
+    with pytest.raises(WindowError, match="ends before it starts"):
+        parse_window("2025-03-01", "2025-02-01", (date(2025, 1, 1), date(2025, 1, 2)))
