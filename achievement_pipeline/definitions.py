@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import os
 
-from dagster import AssetSelection, Definitions, EnvVar, build_schedule_from_partitioned_job, define_asset_job
+from dagster import (
+    AssetSelection,
+    Definitions,
+    EnvVar,
+    ScheduleDefinition,
+    build_schedule_from_partitioned_job,
+    define_asset_job,
+)
 
 from achievement_pipeline.assets.checks import stage_checks
 from achievement_pipeline.assets.enrich import enriched_prs
@@ -41,7 +48,20 @@ daily_pipeline = define_asset_job(
     selection=AssetSelection.assets(*STAGE_ASSETS),
     description="Ingest, enrich, predict, value, validate and export one or more days of merged PRs.",
 )
-daily_schedule = build_schedule_from_partitioned_job(daily_pipeline, hour_of_day=2)
+daily_schedule = build_schedule_from_partitioned_job(
+    daily_pipeline, hour_of_day=2, description="Yesterday's merged PRs, every day at 02:00 UTC."
+)
+train_models_job = define_asset_job(
+    "train_models",
+    selection=AssetSelection.assets(pr_models),
+    description="Refit the category and impact models on the whole warehouse history.",
+)
+weekly_training = ScheduleDefinition(
+    job=train_models_job,
+    cron_schedule="0 3 * * 1",
+    execution_timezone="UTC",
+    description="Retrain weekly; a new version becomes champion only if it beats the current one.",
+)
 
 
 def build_resources() -> dict[str, object]:
@@ -59,10 +79,11 @@ def build_resources() -> dict[str, object]:
             api_key=_env("ACHIEVEMENT_LLM_API_KEY"),
             api_base=_env("ACHIEVEMENT_LLM_API_BASE"),
         ),
-        "cache": CacheResource(redis_url=_env("ACHIEVEMENT_REDIS_URL")),
-        "mlflow": MlflowResource(
-            tracking_uri=_env("MLFLOW_TRACKING_URI"), registry_uri=_env("MLFLOW_REGISTRY_URI")
+        "cache": CacheResource(
+            redis_url=_env("ACHIEVEMENT_REDIS_URL"),
+            namespace=os.environ.get("ACHIEVEMENT_CACHE_NAMESPACE", "achievement-pipeline"),
         ),
+        "mlflow": MlflowResource(tracking_uri=_env("MLFLOW_TRACKING_URI"), registry_uri=_env("MLFLOW_REGISTRY_URI")),
         "storage": ObjectStoreResource(
             bucket=_env("ACHIEVEMENT_S3_BUCKET"),
             prefix=os.environ.get("ACHIEVEMENT_S3_PREFIX", "portfolio"),
@@ -74,10 +95,15 @@ def build_resources() -> dict[str, object]:
     }
 
 
-defs = Definitions(
-    assets=[*STAGE_ASSETS, pr_models],
-    asset_checks=stage_checks,
-    jobs=[daily_pipeline],
-    schedules=[daily_schedule],
-    resources=build_resources(),
-)
+def build_definitions() -> Definitions:
+    """The code location as the current environment configures it."""
+    return Definitions(
+        assets=[*STAGE_ASSETS, pr_models],
+        asset_checks=stage_checks,
+        jobs=[daily_pipeline, train_models_job],
+        schedules=[daily_schedule, weekly_training],
+        resources=build_resources(),
+    )
+
+
+defs = build_definitions()

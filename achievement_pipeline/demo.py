@@ -12,6 +12,10 @@ import os
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dagster import Definitions
 
 DEMO_START = "2025-01-01"
 DEMO_END = "2025-03-31"
@@ -20,14 +24,19 @@ DEMO_END = "2025-03-31"
 def _range_tags(first: date, last: date) -> dict[str, str]:
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-    return {ASSET_PARTITION_RANGE_START_TAG: first.isoformat(), ASSET_PARTITION_RANGE_END_TAG: last.isoformat()}
+    return {
+        ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
+        ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
+    }
 
 
-def run_pipeline(first: date, last: date, *, instance: object) -> dict[str, str]:
+def run_pipeline(first: date, last: date, *, instance: object, defs: Definitions | None = None) -> dict[str, str]:
     """Materialize every stage for the days first..last (inclusive); return the export locations."""
     from dagster import AssetKey, AssetSelection
 
-    from achievement_pipeline.definitions import defs
+    from achievement_pipeline.definitions import build_definitions
+
+    defs = defs or build_definitions()
 
     job = defs.resolve_implicit_global_asset_job_def()
     tags = _range_tags(first, last)
@@ -41,7 +50,9 @@ def run_pipeline(first: date, last: date, *, instance: object) -> dict[str, str]
     )
     (materialization,) = [m for m in result.get_asset_materialization_events() if m.asset_key == AssetKey("portfolio")]
     metadata = materialization.materialization.metadata
-    return {key.removesuffix("_location"): str(value.value) for key, value in metadata.items() if key.endswith("_location")}
+    return {
+        key.removesuffix("_location"): str(value.value) for key, value in metadata.items() if key.endswith("_location")
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

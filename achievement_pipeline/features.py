@@ -14,14 +14,31 @@ from achievement_pipeline.records import PullRequestRecord
 # "feat(scope)!: title" — the conventional-commit header; the type is what the weak labels key on.
 _CONVENTIONAL = re.compile(r"^\s*(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?\s*:\s*(?P<rest>.+)$")
 KNOWN_TYPES = frozenset(
-    {"feat", "fix", "perf", "refactor", "docs", "test", "build", "ci", "chore", "style", "revert", "security", "deps"}
+    {
+        "feat",
+        "fix",
+        "perf",
+        "refactor",
+        "docs",
+        "test",
+        "build",
+        "ci",
+        "chore",
+        "style",
+        "revert",
+        "security",
+        "deps",
+    }
 )
 
 # Measurable claims: "p95 from 420 ms to 180 ms", "by 18%", "40% fewer errors", "3x faster".
 _UNIT = r"(?:ms|s|sec|seconds|minutes|min|kb|mb|gb|%|x|req/s|rps|qps)"
 _CLAIM_PATTERNS = (
     re.compile(rf"\b(?:p\d{{2}}\s+)?[\w ]{{0,30}}?from\s+\d[\d.,]*\s*{_UNIT}\s+to\s+\d[\d.,]*\s*{_UNIT}", re.I),
-    re.compile(r"\b\d[\d.,]*\s*%\s+(?:fewer|less|more|faster|smaller|lower|higher|reduction|increase)\b[\w ]{0,20}", re.I),
+    re.compile(
+        r"\b\d[\d.,]*\s*%\s+(?:fewer|less|more|faster|smaller|lower|higher|reduction|increase)\b[\w ]{0,20}",
+        re.I,
+    ),
     re.compile(rf"\b(?:by|cuts?|reduces?|improves?)\s[\w ]{{0,25}}?\d[\d.,]*\s*{_UNIT}", re.I),
     re.compile(r"\b\d+(?:\.\d+)?x\s+(?:faster|smaller|fewer|less)\b", re.I),
 )
@@ -126,6 +143,11 @@ def model_inputs(prs: list[dict[str, object]], enriched: list[dict[str, object]]
         pr = by_id.get(row["pr_id"])
         if pr is None:
             continue
-        merged = {**row, "body": pr["body"], "labels": pr["labels"], "linked_issue_count": len(pr["linked_issues"])}  # type: ignore[arg-type]
+        merged = {
+            **row,
+            "body": pr["body"],
+            "labels": pr["labels"],
+            "linked_issue_count": len(pr["linked_issues"]),
+        }  # type: ignore[arg-type]
         rows.append({column: merged[column] for column in MODEL_INPUT_COLUMNS})
     return rows

@@ -90,7 +90,12 @@ def pull_request_record(pr: github.PullRequest.PullRequest, labels: list[str]) -
         for f in pr.get_files()
     ]
     reviews: list[Review] = [
-        {"author": _login(r.user), "state": r.state, "body": r.body or "", "submitted_at": _iso(r.submitted_at)}
+        {
+            "author": _login(r.user),
+            "state": r.state,
+            "body": r.body or "",
+            "submitted_at": _iso(r.submitted_at),
+        }
         for r in pr.get_reviews()
     ]
     review_comments: list[Comment] = [

@@ -35,7 +35,7 @@ import threading
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -179,9 +179,7 @@ def _refine_fix(title: str) -> str:
     return "fix"
 
 
-def category_label(
-    conventional_type: str | None, labels: Iterable[str] | None, title: str | None
-) -> str | None:
+def category_label(conventional_type: str | None, labels: Iterable[str] | None, title: str | None) -> str | None:
     """The weak category label of one PR, or ``None`` when nothing says what the PR is.
 
     Rules, first match wins (human labels beat the prefix because they are the most deliberate
@@ -294,8 +292,13 @@ _NUMERIC_FEATURES: tuple[str, ...] = (
 
 
 def _tag_tokens(prefix: str, values: Any) -> str:
-    """"label:type:_bug area:packages/vite": one token per tag, whitespace inside a tag joined."""
-    return " ".join(f"{prefix}:{'_'.join(str(v).lower().split())}" for v in _as_list(values) if v)
+    """One token per tag ("label:type:_bug area:packages/vite"), whitespace inside a tag joined.
+
+    No tags at all becomes "label:none": the absence is a signal too, and it keeps the tag
+    vocabulary non-empty when a repository never labels its PRs (TF-IDF refuses to fit on none).
+    """
+    tokens = [f"{prefix}:{'_'.join(str(v).lower().split())}" for v in _as_list(values) if str(v).strip()]
+    return " ".join(tokens) or f"{prefix}:none"
 
 
 def _prepare_features(df: pd.DataFrame) -> pd.DataFrame:
@@ -443,7 +446,6 @@ def _mlflow_session(tracking_uri: str, registry_uri: str | None) -> Iterator[Any
     with _MLFLOW_LOCK, warnings.catch_warnings():
         warnings.filterwarnings("ignore", module=r"mlflow(\.|$)")
         warnings.filterwarnings("ignore", module=r"skops(\.|$)")
-        warnings.filterwarnings("ignore", category=FutureWarning)
         import mlflow
         from mlflow.tracking._model_registry import utils as registry_utils
         from mlflow.tracking._tracking_service import utils as tracking_utils
@@ -556,7 +558,6 @@ class TrainingResult:
     tracking_uri: str
     experiment_id: str
     label_rules_version: str = LABEL_RULES_VERSION
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
     def __getitem__(self, name: str) -> ModelOutcome:
         return self.models[name]
@@ -604,7 +605,11 @@ def _check_trainable(name: str, labels: Sequence[str], min_rows: int, total_rows
 
 def _input_example(features: pd.DataFrame) -> pd.DataFrame:
     """A few real rows, bodies cut short: enough to document the input without copying the corpus."""
-    example = features.head(3).copy()
+    # Prefer a row with claims/labels so the signature records them as string arrays, not "any".
+    pairs = zip(features["claims"], features["labels"], strict=True)
+    rich = [i for i, (claims, labels) in enumerate(pairs) if claims and labels]
+    rows = sorted(set(rich[:1]) | set(range(min(3, len(features)))))[:3]
+    example = features.iloc[rows].copy()
     example["body"] = example["body"].map(lambda v: str(v)[:_EXAMPLE_BODY_CHARS])
     return example.reset_index(drop=True)
 
@@ -773,8 +778,7 @@ def train_models(
     category_y = [str(category[i]) for i in labelled]
     impact_rows = features.assign(conventional_type=frame["conventional_type"].fillna(""))
     impact_y = [
-        impact_label({**row, "category": category[i] or ""})
-        for i, row in enumerate(impact_rows.to_dict("records"))
+        impact_label({**row, "category": category[i] or ""}) for i, row in enumerate(impact_rows.to_dict("records"))
     ]
     # The rules' vocabulary is the records' vocabulary; anything else is a bug in the rules.
     assert set(category_y) <= set(CATEGORIES) and set(impact_y) <= set(IMPACT_TIERS)
@@ -898,4 +902,3 @@ def load_champions(tracking_uri: str, registry_uri: str | None = None) -> Champi
         impact_version=versions[IMPACT_MODEL],
         tracking_uri=tracking_uri,
     )
-

@@ -83,9 +83,7 @@ def build_portfolio(
     def value_sum(group: list[dict[str, Any]]) -> float:
         return round(sum(float(r["value_expected"]) for r in group), 2)
 
-    achievements = sorted(
-        (_achievement(r) for r in accepted), key=lambda a: (-a["value"]["expected"], a["pr_id"])
-    )
+    achievements = sorted((_achievement(r) for r in accepted), key=lambda a: (-a["value"]["expected"], a["pr_id"]))
     when = generated_at or datetime.now(UTC)
     return {
         "schema_version": SCHEMA_VERSION,
@@ -125,8 +123,7 @@ def build_portfolio(
         ],
         "achievements": achievements,
         "rejected": [
-            {"pr_id": r["pr_id"], "title": r["title"], "url": r["url"], "reasons": list(r["reasons"])}
-            for r in rejected
+            {"pr_id": r["pr_id"], "title": r["title"], "url": r["url"], "reasons": list(r["reasons"])} for r in rejected
         ],
         "assumptions": {
             name: {"value": entry["value"], "unit": entry.get("unit", ""), "note": entry.get("note", "")}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -26,6 +27,7 @@ from achievement_pipeline import records
 
 if TYPE_CHECKING:
     import pandas as pd
+    from great_expectations import ExpectationSuite
     from great_expectations.core.batch_definition import BatchDefinition
     from great_expectations.data_context import AbstractDataContext
     from great_expectations.datasource.fluent import PandasDatasource
@@ -115,9 +117,7 @@ def _regex(col: str, regex: str, what: str) -> CheckSpec:
 def _in_set(col: str, values: Iterable[object], what: str | None = None) -> CheckSpec:
     values = list(values)
     shown = ", ".join(str(v) for v in values)
-    return CheckSpec(
-        "ExpectColumnValuesToBeInSet", {"column": col, "value_set": values}, what or f"one of {{{shown}}}"
-    )
+    return CheckSpec("ExpectColumnValuesToBeInSet", {"column": col, "value_set": values}, what or f"one of {{{shown}}}")
 
 
 def _between(col: str, lo: float | None, hi: float | None) -> CheckSpec:
@@ -161,11 +161,8 @@ def _key_checks(record: type) -> tuple[tuple[str, ...], list[CheckSpec]]:
 
 def _json_columns(record: type) -> tuple[str, ...]:
     """Contract fields typed as list/dict: they travel as JSON text in the warehouse."""
-    return tuple(
-        name
-        for name, hint in record.__annotations__.items()
-        if str(hint).startswith(("list[", "dict[", "List[", "Dict["))
-    )
+    hints = typing.get_type_hints(record)
+    return tuple(name for name, hint in hints.items() if typing.get_origin(hint) in (list, dict))
 
 
 def _pull_requests_spec() -> SuiteSpec:
@@ -327,19 +324,17 @@ def build_suite(
     window_end: date | None = None,
     expected_pr_ids: set[str] | None = None,
     name: str | None = None,
-) -> Any:
+) -> ExpectationSuite:
     """A GX ``ExpectationSuite`` for ``table`` (unsaved: it belongs to no context store).
 
     Each expectation carries its position in ``meta`` so results, which GX may return in a
     different order, can be matched back to the spec that produced them.
     """
-    specs = check_specs(
-        table, window_start=window_start, window_end=window_end, expected_pr_ids=expected_pr_ids
-    )
+    specs = check_specs(table, window_start=window_start, window_end=window_end, expected_pr_ids=expected_pr_ids)
     return _build_suite(name or f"{table}_quality", specs)
 
 
-def _build_suite(name: str, specs: Sequence[CheckSpec]) -> Any:
+def _build_suite(name: str, specs: Sequence[CheckSpec]) -> ExpectationSuite:
     _quiet_gx_env()
     import great_expectations as gx
     from great_expectations.expectations.row_conditions import Column
@@ -535,9 +530,7 @@ def _prepare_frame(df: pd.DataFrame) -> pd.DataFrame:
         if series.dtype != object:
             continue
         if series.map(_is_container).any():
-            out[col] = series.map(
-                lambda v: json.dumps(v, default=_jsonable, sort_keys=True) if _is_container(v) else v
-            )
+            out[col] = series.map(lambda v: json.dumps(v, default=_jsonable, sort_keys=True) if _is_container(v) else v)
     if "merge_date" in out.columns and out["merge_date"].dtype == object:
         out["merge_date"] = out["merge_date"].map(
             lambda v: v.isoformat() if isinstance(v, date) and not isinstance(v, datetime) else v
@@ -627,10 +620,16 @@ def validate_table(
     Never raises for bad data: a missing column or an expectation GX cannot evaluate
     becomes a failed expectation with a reason, because the caller is an asset check whose
     job is to report. It does raise for caller mistakes (unknown table, half a window).
+    A frame with neither rows nor columns (``pd.DataFrame([])`` of an empty window) counts
+    as an empty partition.
     """
-    specs = check_specs(
-        table, window_start=window_start, window_end=window_end, expected_pr_ids=expected_pr_ids
-    )
+    specs = check_specs(table, window_start=window_start, window_end=window_end, expected_pr_ids=expected_pr_ids)
+    if df.shape == (0, 0):
+        # ``pd.DataFrame([])`` from an empty window's row list carries no schema to check:
+        # read it as the empty partition it is, not as a frame missing every column.
+        import pandas as pd
+
+        df = pd.DataFrame(columns=list(suite_spec(table).columns))
     frame = _prepare_frame(df)
     with _LOCK:
         runtime = _runtime()
@@ -655,7 +654,9 @@ def validate_table(
         missing = [c for c in spec.columns if c not in present]
         gx_type = res.expectation_config.type if res is not None else spec.expectation
         detail, reason = _describe(spec, success, result, None if success else error, missing)
-        checks.append(CheckOutcome(gx_type, spec.columns, spec.description, success, "" if success else detail))
+        if success:
+            detail = ""
+        checks.append(CheckOutcome(gx_type, spec.columns, spec.description, success, detail))
         if not success:
             failed.append(FailedExpectation(gx_type, spec.columns, reason, _examples(result)))
 

@@ -15,7 +15,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b")),
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b")),
     ("url-credentials", re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)")),
-    ("secret-assignment", re.compile(r"(?i)(?P<keep>\b(?:password|passwd|secret|token|api_key|apikey)\s*[=:]\s*)\S+")),
+    (
+        "secret-assignment",
+        re.compile(r"(?i)(?P<keep>\b(?:password|passwd|secret|token|api_key|apikey)\s*[=:]\s*)\S+"),
+    ),
     ("email", re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")),
 )
 

@@ -11,7 +11,11 @@ from tests.factories import make_pr
 
 
 def test_conventional_title_is_split_into_type_scope_and_rest():
-    assert parse_conventional_title("feat(checkout)!: retry payments") == ("feat", "checkout", "retry payments")
+    assert parse_conventional_title("feat(checkout)!: retry payments") == (
+        "feat",
+        "checkout",
+        "retry payments",
+    )
 
 
 def test_title_without_known_prefix_keeps_its_text_and_has_no_type():

@@ -10,14 +10,35 @@ from achievement_pipeline.valuation import load_ledger
 def _row(pr_id: str, merge_date: str, category: str, value: float, status: str = "accepted") -> dict:
     number = int(pr_id.split("#")[1])
     return {
-        "pr_id": pr_id, "merge_date": merge_date, "repo": pr_id.split("#")[0], "number": number,
-        "title": f"PR {number}", "url": f"https://github.com/{pr_id.replace('#', '/pull/')}",
-        "merged_at": f"{merge_date}T12:00:00Z", "category": category, "category_confidence": 0.9,
-        "impact": "medium", "impact_confidence": 0.6, "summary": "s", "achievement": "a", "areas": ["src"],
-        "size_class": "m", "additions": 10, "deletions": 5, "hours_low": 1, "hours_expected": 2,
-        "hours_high": 4, "value_low": value / 2, "value_expected": value, "value_high": value * 2,
-        "currency": "USD", "evidence": [{"kind": "size", "detail": "15 lines"}], "assumptions": [],
-        "model_name": "pr-category", "model_version": "1", "status": status,
+        "pr_id": pr_id,
+        "merge_date": merge_date,
+        "repo": pr_id.split("#")[0],
+        "number": number,
+        "title": f"PR {number}",
+        "url": f"https://github.com/{pr_id.replace('#', '/pull/')}",
+        "merged_at": f"{merge_date}T12:00:00Z",
+        "category": category,
+        "category_confidence": 0.9,
+        "impact": "medium",
+        "impact_confidence": 0.6,
+        "summary": "s",
+        "achievement": "a",
+        "areas": ["src"],
+        "size_class": "m",
+        "additions": 10,
+        "deletions": 5,
+        "hours_low": 1,
+        "hours_expected": 2,
+        "hours_high": 4,
+        "value_low": value / 2,
+        "value_expected": value,
+        "value_high": value * 2,
+        "currency": "USD",
+        "evidence": [{"kind": "size", "detail": "15 lines"}],
+        "assumptions": [],
+        "model_name": "pr-category",
+        "model_version": "1",
+        "status": status,
         "reasons": [] if status == "accepted" else ["no evidence"],
     }
 
@@ -32,8 +53,12 @@ ROWS = [
 
 def _doc():
     return build_portfolio(
-        ROWS, subject="octo-demo", window_start=date(2025, 1, 1), window_end=date(2025, 4, 1),
-        github_base_url="demo", ledger_entries=load_ledger().entries,
+        ROWS,
+        subject="octo-demo",
+        window_start=date(2025, 1, 1),
+        window_end=date(2025, 4, 1),
+        github_base_url="demo",
+        ledger_entries=load_ledger().entries,
         generated_at=datetime(2025, 4, 1, tzinfo=UTC),
     )
 
@@ -55,7 +80,12 @@ def test_achievements_are_ordered_by_expected_value():
 
 def test_rejections_keep_their_reasons():
     assert _doc()["rejected"] == [
-        {"pr_id": "acme/b#4", "title": "PR 4", "url": "https://github.com/acme/b/pull/4", "reasons": ["no evidence"]}
+        {
+            "pr_id": "acme/b#4",
+            "title": "PR 4",
+            "url": "https://github.com/acme/b/pull/4",
+            "reasons": ["no evidence"],
+        }
     ]
 
 
@@ -74,7 +104,8 @@ def test_empty_window_fields_fall_back_to_the_runs_partitions():
 
 def test_a_configured_window_is_inclusive_of_its_end_day():
     assert parse_window("2025-02-01", "2025-02-28", (date(2025, 1, 1), date(2025, 1, 2))) == (
-        date(2025, 2, 1), date(2025, 3, 1),
+        date(2025, 2, 1),
+        date(2025, 3, 1),
     )
 
 

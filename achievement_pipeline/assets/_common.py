@@ -1,6 +1,5 @@
 """Small helpers every asset uses: the run's date window and Markdown previews."""
 
-
 import json
 from collections.abc import Sequence
 from datetime import date

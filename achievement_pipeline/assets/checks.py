@@ -5,7 +5,6 @@ and completeness against the stage before it. A failure blocks the downstream st
 so nothing unvalidated reaches a portfolio.
 """
 
-
 import pandas as pd
 from dagster import (
     AssetCheckExecutionContext,
@@ -47,9 +46,7 @@ def gx_check(asset: AssetsDefinition, upstream_table: str | None) -> AssetChecks
         start, end = run_window(context)
         store = warehouse.get()
         frame = pd.DataFrame(store.read_window(table, start, end))
-        expected = (
-            {row["pr_id"] for row in store.read_window(upstream_table, start, end)} if upstream_table else None
-        )
+        expected = {row["pr_id"] for row in store.read_window(upstream_table, start, end)} if upstream_table else None
         report = validate_table(table, frame, window_start=start, window_end=end, expected_pr_ids=expected)
         return AssetCheckResult(
             passed=report.success,

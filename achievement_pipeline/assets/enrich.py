@@ -1,6 +1,5 @@
 """Stage 2, enrich: features, a summary and a one-line achievement statement per PR."""
 
-
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from achievement_pipeline.assets._common import preview, run_window, window_metadata
@@ -32,7 +31,12 @@ def enriched_prs(
         summary, cached = llm.summarise(pr, features, cache)  # type: ignore[arg-type]
         cache_hits += int(cached)
         rows.append(
-            {**features, "summary": summary.summary, "achievement": summary.achievement, "summariser": summary.summariser}
+            {
+                **features,
+                "summary": summary.summary,
+                "achievement": summary.achievement,
+                "summariser": summary.summariser,
+            }
         )
     written = store.replace_window("enriched_prs", start, end, rows)
     return MaterializeResult(

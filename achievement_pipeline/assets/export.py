@@ -1,6 +1,5 @@
 """Stage 6, export: the portfolio of a reporting window as JSON, HTML, PDF and an executive summary."""
 
-
 import json
 
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
@@ -93,7 +92,9 @@ def portfolio(
             "value_expected": totals["value"]["expected"],
             "headline": MetadataValue.md(headline),
             **{
-                f"{kind}_location": MetadataValue.path(where) if not where.startswith("s3://") else MetadataValue.url(where)
+                f"{kind}_location": MetadataValue.path(where)
+                if not where.startswith("s3://")
+                else MetadataValue.url(where)
                 for kind, where in written.items()
             },
         }

@@ -1,6 +1,5 @@
 """Stage 1, ingest: merged pull requests of the run's window, from GitHub into the warehouse."""
 
-
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from achievement_pipeline.assets._common import preview, run_window, window_metadata

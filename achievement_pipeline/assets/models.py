@@ -1,6 +1,5 @@
 """The model asset: category and impact classifiers fitted on the warehouse history, kept in MLflow."""
 
-
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
@@ -20,7 +19,9 @@ from achievement_pipeline.resources.warehouse import WarehouseResource
         "the 'champion' alias only when it beats the current one on the holdout."
     ),
 )
-def pr_models(context: AssetExecutionContext, mlflow: MlflowResource, warehouse: WarehouseResource) -> MaterializeResult:
+def pr_models(
+    context: AssetExecutionContext, mlflow: MlflowResource, warehouse: WarehouseResource
+) -> MaterializeResult:
     from achievement_pipeline.models import train_models
 
     store = warehouse.get()

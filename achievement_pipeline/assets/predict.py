@@ -1,6 +1,5 @@
 """Stage 3, predict: category and impact for each PR from the MLflow champion models."""
 
-
 from collections import Counter
 
 import pandas as pd
@@ -25,7 +24,9 @@ _COLUMNS = ("category", "category_confidence", "impact", "impact_confidence", "m
     kinds={"mlflow", "sql"},
     description="Category and impact tier per PR from the 'champion' models, with the model versions used.",
 )
-def predictions(context: AssetExecutionContext, mlflow: MlflowResource, warehouse: WarehouseResource) -> MaterializeResult:
+def predictions(
+    context: AssetExecutionContext, mlflow: MlflowResource, warehouse: WarehouseResource
+) -> MaterializeResult:
     from achievement_pipeline.models import load_champions
 
     start, end = run_window(context)

@@ -1,6 +1,5 @@
 """Stage 5, validate: which achievements may be published, and the reason for each that may not."""
 
-
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from achievement_pipeline.assets._common import preview, run_window, window_metadata

@@ -1,6 +1,5 @@
 """Stage 4, value: low / expected / high estimates with their evidence and assumptions."""
 
-
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from achievement_pipeline.assets._common import preview, run_window, window_metadata
@@ -33,8 +32,7 @@ def valuations(context: AssetExecutionContext, warehouse: WarehouseResource) -> 
     top = sorted(rows, key=lambda r: -r["value_expected"])[:5]
     top_md = "\n".join(
         f"- **{r['pr_id']}**: {r['value_expected']:,.0f} {r['currency']} "
-        f"({r['value_low']:,.0f}–{r['value_high']:,.0f}); evidence: "
-        + "; ".join(e["detail"] for e in r["evidence"])
+        f"({r['value_low']:,.0f}–{r['value_high']:,.0f}); evidence: " + "; ".join(e["detail"] for e in r["evidence"])
         for r in top
     )
     return MaterializeResult(

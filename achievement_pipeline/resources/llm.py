@@ -49,9 +49,10 @@ class LLMResource(ConfigurableResource):
     ) -> tuple[Summary, bool]:
         """Summary for one PR and whether it came from the cache."""
         messages = llm_messages(pr, features)
-        key = "summary:" + hashlib.sha256(
-            json.dumps([PROMPT_VERSION, self.name, messages], sort_keys=True).encode()
-        ).hexdigest()
+        key = (
+            "summary:"
+            + hashlib.sha256(json.dumps([PROMPT_VERSION, self.name, messages], sort_keys=True).encode()).hexdigest()
+        )
         cached = cache.get(key)
         if cached is not None:
             return Summary(**json.loads(cached)), True
@@ -60,9 +61,7 @@ class LLMResource(ConfigurableResource):
             cache.set(key, json.dumps(summary.__dict__))
         return summary, False
 
-    def _generate(
-        self, pr: PullRequestRecord, features: dict[str, object], messages: list[dict[str, str]]
-    ) -> Summary:
+    def _generate(self, pr: PullRequestRecord, features: dict[str, object], messages: list[dict[str, str]]) -> Summary:
         if not self.model:
             return offline_summary(pr, features)
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")

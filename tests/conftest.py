@@ -1,0 +1,114 @@
+"""Shared fixtures: an isolated home per test, the fake GitHub, and the real PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+PIPELINE_VARIABLES = (
+    "GITHUB_TOKEN",
+    "GITHUB_API_URL",
+    "ACHIEVEMENT_GITHUB_USER",
+    "ACHIEVEMENT_GITHUB_REPOS",
+    "ACHIEVEMENT_LLM_MODEL",
+    "ACHIEVEMENT_LLM_API_KEY",
+    "ACHIEVEMENT_LLM_API_BASE",
+    "ACHIEVEMENT_REDIS_URL",
+    "ACHIEVEMENT_WAREHOUSE_URL",
+    "ACHIEVEMENT_S3_BUCKET",
+    "ACHIEVEMENT_S3_ENDPOINT_URL",
+    "ACHIEVEMENT_EXPORT_DIR",
+    "ACHIEVEMENT_ASSUMPTIONS",
+    "MLFLOW_TRACKING_URI",
+    "MLFLOW_REGISTRY_URI",
+    "DAGSTER_PG_URL",
+)
+
+
+@pytest.fixture
+def pipeline_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clean ACHIEVEMENT_HOME and DAGSTER_HOME, with every production switch unset."""
+    for name in PIPELINE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "home"
+    monkeypatch.setenv("ACHIEVEMENT_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
+    (home / "dagster").mkdir(parents=True)
+    return home
+
+
+@pytest.fixture(scope="session")
+def fake_github() -> Iterator[object]:
+    """The fake GitHub on a loopback port, with the default demo history."""
+    from achievement_pipeline.fake_github.history import generate_history
+    from achievement_pipeline.fake_github.server import FakeGitHub
+
+    server = FakeGitHub(generate_history(seed=42))
+    server.start()
+    yield server
+    server.stop()
+
+
+def _reachable(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, port: int) -> None:
+    """Skip locally when a service is down; on CI (CI=true) a missing service is a failure."""
+    if _reachable(port):
+        return
+    message = f"{name} is not listening on 127.0.0.1:{port}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message}; .ci/run should have started it", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database on the local server; dropped afterwards."""
+    require_service("PostgreSQL", 5432)
+    import psycopg2
+
+    name = f"achievement_test_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.close()
+
+
+@pytest.fixture
+def redis_namespace() -> Iterator[str]:
+    """A key prefix of our own on the local Redis, deleted afterwards."""
+    require_service("Redis", 6379)
+    import redis
+
+    namespace = f"achievement-test-{uuid.uuid4().hex[:10]}"
+    yield namespace
+    client = redis.Redis(host="127.0.0.1", port=6379)
+    keys = list(client.scan_iter(f"{namespace}:*"))
+    if keys:
+        client.delete(*keys)

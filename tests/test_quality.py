@@ -1,0 +1,363 @@
+"""Behaviour of the Great Expectations table checks in ``achievement_pipeline.quality``.
+
+All tests share the module-level GX context that ``validate_table`` caches, so only the
+first validation pays for importing GX.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from achievement_pipeline import quality
+from achievement_pipeline.quality import QualityReport, validate_table
+
+DAY = date(2024, 3, 5)
+NEXT_DAY = date(2024, 3, 6)
+PR_IDS = ("octo/widgets#1", "octo/widgets#2", "octo/gadgets#17")
+
+
+def _pull_request(pr_id: str) -> dict[str, Any]:
+    repo, number = pr_id.split("#")
+    return {
+        "pr_id": pr_id,
+        "repo": repo,
+        "number": int(number),
+        "title": "feat(api): stream results",
+        "body": "Cuts p95 latency by 40%.",
+        "author": "octocat",
+        "url": f"https://github.com/{repo}/pull/{number}",
+        "created_at": "2024-03-01T09:00:00Z",
+        "merged_at": "2024-03-05T17:30:00Z",
+        "merge_date": DAY.isoformat(),
+        "base_ref": "main",
+        "head_ref": "stream",
+        "additions": 120,
+        "deletions": 30,
+        "changed_files": 4,
+        "labels": ["enhancement"],
+        "files": [{"filename": "api/stream.py", "status": "added", "additions": 120, "deletions": 0}],
+        "reviews": [
+            {"author": "hubot", "state": "APPROVED", "body": "", "submitted_at": "2024-03-05T17:00:00Z"}
+        ],
+        "review_comments": [],
+        "issue_comments": [{"author": "hubot", "body": "nice", "path": ""}],
+        "linked_issues": [42],
+    }
+
+
+def _enriched(pr_id: str) -> dict[str, Any]:
+    return {
+        "pr_id": pr_id,
+        "merge_date": DAY.isoformat(),
+        "conventional_type": "feat",
+        "scope": "api",
+        "clean_title": "stream results",
+        "lines_changed": 150,
+        "size_class": "m",
+        "areas": ["api"],
+        "review_count": 1,
+        "review_comment_count": 0,
+        "claims": ["p95 latency by 40%"],
+        "summary": "Streams results instead of buffering them.",
+        "achievement": "Cut p95 API latency by 40% by streaming results.",
+        "summariser": "offline",
+    }
+
+
+def _prediction(pr_id: str) -> dict[str, Any]:
+    return {
+        "pr_id": pr_id,
+        "merge_date": DAY.isoformat(),
+        "category": "performance",
+        "category_confidence": 0.82,
+        "impact": "high",
+        "impact_confidence": 0.6,
+        "model_name": "category-clf",
+        "model_version": "3",
+    }
+
+
+def _valuation(pr_id: str) -> dict[str, Any]:
+    return {
+        "pr_id": pr_id,
+        "merge_date": DAY.isoformat(),
+        "hours_low": 2.0,
+        "hours_expected": 4.0,
+        "hours_high": 8.0,
+        "value_low": 200.0,
+        "value_expected": 400.0,
+        "value_high": 800.0,
+        "currency": "EUR",
+        "evidence": [{"kind": "diff", "detail": "150 lines"}],
+        "assumptions": [{"name": "rate", "value": 100, "unit": "EUR/h", "source": "assumptions.yaml"}],
+    }
+
+
+def _validation(pr_id: str) -> dict[str, Any]:
+    return {"pr_id": pr_id, "merge_date": DAY.isoformat(), "status": "accepted", "reasons": []}
+
+
+ROW_BUILDERS = {
+    "pull_requests": _pull_request,
+    "enriched_prs": _enriched,
+    "predictions": _prediction,
+    "valuations": _valuation,
+    "validated_achievements": _validation,
+}
+
+
+def good_frame(table: str) -> pd.DataFrame:
+    return pd.DataFrame([ROW_BUILDERS[table](pr_id) for pr_id in PR_IDS])
+
+
+def _failure(report: QualityReport, expectation_type: str):
+    matches = [f for f in report.failed if f.expectation_type == expectation_type]
+    assert matches, f"expected a failed {expectation_type}, got {report.failed}"
+    return matches[0]
+
+
+@pytest.mark.parametrize("table", quality.TABLES)
+def test_good_frame_passes_for_each_table(table: str) -> None:
+    report = validate_table(
+        table, good_frame(table), window_start=DAY, window_end=NEXT_DAY, expected_pr_ids=set(PR_IDS)
+    )
+
+    assert report.success, report.failed
+    assert report.failed == []
+    assert report.row_count == len(PR_IDS)
+    assert report.evaluated == len(report.checks) > 0
+
+
+def test_duplicated_pr_id_fails_naming_the_column() -> None:
+    df = good_frame("predictions")
+    df.loc[1, "pr_id"] = df.loc[0, "pr_id"]
+
+    report = validate_table("predictions", df)
+
+    assert not report.success
+    failure = _failure(report, "expect_column_values_to_be_unique")
+    assert failure.columns == ("pr_id",)
+    assert "pr_id" in failure.reason
+    assert failure.examples == (PR_IDS[0],)
+
+
+def test_out_of_set_category_fails() -> None:
+    df = good_frame("predictions")
+    df.loc[2, "category"] = "wizardry"
+
+    report = validate_table("predictions", df)
+
+    failure = _failure(report, "expect_column_values_to_be_in_set")
+    assert failure.columns == ("category",)
+    assert failure.examples == ("wizardry",)
+
+
+def test_confidence_above_one_fails() -> None:
+    df = good_frame("predictions")
+    df.loc[0, "impact_confidence"] = 1.5
+
+    report = validate_table("predictions", df)
+
+    assert [f.columns for f in report.failed] == [("impact_confidence",)]
+
+
+def test_low_above_expected_fails() -> None:
+    df = good_frame("valuations")
+    df.loc[0, "hours_low"] = 5.0  # expected is 4.0
+
+    report = validate_table("valuations", df)
+
+    failure = _failure(report, "expect_column_pair_values_a_to_be_greater_than_b")
+    assert failure.columns == ("hours_expected", "hours_low")
+    assert [f.columns for f in report.failed] == [("hours_expected", "hours_low")]
+
+
+def test_lowercase_currency_fails() -> None:
+    df = good_frame("valuations")
+    df.loc[0, "currency"] = "eur"
+
+    report = validate_table("valuations", df)
+
+    assert _failure(report, "expect_column_values_to_match_regex").columns == ("currency",)
+
+
+def test_rejected_row_without_reason_fails() -> None:
+    df = good_frame("validated_achievements")
+    df.loc[0, "status"] = "rejected"  # reasons stays []
+
+    report = validate_table("validated_achievements", df)
+
+    failure = _failure(report, "expect_column_values_to_match_regex")
+    assert "reasons" in failure.columns
+    assert failure.examples == ("[]",)
+
+
+def test_rejected_row_with_a_reason_passes() -> None:
+    df = good_frame("validated_achievements")
+    df.loc[0, "status"] = "rejected"
+    df.at[0, "reasons"] = ["claim not backed by the diff"]
+
+    assert validate_table("validated_achievements", df).success
+
+
+def test_merge_date_outside_the_window_fails() -> None:
+    df = good_frame("enriched_prs")
+    df.loc[2, "merge_date"] = NEXT_DAY.isoformat()  # the window end is exclusive
+
+    report = validate_table("enriched_prs", df, window_start=DAY, window_end=NEXT_DAY)
+
+    failure = _failure(report, "expect_column_values_to_be_in_set")
+    assert failure.columns == ("merge_date",)
+    assert failure.examples == (NEXT_DAY.isoformat(),)
+    assert "2024-03-05" in failure.reason
+
+
+def test_malformed_merge_date_fails_the_format_check() -> None:
+    df = good_frame("predictions")
+    df.loc[0, "merge_date"] = "2024-3-5"
+
+    report = validate_table("predictions", df)
+
+    assert _failure(report, "expect_column_values_to_match_regex").columns == ("merge_date",)
+
+
+def test_missing_upstream_pr_id_fails_completeness() -> None:
+    df = good_frame("predictions").iloc[:2]
+
+    report = validate_table("predictions", df, expected_pr_ids=set(PR_IDS))
+
+    failure = _failure(report, "expect_column_distinct_values_to_contain_set")
+    assert failure.columns == ("pr_id",)
+    assert failure.examples == (PR_IDS[2],)
+    assert "completeness" in failure.reason
+
+
+def test_row_for_a_pr_absent_upstream_fails() -> None:
+    report = validate_table("predictions", good_frame("predictions"), expected_pr_ids=set(PR_IDS[:2]))
+
+    failure = _failure(report, "expect_column_values_to_be_in_set")
+    assert failure.examples == (PR_IDS[2],)
+
+
+@pytest.mark.parametrize("table", quality.TABLES)
+def test_empty_frame_passes(table: str) -> None:
+    empty = pd.DataFrame(columns=list(quality.suite_spec(table).columns))
+
+    report = validate_table(table, empty, window_start=DAY, window_end=NEXT_DAY, expected_pr_ids=set())
+
+    assert report.success, report.failed
+    assert report.row_count == 0
+
+
+def test_frame_built_from_no_rows_passes_as_an_empty_partition() -> None:
+    report = validate_table("valuations", pd.DataFrame([]), window_start=DAY, window_end=NEXT_DAY)
+
+    assert report.success, report.failed
+    assert report.row_count == 0
+
+
+def test_missing_column_fails_with_a_reason_naming_it() -> None:
+    df = good_frame("valuations").drop(columns=["currency"])
+
+    report = validate_table("valuations", df)
+
+    assert not report.success
+    failure = _failure(report, "expect_column_to_exist")
+    assert failure.columns == ("currency",)
+    assert "currency" in failure.reason and "missing" in failure.reason
+    assert all("currency" in f.reason for f in report.failed)
+
+
+def test_to_markdown_lists_every_expectation() -> None:
+    df = good_frame("predictions")
+    df.loc[0, "impact"] = "galactic"
+
+    report = validate_table("predictions", df, window_start=DAY, window_end=NEXT_DAY)
+    markdown = report.to_markdown()
+
+    rows = [line for line in markdown.splitlines() if line.startswith("| ✅") or line.startswith("| ❌")]
+    specs = quality.check_specs("predictions", window_start=DAY, window_end=NEXT_DAY)
+    assert len(rows) == report.evaluated == len(specs)
+    assert sum(row.startswith("| ❌") for row in rows) == len(report.failed) == 1
+    assert "`impact`" in next(row for row in rows if row.startswith("| ❌"))
+
+
+def test_list_cells_are_checked_as_json_without_touching_the_input() -> None:
+    df = good_frame("pull_requests")
+    df.at[0, "labels"] = "not json"
+
+    report = validate_table("pull_requests", df)
+
+    failure = _failure(report, "expect_column_values_to_be_json_parseable")
+    assert failure.columns == ("labels",)
+    assert df.at[1, "labels"] == ["enhancement"]  # the caller's lists stay lists
+
+
+def test_dagster_datetime_window_is_accepted() -> None:
+    report = validate_table(
+        "predictions",
+        good_frame("predictions"),
+        window_start=datetime(2024, 3, 5),
+        window_end=datetime(2024, 3, 6),
+    )
+
+    assert report.success, report.failed
+
+
+def test_half_a_window_is_a_caller_error() -> None:
+    with pytest.raises(ValueError, match="window_end"):
+        validate_table("predictions", good_frame("predictions"), window_start=DAY)
+
+
+def test_unknown_table_is_a_caller_error() -> None:
+    with pytest.raises(KeyError, match="pull_requests"):
+        validate_table("prs", good_frame("predictions"))
+
+
+def test_repeated_calls_reuse_one_context() -> None:
+    validate_table("predictions", good_frame("predictions"))
+    first = quality._RUNTIME
+    validate_table("predictions", good_frame("predictions"))
+
+    assert first is not None and quality._RUNTIME is first
+
+
+def test_concurrent_validations_keep_their_own_frames() -> None:
+    good = good_frame("predictions")
+    bad = good_frame("predictions")
+    bad.loc[0, "impact"] = "galactic"
+    verdicts: dict[int, bool] = {}
+
+    def run(i: int) -> None:
+        verdicts[i] = validate_table("predictions", bad if i % 2 else good).success
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert verdicts == {i: i % 2 == 0 for i in range(6)}
+
+
+def test_build_suite_holds_one_expectation_per_check() -> None:
+    partition: dict[str, Any] = {"window_start": DAY, "window_end": NEXT_DAY, "expected_pr_ids": {"a/b#1"}}
+
+    suite = quality.build_suite("valuations", **partition)
+
+    specs = quality.check_specs("valuations", **partition)
+    assert [type(e).__name__ for e in suite.expectations] == [s.expectation for s in specs]
+
+
+def test_importing_quality_does_not_import_great_expectations() -> None:
+    code = "import sys, achievement_pipeline.quality; print('great_expectations' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert out.stdout.strip() == "False"

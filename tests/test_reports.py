@@ -1,0 +1,861 @@
+"""Tests for the portfolio renderers: schema, HTML, PDF and executive summary.
+
+Most tests are about hostile input, because every string in the portfolio comes from
+pull-request text that anyone can write, and the output is handed to other people.
+"""
+
+from __future__ import annotations
+
+import http.server
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from achievement_pipeline import reports
+
+# --------------------------------------------------------------------------- sample document
+
+RATE = 100.0
+IMPACT_FACTOR = {"low": 1.0, "medium": 1.5, "high": 2.5}
+
+_SAMPLE_PRS: list[dict[str, Any]] = [
+    dict(
+        repo="acme/web-app",
+        number=12,
+        category="feature",
+        impact="high",
+        size="m",
+        additions=420,
+        deletions=85,
+        hours=10.0,
+        merged_at="2025-01-08T14:12:00Z",
+        title="feat(checkout): retry failed card payments with idempotency keys",
+        statement=(
+            "Cut checkout payment failures from 2.1% to 0.6% by retrying transient card declines with "
+            "idempotency keys."
+        ),
+        summary=(
+            "Adds exponential-backoff retries for gateway timeouts and soft declines; idempotency keys "
+            "prevent duplicate charges. Shipped behind a flag and rolled out to all traffic after a "
+            "week."
+        ),
+        claim="payment failure rate from 2.1% to 0.6% over 7 days",
+        areas=["src/checkout", "src/payments"],
+    ),
+    dict(
+        repo="acme/payments-api",
+        number=88,
+        category="performance",
+        impact="high",
+        size="m",
+        additions=210,
+        deletions=140,
+        hours=8.0,
+        merged_at="2025-02-11T09:30:00Z",
+        title="perf(ledger): batch balance queries",
+        statement=(
+            "Reduced p95 latency of the balance endpoint from 420 ms to 180 ms by batching ledger queries."
+        ),
+        summary=(
+            "Replaces one query per account with a single batched query and adds an index on "
+            "(account_id, posted_at)."
+        ),
+        claim="p95 from 420 ms to 180 ms",
+        areas=["ledger"],
+    ),
+    dict(
+        repo="acme/infra",
+        number=31,
+        category="build/ci",
+        impact="medium",
+        size="s",
+        additions=90,
+        deletions=40,
+        hours=4.0,
+        merged_at="2025-01-21T16:05:00Z",
+        title="ci: cache dependencies and split test jobs",
+        statement=(
+            "Cut CI time from 18 to 7 minutes per pipeline by caching dependencies and running test "
+            "shards in parallel."
+        ),
+        summary="Caches the package manager store between runs and splits the test suite into four shards.",
+        claim="pipeline time from 18 min to 7 min",
+        areas=[".github/workflows"],
+    ),
+    dict(
+        repo="acme/payments-api",
+        number=91,
+        category="security",
+        impact="high",
+        size="s",
+        additions=60,
+        deletions=12,
+        hours=3.0,
+        merged_at="2025-02-19T11:00:00Z",
+        title="fix(webhooks): verify signatures before parsing payloads",
+        statement="Closed a webhook spoofing path by verifying signatures before payloads are parsed.",
+        summary="Moves HMAC verification ahead of JSON parsing and rejects requests older than five minutes.",
+        claim="",
+        areas=["webhooks"],
+    ),
+    dict(
+        repo="acme/web-app",
+        number=19,
+        category="feature",
+        impact="medium",
+        size="l",
+        additions=880,
+        deletions=210,
+        hours=20.0,
+        merged_at="2025-03-04T10:45:00Z",
+        title="feat(search): typo-tolerant product search",
+        statement="Made product search tolerant of typos, raising search-to-cart conversion from 11% to 14%.",
+        summary=(
+            "Introduces trigram matching with a relevance threshold and a fallback to exact search for "
+            "short queries."
+        ),
+        claim="search-to-cart conversion from 11% to 14%",
+        areas=["src/search"],
+    ),
+    dict(
+        repo="acme/web-app",
+        number=23,
+        category="fix",
+        impact="medium",
+        size="s",
+        additions=45,
+        deletions=18,
+        hours=2.0,
+        merged_at="2025-01-15T08:20:00Z",
+        title="fix(cart): keep quantities when the session refreshes",
+        statement="Stopped carts from losing item quantities when a session token refreshed.",
+        summary="Persists the cart before refreshing the token instead of after.",
+        claim="",
+        areas=["src/cart"],
+    ),
+    dict(
+        repo="acme/infra",
+        number=35,
+        category="reliability",
+        impact="medium",
+        size="s",
+        additions=70,
+        deletions=30,
+        hours=3.0,
+        merged_at="2025-02-03T13:10:00Z",
+        title="feat(alerts): page on sustained 5xx rate instead of single spikes",
+        statement=(
+            "Cut false-positive pages by about 70% by alerting on a sustained 5xx rate instead of "
+            "single spikes."
+        ),
+        summary="Replaces the per-minute threshold with a 10-minute burn-rate alert.",
+        claim="pages per week from 10 to 3",
+        areas=["alerts"],
+    ),
+    dict(
+        repo="acme/payments-api",
+        number=95,
+        category="refactor",
+        impact="low",
+        size="m",
+        additions=360,
+        deletions=290,
+        hours=6.0,
+        merged_at="2025-03-12T15:30:00Z",
+        title="refactor(refunds): extract refund state machine",
+        statement=(
+            "Simplified refund handling by extracting an explicit state machine with exhaustive transitions."
+        ),
+        summary="Moves refund status changes into one module with tests for every transition.",
+        claim="",
+        areas=["refunds"],
+    ),
+    dict(
+        repo="acme/web-app",
+        number=27,
+        category="docs",
+        impact="low",
+        size="xs",
+        additions=60,
+        deletions=4,
+        hours=1.0,
+        merged_at="2025-01-22T17:00:00Z",
+        title="docs: document the checkout retry flags",
+        statement=(
+            "Documented the checkout retry flags so on-call engineers can tune them without reading code."
+        ),
+        summary="Adds a runbook section with defaults and safe ranges.",
+        claim="",
+        areas=["docs"],
+    ),
+    dict(
+        repo="acme/payments-api",
+        number=97,
+        category="test",
+        impact="medium",
+        size="s",
+        additions=180,
+        deletions=10,
+        hours=3.0,
+        merged_at="2025-03-18T12:00:00Z",
+        title="test(ledger): property tests for currency rounding",
+        statement="Guarded currency rounding with property-based tests that cover all supported currencies.",
+        summary="Adds Hypothesis tests for rounding and allocation across 24 currencies.",
+        claim="",
+        areas=["ledger/tests"],
+    ),
+    dict(
+        repo="acme/web-app",
+        number=31,
+        category="performance",
+        impact="medium",
+        size="m",
+        additions=150,
+        deletions=60,
+        hours=5.0,
+        merged_at="2025-02-25T09:15:00Z",
+        title="perf(images): serve responsive AVIF thumbnails",
+        statement="Cut product-page image weight by 45% by serving responsive AVIF thumbnails.",
+        summary="Generates AVIF variants at three widths and serves them with srcset.",
+        claim="image bytes per page down 45%",
+        areas=["src/images"],
+    ),
+    dict(
+        repo="acme/infra",
+        number=38,
+        category="chore",
+        impact="low",
+        size="xs",
+        additions=12,
+        deletions=12,
+        hours=1.0,
+        merged_at="2025-03-07T10:00:00Z",
+        title="chore: bump base images to Debian 12",
+        statement="Moved all service base images to Debian 12, clearing 14 known CVEs from scans.",
+        summary="Updates the base image tag in every Dockerfile.",
+        claim="14 CVEs cleared from image scans",
+        areas=["docker"],
+    ),
+    dict(
+        repo="acme/web-app",
+        number=34,
+        category="fix",
+        impact="low",
+        size="s",
+        additions=40,
+        deletions=22,
+        hours=2.0,
+        merged_at="2025-03-21T14:40:00Z",
+        title="fix(i18n): correct RTL layout in order summary",
+        statement="Fixed the order summary layout for right-to-left languages such as Hebrew and Arabic.",
+        summary="Uses logical CSS properties instead of left/right margins.",
+        claim="",
+        areas=["src/i18n"],
+    ),
+    dict(
+        repo="acme/payments-api",
+        number=99,
+        category="feature",
+        impact="high",
+        size="l",
+        additions=640,
+        deletions=120,
+        hours=16.0,
+        merged_at="2025-03-26T11:25:00Z",
+        title="feat(payouts): weekly payout schedule for merchants",
+        statement="Launched weekly payouts, the most requested merchant feature of the quarter.",
+        summary="Adds a payout schedule setting, a scheduler job and notifications.",
+        claim="requested by 38 merchants",
+        areas=["payouts"],
+    ),
+    dict(
+        repo="acme/infra",
+        number=40,
+        category="reliability",
+        impact="high",
+        size="m",
+        additions=200,
+        deletions=30,
+        hours=6.0,
+        merged_at="2025-01-29T07:55:00Z",
+        title="fix(backup): verify nightly database restores",
+        statement=(
+            "Made database backups trustworthy by restoring each nightly backup into a scratch instance"
+            " and checking it."
+        ),
+        summary="Adds a nightly restore job with row-count checks and an alert on failure.",
+        claim="",
+        areas=["backup"],
+    ),
+]
+
+
+def _achievement(pr: dict[str, Any]) -> dict[str, Any]:
+    repo, number, category, impact, size = pr["repo"], pr["number"], pr["category"], pr["impact"], pr["size"]
+    adds, dels, hours, claim = pr["additions"], pr["deletions"], pr["hours"], pr["claim"]
+    factor = IMPACT_FACTOR[impact]
+    h = {"low": hours * 0.5, "expected": hours, "high": hours * 2}
+    evidence = [
+        {"kind": "category", "detail": f"predicted {category} (0.81) by pr-category v3"},
+        {"kind": "size", "detail": f"{adds + dels} lines changed ({size})"},
+    ]
+    if claim:
+        evidence.append({"kind": "claim", "detail": claim})
+    ledger = "assumptions.yaml"
+    return {
+        "pr_id": f"{repo}#{number}",
+        "repo": repo,
+        "number": number,
+        "title": pr["title"],
+        "url": f"https://github.com/{repo}/pull/{number}",
+        "merged_at": pr["merged_at"],
+        "category": category,
+        "category_confidence": 0.81,
+        "impact": impact,
+        "impact_confidence": 0.7,
+        "summary": pr["summary"],
+        "statement": pr["statement"],
+        "areas": pr["areas"],
+        "size_class": size,
+        "additions": adds,
+        "deletions": dels,
+        "hours": h,
+        "value": {k: v * RATE * factor for k, v in h.items()},
+        "currency": "USD",
+        "evidence": evidence,
+        "assumptions": [
+            {"name": f"impact_multipliers.{impact}", "value": factor, "unit": "multiplier", "source": ledger},
+            {"name": "hourly_rate", "value": RATE, "unit": "USD/hour", "source": ledger},
+            {
+                "name": "range_factors",
+                "value": {"low": 0.5, "high": 2.0},
+                "unit": "multiplier",
+                "source": ledger,
+            },
+        ],
+        "model": {"name": "pr-category", "version": "3"},
+    }
+
+
+def make_sample_portfolio() -> dict[str, Any]:
+    """A realistic, internally consistent portfolio: 15 PRs, 3 repositories, 3 months, 1 rejection."""
+    achievements = sorted((_achievement(row) for row in _SAMPLE_PRS), key=lambda a: -a["value"]["expected"])
+
+    def total(key: str, part: str) -> float:
+        return sum(a[key][part] for a in achievements)
+
+    by_cat: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_month: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_repo: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for a in achievements:
+        by_cat[a["category"]].append(a)
+        by_month[a["merged_at"][:7]].append(a)
+        by_repo[a["repo"]].append(a)
+
+    def value(items: list[dict[str, Any]]) -> float:
+        return sum(a["value"]["expected"] for a in items)
+
+    def top_category(items: list[dict[str, Any]]) -> str:
+        cats: dict[str, float] = defaultdict(float)
+        for a in items:
+            cats[a["category"]] += a["value"]["expected"]
+        return max(cats, key=lambda c: cats[c])
+
+    return {
+        "schema_version": "1.0",
+        "generated_at": "2025-04-01T00:00:00Z",
+        "subject": {"login": "octo-demo", "kind": "user"},
+        "window": {"start": "2025-01-01", "end": "2025-03-31"},
+        "sources": {
+            "github_base_url": "https://api.github.com",
+            "repositories_seen": sorted([*by_repo, "acme/legacy-tools"]),
+        },
+        "totals": {
+            "prs": len(achievements),
+            "repositories": len(by_repo),
+            "additions": sum(a["additions"] for a in achievements),
+            "deletions": sum(a["deletions"] for a in achievements),
+            "hours": {p: total("hours", p) for p in ("low", "expected", "high")},
+            "value": {p: total("value", p) for p in ("low", "expected", "high")},
+            "currency": "USD",
+            "rejected": 1,
+        },
+        "category_mix": sorted(
+            (
+                {"category": c, "prs": len(items), "value_expected": value(items)}
+                for c, items in by_cat.items()
+            ),
+            key=lambda r: -r["value_expected"],
+        ),
+        "value_over_time": [
+            {"period": m, "prs": len(by_month[m]), "value_expected": value(by_month[m])}
+            for m in sorted(by_month)
+        ],
+        "repositories": sorted(
+            (
+                {
+                    "repo": r,
+                    "prs": len(items),
+                    "value_expected": value(items),
+                    "top_category": top_category(items),
+                }
+                for r, items in by_repo.items()
+            ),
+            key=lambda r: -r["value_expected"],
+        ),
+        "achievements": achievements,
+        "rejected": [
+            {
+                "pr_id": "acme/web-app#29",
+                "title": "feat: make everything 10x faster",
+                "url": "https://github.com/acme/web-app/pull/29",
+                "reasons": ["value has no evidence", "claims a 10x speed-up that the PR does not measure"],
+            }
+        ],
+        "assumptions": {  # the shape build_portfolio makes from assumptions.yaml
+            "hourly_rate": {
+                "value": RATE,
+                "unit": "USD/hour",
+                "note": "Fully loaded engineering cost per hour (salary, benefits, overhead).",
+            },
+            "impact_multipliers": {
+                "value": IMPACT_FACTOR,
+                "unit": "multiplier",
+                "note": "Value per hour of effort by predicted impact.",
+            },
+            "range_factors": {
+                "value": {"low": 0.5, "high": 2.0},
+                "unit": "multiplier",
+                "note": "Low and high ends of the estimate relative to the expected value.",
+            },
+            "max_hours_per_pr": {
+                "value": 160,
+                "unit": "hours",
+                "note": "Estimates above this are rejected as implausible for one PR.",
+            },
+        },
+    }
+
+
+@pytest.fixture
+def sample() -> dict[str, Any]:
+    return make_sample_portfolio()
+
+
+HOSTILE_SCRIPT = "<script>alert(1)</script>"
+HOSTILE_IMG = '<img src=x onerror="alert(1)">'
+
+
+def make_hostile_portfolio(fetch_url: str = "http://127.0.0.1:9/x") -> dict[str, Any]:
+    """The sample with attacker-controlled text in every place PR text can reach."""
+    doc = make_sample_portfolio()
+    first = doc["achievements"][0]
+    first["title"] = f'{HOSTILE_SCRIPT}{HOSTILE_IMG}<img src="{fetch_url}"> "><svg onload=alert(1)>'
+    first["statement"] = (
+        f'Shipped <a href="javascript:alert(1)">it</a> <link rel=stylesheet href="{fetch_url}">'
+    )
+    first["summary"] = (
+        f'<div style="background:url({fetch_url})">x</div>'
+        f'<style>@import "{fetch_url}";</style><iframe src={fetch_url}></iframe>'
+    )
+    first["evidence"].append({"kind": "claim<b>", "detail": f"<object data={fetch_url}></object>"})
+    first["areas"] = ["</style><script>alert(1)</script>"]
+    first["model"] = {"name": "<script>", "version": '"onmouseover=alert(1)'}
+    doc["subject"]["login"] = "<b onclick=alert(1)>octo</b>"
+    doc["category_mix"][0]["category"] = "<script>x</script>"
+    doc["repositories"][0]["repo"] = '<img src="' + fetch_url + '">'
+    doc["rejected"][0]["title"] = HOSTILE_SCRIPT
+    doc["rejected"][0]["reasons"] = [HOSTILE_IMG]
+    doc["assumptions"]["evil"] = {"value": {"<b>": HOSTILE_IMG}, "unit": "<u>", "note": HOSTILE_SCRIPT}
+    return doc
+
+
+class _MarkupCollector(HTMLParser):
+    """Collect every tag, attribute and <style> body the way a browser tokenizer would see them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.styles: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.styles.append(data)
+
+
+def _collect(html: str) -> _MarkupCollector:
+    collector = _MarkupCollector()
+    collector.feed(html)
+    collector.close()
+    return collector
+
+
+def _hrefs(html: str) -> list[str]:
+    return [value or "" for _, attrs in _collect(html).tags for name, value in attrs if name == "href"]
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def test_sample_validates_against_schema(sample: dict[str, Any]) -> None:
+    reports.validate_portfolio(sample)
+
+
+def test_schema_id_carries_the_version() -> None:
+    schema = reports.load_schema()
+    assert schema["$schema"].endswith("/draft/2020-12/schema")
+    assert schema["$id"].endswith(reports.SCHEMA_VERSION)
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        lambda d: d.pop("totals"),
+        lambda d: d["totals"].update(prs=-1),
+        lambda d: d["achievements"][0].update(impact="enormous"),
+        lambda d: d.update(unexpected="field"),
+        lambda d: d["window"].update(start="2025-13-01"),
+        lambda d: d["achievements"][0]["value"].update(low=10_000.0),  # low > expected
+        lambda d: d["window"].update(start="2025-04-01"),  # start after end
+    ],
+    ids=[
+        "missing-totals",
+        "negative-count",
+        "unknown-impact",
+        "extra-key",
+        "bad-date",
+        "unordered-range",
+        "inverted-window",
+    ],
+)
+def test_broken_document_fails_validation(sample: dict[str, Any], breakage: Any) -> None:
+    breakage(sample)
+    with pytest.raises(jsonschema.ValidationError):
+        reports.validate_portfolio(sample)
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def test_html_contains_headline_figures(sample: dict[str, Any]) -> None:
+    html = reports.render_html(sample)
+    totals = sample["totals"]
+    assert "octo-demo" in html
+    assert "1 Jan – 31 Mar 2025" in html
+    assert f">{totals['prs']}<" in html
+    assert reports.format_money(totals["value"]["expected"], "USD") in html
+    assert reports.format_money_range(totals["value"]["low"], totals["value"]["high"], "USD") in html
+    assert reports.format_hours(totals["hours"]["expected"]) in html
+
+
+def test_html_has_inline_svg_charts(sample: dict[str, Any]) -> None:
+    html = reports.render_html(sample)
+    assert html.count("<svg") == 2
+    assert "Jan 2025" in html and "Mar 2025" in html  # one bar per month
+    assert "Documentation" in html  # category chart labels
+
+
+def test_html_lists_achievements_repositories_rejections_and_ledger(sample: dict[str, Any]) -> None:
+    html = reports.render_html(sample, top_n=5)
+    assert html.count('<article class="card">') == 5
+    assert "More merged work" in html
+    assert "acme/payments-api" in html and "acme/infra" in html
+    assert "claims a 10x speed-up that the PR does not measure" in html
+    assert "hourly_rate" in html
+
+
+def test_hostile_text_is_escaped() -> None:
+    html = reports.render_html(make_hostile_portfolio())
+    assert "<script" not in html.lower()
+    assert not re.search(r"<[^>]*\sonerror\s*=", html, re.IGNORECASE)
+    assert 'src="http' not in html
+    assert "&lt;script&gt;" in html  # shown as text, not dropped
+
+
+def test_html_has_no_active_or_fetching_markup() -> None:
+    collector = _collect(reports.render_html(make_hostile_portfolio()))
+    fetching_tags = {
+        "script",
+        "iframe",
+        "object",
+        "embed",
+        "img",
+        "link",
+        "base",
+        "form",
+        "frame",
+        "audio",
+        "video",
+        "source",
+        "image",
+        "use",
+        "foreignobject",
+        "input",
+        "meta-refresh",
+    }
+    for tag, attrs in collector.tags:
+        assert tag not in fetching_tags, tag
+        for name, value in attrs:
+            assert not name.startswith("on"), (tag, name)
+            assert name not in {"src", "srcset", "xlink:href", "background", "poster", "action", "formaction"}
+            if name == "href":
+                assert tag == "a" and re.match(r"https?://", value or ""), (tag, value)
+            if name == "style":
+                assert "url(" not in (value or "") and "expression" not in (value or "")
+            if name == "http-equiv":
+                assert value == "Content-Security-Policy"
+    for style in collector.styles:
+        assert "url(" not in style and "@import" not in style
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        " JaVaScRiPt:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>x</script>",
+        "file:///etc/passwd",
+        "ftp://example.com/x",
+        "//evil.example/x",
+        "/relative",
+        "https://github.com@evil.example/",
+        "https://gith\u0443b.com/x",
+        "vbscript:msgbox",
+        "",
+    ],
+)
+def test_non_http_hrefs_are_dropped(sample: dict[str, Any], url: str) -> None:
+    sample["achievements"][0]["url"] = url
+    sample["rejected"][0]["url"] = url
+    html = reports.render_html(sample)
+    hrefs = _hrefs(html)
+    assert url not in hrefs
+    assert all(h.startswith("https://github.com/acme/") for h in hrefs)
+    assert sample["achievements"][0]["pr_id"] in html  # still shown, just not linked
+
+
+def test_huge_and_unusual_text_renders_without_error(sample: dict[str, Any]) -> None:
+    first = sample["achievements"][0]
+    first["summary"] = "x" * 1_000_000
+    first["title"] = "ctl\x00\x07\x1b[31m\x7f\x85\u202eevil\u2066 emoji 🚀👩‍💻🏳️‍🌈 lone \ud800 surrogate"
+    first["statement"] = "שיפור ביצועים של 40% في الأداء " + "Z\u0301\u0302\u0303\u0304\u0305\u0306\u0307" * 3
+    first["evidence"] = [{"kind": "claim", "detail": "line1\nline2\r\n\tline3"}] * 50
+    sample["rejected"][0]["reasons"] = ["r" * 1_000_000]
+    html = reports.render_html(sample)
+    html.encode("utf-8")  # no lone surrogates left to crash a writer
+    assert len(html) < 200_000
+    assert "x" * 600 in html and "x" * 700 not in html  # summary truncated to ~600 characters
+    assert "🚀" in html and "שיפור" in html
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202e\u2066]", html)
+    assert "and 44 more in the JSON export" in html
+
+
+def test_empty_portfolio_renders(sample: dict[str, Any]) -> None:
+    for key in ("category_mix", "value_over_time", "repositories", "achievements", "rejected"):
+        sample[key] = []
+    sample["assumptions"] = {}
+    sample["totals"].update(
+        prs=0,
+        repositories=0,
+        additions=0,
+        deletions=0,
+        rejected=0,
+        hours={"low": 0.0, "expected": 0.0, "high": 0.0},
+        value={"low": 0.0, "expected": 0.0, "high": 0.0},
+    )
+    reports.validate_portfolio(sample)
+    html = reports.render_html(sample)
+    markdown, summary_html = reports.render_executive_summary(sample)
+    assert "No accepted achievements in this window." in html
+    assert "No accepted achievements in this window." in markdown
+    assert "<svg" not in html and "</html>" in summary_html
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("pdftotext (poppler-utils) is required in CI")
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    path = tmp_path / "portfolio.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run([exe, str(path), "-"], capture_output=True, check=True, text=True, timeout=60).stdout
+    return " ".join(out.split())
+
+
+@pytest.fixture(scope="module")
+def sample_pdf() -> bytes:
+    return reports.render_pdf(reports.render_html(make_sample_portfolio()))
+
+
+def test_pdf_is_a_pdf(sample_pdf: bytes) -> None:
+    assert sample_pdf.startswith(b"%PDF")
+
+
+def test_pdf_text_contains_subject_and_a_title(sample_pdf: bytes, tmp_path: Path) -> None:
+    text = _pdf_text(sample_pdf, tmp_path)
+    assert "octo-demo" in text
+    assert "ci: cache dependencies and split test jobs" in text
+    assert re.search(r"Page 1 of \d+", text)
+
+
+class _RecordingHandler(http.server.BaseHTTPRequestHandler):
+    hits: list[str]
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server API
+        self.hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server API
+        pass
+
+
+@pytest.fixture
+def local_server() -> Iterator[tuple[str, list[str]]]:
+    """A local HTTP server that records every request it gets: the canary for fetches."""
+    hits: list[str] = []
+    handler = type("Handler", (_RecordingHandler,), {"hits": hits})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_pdf_of_hostile_portfolio_makes_no_request(local_server: tuple[str, list[str]]) -> None:
+    base, hits = local_server
+    pdf = reports.render_pdf(reports.render_html(make_hostile_portfolio(f"{base}/x")))
+    assert pdf.startswith(b"%PDF")
+    assert hits == []
+
+
+def test_pdf_url_fetcher_refuses_everything_but_data(
+    local_server: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    base, hits = local_server
+    secret = tmp_path / "secret.css"
+    secret.write_text("body { color: red }")
+    pixel = (
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+        "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    )
+    raw = f"""<html><head>
+      <link rel="stylesheet" href="{base}/link.css"><link rel="stylesheet" href="file://{secret}">
+      <style>@import url("{base}/import.css"); @font-face {{ font-family: X; src: url({base}/font.woff); }}
+      body {{ background: url({base}/bg.png); font-family: X; }}</style></head>
+      <body><p>hello</p><img src="{base}/img.png"><img src="ftp://127.0.0.1/x"><img src="{pixel}">
+      <a rel="attachment" href="{base}/attachment.bin">a</a><object data="{base}/obj"></object>
+      </body></html>"""
+    pdf = reports.render_pdf(raw)
+    assert pdf.startswith(b"%PDF")
+    assert hits == []
+
+
+def test_url_fetcher_refuses_non_data_urls_directly() -> None:
+    fetcher = reports.safe_url_fetcher()
+    for url in ("http://127.0.0.1:9/x", "https://example.com/", "file:///etc/passwd", "ftp://example.com/x"):
+        with pytest.raises(reports.UrlFetchRefused):
+            fetcher(url)
+    response = fetcher("data:text/plain;base64,aGk=")
+    data = response.read() if hasattr(response, "read") else response["string"]
+    assert data == b"hi"
+
+
+# --------------------------------------------------------------------------- executive summary
+
+
+def test_executive_summary_has_headline_highlights_value_and_mix(sample: dict[str, Any]) -> None:
+    markdown, html = reports.render_executive_summary(sample)
+    bullets = [line for line in markdown.splitlines() if line.startswith("- ")]
+    assert 3 <= len(bullets) <= 5
+    assert all("](https://github.com/acme/" in line for line in bullets)
+    assert "15 merged pull requests across 3 repositories" in markdown
+    assert "hourly rate of 100 USD/hour" in markdown
+    assert "Most of the value came from feature work" in markdown
+    assert "\\$" in markdown  # dollar signs escaped so renderers do not start inline math
+    assert html.count('href="https://github.com/acme/') == len(bullets)
+
+
+def test_executive_summary_markdown_escapes_injected_links(sample: dict[str, Any]) -> None:
+    top = sample["achievements"][0]
+    top["statement"] = (
+        "[click me](https://evil.example/steal) ![x](https://evil.example/p.png) "
+        "<img src=x onerror=alert(1)> **bold** `code` https://evil.example www.evil.example "
+        "a@evil.example"
+    )
+    markdown, html = reports.render_executive_summary(sample)
+    assert "[click me](" not in markdown and "\\[click me\\]\\(" in markdown
+    assert "![x](" not in markdown
+    assert not re.search(r"(?<!\\)<img", markdown) and "\\<img" in markdown
+    assert "**bold**" not in markdown
+    assert "<img" not in html and 'evil.example/steal"' not in html
+
+
+def test_executive_summary_markdown_renders_only_pr_links(sample: dict[str, Any]) -> None:
+    markdown_it = pytest.importorskip("markdown_it")
+    sample["achievements"][0]["statement"] = (
+        "[click](https://evil.example) <b onclick=x>hi</b> "
+        "https://evil.example/a www.evil.example b@evil.example"
+    )
+    markdown, _ = reports.render_executive_summary(sample)
+    parser = markdown_it.MarkdownIt("commonmark", {"html": True})
+    if importlib.util.find_spec("linkify_it") is not None:  # GFM-style bare-URL autolinks, when available
+        parser = markdown_it.MarkdownIt("commonmark", {"html": True, "linkify": True}).enable("linkify")
+    rendered = parser.render(markdown)
+    assert "<b " not in rendered and "<img" not in rendered
+    assert all(h.startswith("https://github.com/acme/") for h in _hrefs(rendered))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "compact", "expected"),
+    [
+        (12345.6, "USD", False, "$12,346"),
+        (37.5, "USD", False, "$37.50"),
+        (0, "USD", False, "$0"),
+        (1500, "EUR", True, "€1.5k"),
+        (2_340_000, "USD", True, "$2.3M"),
+        (999_999, "USD", True, "$1M"),
+        (1234, "SEK", False, "1,234\u00a0SEK"),
+        (1234.5, "JPY", False, "¥1,235"),
+        (float("nan"), "USD", False, "—"),
+        ("not a number", "USD", False, "—"),
+    ],
+)
+def test_format_money(value: object, currency: str, compact: bool, expected: str) -> None:
+    assert reports.format_money(value, currency, compact=compact) == expected
+
+
+def test_clean_text_truncates_at_a_word_boundary() -> None:
+    text = reports.clean_text("alpha beta gamma delta " * 10, 30)
+    assert text.endswith("…") and len(text) <= 31 and not text[:-1].endswith(" ")
