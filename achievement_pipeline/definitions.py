@@ -73,6 +73,7 @@ def build_resources() -> dict[str, object]:
             users=env_list("ACHIEVEMENT_GITHUB_USER"),
             repos=env_list("ACHIEVEMENT_GITHUB_REPOS"),
             demo_seed=int(os.environ.get("ACHIEVEMENT_DEMO_SEED", "42")),
+            request_spacing_seconds=float(os.environ.get("ACHIEVEMENT_GITHUB_REQUEST_SPACING", "0.25")),
         ),
         "llm": LLMResource(
             model=_env("ACHIEVEMENT_LLM_MODEL"),

@@ -32,24 +32,24 @@ def _range_tags(first: date, last: date) -> dict[str, str]:
 
 def run_pipeline(first: date, last: date, *, instance: object, defs: Definitions | None = None) -> dict[str, str]:
     """Materialize every stage for the days first..last (inclusive); return the export locations."""
-    from dagster import AssetKey, AssetSelection
+    from dagster import AssetKey
 
     from achievement_pipeline.definitions import build_definitions
 
     defs = defs or build_definitions()
-
     job = defs.resolve_implicit_global_asset_job_def()
     tags = _range_tags(first, last)
-    collect = AssetSelection.assets("pull_requests", "enriched_prs")
-    stages = AssetSelection.assets("predictions", "valuations", "validated_achievements", "portfolio")
+    collect = [AssetKey("pull_requests"), AssetKey("enriched_prs")]
+    stages = [AssetKey(k) for k in ("predictions", "valuations", "validated_achievements", "portfolio")]
 
-    job.execute_in_process(instance=instance, tags=tags, asset_selection=collect.resolve(defs.resolve_asset_graph()))
-    job.execute_in_process(instance=instance, asset_selection=[AssetKey("pr_models")])
-    result = job.execute_in_process(
-        instance=instance, tags=tags, asset_selection=stages.resolve(defs.resolve_asset_graph())
-    )
-    (materialization,) = [m for m in result.get_asset_materialization_events() if m.asset_key == AssetKey("portfolio")]
-    metadata = materialization.materialization.metadata
+    quiet = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+    job.execute_in_process(run_config=quiet, instance=instance, tags=tags, asset_selection=collect)
+    job.execute_in_process(run_config=quiet, instance=instance, asset_selection=[AssetKey("pr_models")])
+    result = job.execute_in_process(run_config=quiet, instance=instance, tags=tags, asset_selection=stages)
+    # A range run records one materialization per partition, all with the same export metadata.
+    exported = next(m for m in result.get_asset_materialization_events() if m.asset_key == AssetKey("portfolio"))
+    metadata = exported.materialization.metadata
     return {
         key.removesuffix("_location"): str(value.value) for key, value in metadata.items() if key.endswith("_location")
     }

@@ -31,17 +31,18 @@ KNOWN_TYPES = frozenset(
     }
 )
 
-# Measurable claims: "p95 from 420 ms to 180 ms", "by 18%", "40% fewer errors", "3x faster".
-_UNIT = r"(?:ms|s|sec|seconds|minutes|min|kb|mb|gb|%|x|req/s|rps|qps)"
-_CLAIM_PATTERNS = (
-    re.compile(rf"\b(?:p\d{{2}}\s+)?[\w ]{{0,30}}?from\s+\d[\d.,]*\s*{_UNIT}\s+to\s+\d[\d.,]*\s*{_UNIT}", re.I),
-    re.compile(
-        r"\b\d[\d.,]*\s*%\s+(?:fewer|less|more|faster|smaller|lower|higher|reduction|increase)\b[\w ]{0,20}",
-        re.I,
-    ),
-    re.compile(rf"\b(?:by|cuts?|reduces?|improves?)\s[\w ]{{0,25}}?\d[\d.,]*\s*{_UNIT}", re.I),
-    re.compile(r"\b\d+(?:\.\d+)?x\s+(?:faster|smaller|fewer|less)\b", re.I),
+# A measurable claim is a sentence with a quantity ("420 ms", "18%", "3x") and a change
+# ("from … to", "fewer", "cuts … by"): quoted whole, so readers and value rules can check it.
+_QUANTITY = re.compile(
+    r"\d[\d.,]*\s*(?:%|x\b|ms\b|s\b|secs?\b|seconds|min(?:utes)?\b|hours?\b|[kmg]i?b\b|req/s|rps\b|qps\b)", re.I
 )
+_CHANGE = re.compile(
+    r"\bfrom\b.+\bto\b|\b(?:fewer|less|more|faster|slower|smaller|larger|lower|higher|reduc\w*|cut\w*|"
+    r"drops?|dropped|improv\w*|increas\w*|decreas\w*|saves?|saved|by)\b|\bof (?:users|customers|requests)\b",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_MAX_CLAIM_CHARS = 200
 _LINKED_ISSUE = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b", re.I)
 
 _SIZE_BOUNDS = ((10, "xs"), (50, "s"), (250, "m"), (1000, "l"))
@@ -81,13 +82,12 @@ def areas_touched(filenames: list[str], limit: int = 5) -> list[str]:
 
 
 def measurable_claims(text: str, limit: int = 5) -> list[str]:
-    """Quote the measurable claims a PR makes, verbatim, so value rules and readers can check them."""
+    """The sentences of a PR that state a measured change, verbatim, without repeats."""
     found: list[str] = []
-    for pattern in _CLAIM_PATTERNS:
-        for match in pattern.finditer(text):
-            claim = " ".join(match.group(0).split())
-            if not any(claim in seen or seen in claim for seen in found):
-                found.append(claim)
+    for sentence in _SENTENCE_END.split(text):
+        sentence = " ".join(sentence.strip().lstrip("#>*- ").split()).rstrip(".")
+        if sentence and _QUANTITY.search(sentence) and _CHANGE.search(sentence) and sentence not in found:
+            found.append(sentence[:_MAX_CLAIM_CHARS])
     return found[:limit]
 
 

@@ -46,6 +46,9 @@ class GitHubResource(ConfigurableResource):
     repos: list[str] = Field(default_factory=list, description="owner/name repositories collected in full")
     demo_seed: int = Field(default=42, description="Seed of the built-in fake GitHub's history (demo mode)")
     retries: int = Field(default=3, description="Retries for 5xx answers and dropped connections")
+    request_spacing_seconds: float = Field(
+        default=0.25, description="Pause between requests (GitHub's secondary limits); the demo uses none"
+    )
     timeout_seconds: int = 30
 
     @property
@@ -74,7 +77,9 @@ class GitHubResource(ConfigurableResource):
             retry=GithubRetry(total=self.retries, backoff_factor=0.5),
             timeout=self.timeout_seconds,
             per_page=100,
-            seconds_between_requests=None if self.demo else 0.25,
+            seconds_between_requests=None
+            if self.demo or not self.request_spacing_seconds
+            else self.request_spacing_seconds,
         )
 
     def collect(self, start: date, end: date) -> Collection:

@@ -1,0 +1,332 @@
+"""The fake GitHub server, driven by the real PyGithub client over HTTP.
+
+These tests pin down the contract the collector relies on: the same seed gives the
+same data, searches select exactly what GitHub would, pagination follows ``Link``
+headers, details match the history, and errors surface as PyGithub's exceptions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import github
+import pytest
+import requests
+from github import Auth, Github
+
+from achievement_pipeline.fake_github import FakeGitHub, FakeHistory, generate_history
+from achievement_pipeline.fake_github.history import parse_search_query
+
+TOKEN = "test-token"
+USER = "octo-demo"
+JANUARY = "merged:2025-01-01..2025-01-31"
+
+
+@pytest.fixture(scope="module")
+def history() -> FakeHistory:
+    return generate_history()
+
+
+@pytest.fixture(scope="module")
+def server(history: FakeHistory) -> Iterator[FakeGitHub]:
+    with FakeGitHub(history, tokens={TOKEN}) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake(server: FakeGitHub) -> FakeGitHub:
+    """The shared server with fresh request and rate-limit counters."""
+    server.reset_counts()
+    server.reset_rate_limits()
+    return server
+
+
+def client(fake: FakeGitHub, token: str | None = TOKEN, per_page: int = 30) -> Github:
+    """PyGithub as the collector builds it, minus retries and the 0.25 s courtesy delay."""
+    return Github(
+        base_url=fake.base_url,
+        auth=Auth.Token(token) if token else None,
+        per_page=per_page,
+        retry=None,
+        seconds_between_requests=None,
+    )
+
+
+def auth_headers(token: str = TOKEN) -> dict[str, str]:
+    return {"Authorization": f"token {token}"}
+
+
+# ------------------------------------------------------------------------- history
+
+
+def test_same_seed_gives_identical_history() -> None:
+    assert generate_history(seed=7) == generate_history(seed=7)
+    assert generate_history(seed=7) != generate_history(seed=8)
+
+
+def test_history_does_not_depend_on_hash_randomisation() -> None:
+    script = (
+        "import hashlib; from achievement_pipeline.fake_github import generate_history; "
+        "h = generate_history(users=('octo-demo', 'ada-dev')); "
+        "print(hashlib.sha256(repr([(p.pr_id, p.title, p.merged_at, p.labels, p.files) for p in h.pulls])"
+        ".encode()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
+
+
+def test_demo_user_contributes_to_several_repos_under_several_owners(history: FakeHistory) -> None:
+    merged = history.merged_pulls(USER)
+    repos = {p.repo for p in merged}
+    assert len(repos) >= 3
+    assert len({r.split("/")[0] for r in repos}) >= 2
+    shared = history.pulls_in("acme/web-app")
+    assert {p.author for p in shared} - {USER}, "teammates also open PRs in shared repos"
+
+
+def test_merges_lie_within_range_and_follow_creation(history: FakeHistory) -> None:
+    for pr in history.pulls:
+        if pr.merged_at is not None:
+            assert history.start <= pr.merged_at.date() <= history.end
+            assert pr.created_at < pr.merged_at
+            assert pr.closed_at == pr.merged_at
+    hours = {p.merged_at.hour for p in history.pulls if p.merged_at}
+    assert len(hours) >= 12, "merge times are spread over the UTC day"
+
+
+def test_titles_mostly_use_conventional_prefixes() -> None:
+    pulls = generate_history(prs_per_week=20).merged_pulls(USER)
+    types = [p.change_type for p in pulls]
+    share = {t: types.count(t) / len(types) for t in set(types)}
+    assert share["feat"] + share["fix"] > 0.35
+    assert 0.0 < share[""] < 0.2
+    assert {"perf", "refactor", "docs", "chore", "ci", "test", "build"} <= set(types)
+    assert any(p.intent == "security" for p in pulls) and any(p.intent == "revert" for p in pulls)
+
+
+def test_bodies_carry_linked_issues_and_measurable_claims(history: FakeHistory) -> None:
+    pulls = history.merged_pulls()
+    linked = [p for p in pulls if p.linked_issues]
+    claimed = [p for p in pulls if p.claims]
+    assert linked and claimed
+    assert all(f"#{p.linked_issues[0]}" in (p.body or "") for p in linked)
+    assert all(claim in (p.body or "") for p in claimed for claim in p.claims)
+
+
+def test_search_query_parses_date_range_forms() -> None:
+    ranges = dict(parse_search_query("is:pr merged:>=2025-02-01 created:<2025-03-01").ranges)
+    assert ranges["merged"].lower == datetime(2025, 2, 1, tzinfo=UTC) and ranges["merged"].upper is None
+    assert ranges["created"].upper == datetime(2025, 3, 1, tzinfo=UTC)
+    single = dict(parse_search_query("merged:2025-02-03").ranges)["merged"]
+    assert single.contains(datetime(2025, 2, 3, 23, 59, 59, tzinfo=UTC))
+    assert not single.contains(datetime(2025, 2, 4, tzinfo=UTC))
+
+
+# ------------------------------------------------------------------------- search
+
+
+def test_search_returns_exactly_the_prs_merged_in_the_window(fake: FakeGitHub, history: FakeHistory) -> None:
+    found = client(fake).search_issues(f"is:pr is:merged author:{USER} {JANUARY}")
+    got = {(item.repository.full_name, item.number) for item in found}
+    expected = {(p.repo, p.number) for p in history.merged_pulls(USER, date(2025, 1, 1), date(2025, 1, 31))}
+    assert got == expected
+    assert len({repo for repo, _ in got}) >= 2
+
+
+def test_search_pagination_follows_link_headers(fake: FakeGitHub, history: FakeHistory) -> None:
+    expected = len(history.merged_pulls(USER, date(2025, 1, 1), date(2025, 1, 31)))
+    items = list(client(fake, per_page=5).search_issues(f"is:pr is:merged author:{USER} {JANUARY}"))
+    assert len(items) == expected
+    assert fake.request_count("/search/issues") == math.ceil(expected / 5)
+    assert len({(i.repository_url, i.number) for i in items}) == expected
+
+
+def test_link_header_offers_prev_next_last_and_first(fake: FakeGitHub) -> None:
+    params = {"q": f"author:{USER} is:merged", "per_page": "5", "page": "2"}
+    answer = requests.get(f"{fake.base_url}/search/issues", params=params, headers=auth_headers(), timeout=5)
+    links = requests.utils.parse_header_links(answer.headers["Link"])
+    by_rel = {link["rel"]: link["url"] for link in links}
+    assert set(by_rel) == {"prev", "next", "last", "first"}
+    assert all(url.startswith(fake.base_url + "/search/issues?") for url in by_rel.values())
+    assert "page=3" in by_rel["next"] and "page=1" in by_rel["first"] and "per_page=5" in by_rel["next"]
+    assert "author%3Aocto-demo" in by_rel["next"]
+
+
+def test_every_search_item_was_merged_within_the_queried_window(fake: FakeGitHub) -> None:
+    gh = client(fake, per_page=100)
+    windows = {
+        "merged:2025-02-10..2025-02-20": (date(2025, 2, 10), date(2025, 2, 20)),
+        "merged:>=2025-03-15": (date(2025, 3, 15), date.max),
+        "merged:<=2025-01-07": (date.min, date(2025, 1, 7)),
+        "merged:2025-01-14": (date(2025, 1, 14), date(2025, 1, 14)),
+    }
+    for qualifier, (low, high) in windows.items():
+        items = list(gh.search_issues(f"is:pr is:merged author:{USER} {qualifier}"))
+        assert all(low <= i.pull_request.merged_at.date() <= high for i in items), qualifier
+    assert items, "the single-day window is not empty for the default seed"
+
+
+def test_search_filters_by_repo_and_org(fake: FakeGitHub, history: FakeHistory) -> None:
+    gh = client(fake, per_page=100)
+    in_repo = list(gh.search_issues(f"is:pr is:merged author:{USER} repo:acme/web-app"))
+    assert in_repo and {i.repository.full_name for i in in_repo} == {"acme/web-app"}
+    in_org = {i.repository.full_name for i in gh.search_issues(f"is:pr is:merged author:{USER} org:acme")}
+    assert in_org == {p.repo for p in history.merged_pulls(USER) if p.repo.startswith("acme/")}
+
+
+def test_search_for_unknown_author_is_422(fake: FakeGitHub) -> None:
+    with pytest.raises(github.GithubException) as caught:
+        list(client(fake).search_issues("is:pr is:merged author:no-such-user-xyz"))
+    assert caught.value.status == 422
+    assert "cannot be searched" in caught.value.data["errors"][0]["message"]
+
+
+def test_search_caps_results_at_1000() -> None:
+    busy = generate_history(prs_per_week=120)
+    with FakeGitHub(busy) as fake:
+        url = f"{fake.base_url}/search/issues"
+        first = requests.get(url, params={"q": f"author:{USER}", "per_page": "100"}, timeout=5).json()
+        last = requests.get(url, params={"q": f"author:{USER}", "per_page": "100", "page": "10"}, timeout=5)
+        beyond = requests.get(url, params={"q": f"author:{USER}", "per_page": "100", "page": "11"}, timeout=5)
+    assert first["total_count"] > 1_000
+    assert len(last.json()["items"]) == 100 and 'rel="next"' not in last.headers["Link"]
+    assert beyond.status_code == 422
+
+
+# ------------------------------------------------------------------------- pull requests
+
+
+def test_pull_details_match_the_history(fake: FakeGitHub, history: FakeHistory) -> None:
+    pr = next(
+        p
+        for p in history.merged_pulls(USER)
+        if len(p.files) > 1 and p.reviews and p.review_comments and p.issue_comments
+    )
+    pull = client(fake, per_page=2).get_repo(pr.repo).get_pull(pr.number)
+    assert (pull.title, pull.merged, pull.user.login) == (pr.title, True, pr.author)
+    assert (pull.additions, pull.deletions, pull.changed_files) == (pr.additions, pr.deletions, len(pr.files))
+    assert pull.merged_at == pr.merged_at and [label.name for label in pull.labels] == list(pr.labels)
+    assert [f.filename for f in pull.get_files()] == [f.filename for f in pr.files]
+    assert [r.state for r in pull.get_reviews()] == [r.state for r in pr.reviews]
+    assert pull.get_review_comments().totalCount == len(pr.review_comments) == pull.review_comments
+    assert len(list(pull.get_issue_comments())) == len(pr.issue_comments) == pull.comments
+
+
+def test_issue_endpoint_leads_back_to_the_pull(fake: FakeGitHub, history: FakeHistory) -> None:
+    pr = history.merged_pulls(USER)[0]
+    issue = client(fake).get_repo(pr.repo).get_issue(pr.number)
+    assert issue.pull_request is not None and issue.pull_request.merged_at == pr.merged_at
+    assert issue.as_pull_request().head.ref == pr.head_ref
+
+
+def test_repo_pull_listing_filters_by_state_and_paginates(fake: FakeGitHub, history: FakeHistory) -> None:
+    repo = client(fake, per_page=10).get_repo("acme/web-app")
+    closed = list(repo.get_pulls(state="closed", sort="created", direction="asc"))
+    expected = [p.number for p in history.pulls_in("acme/web-app") if p.state == "closed"]
+    assert [p.number for p in closed] == expected
+    assert fake.request_count("/repos/acme/web-app/pulls") == math.ceil(len(expected) / 10)
+
+
+# ------------------------------------------------------------------------- errors and auth
+
+
+def test_get_unknown_user_raises_unknown_object(fake: FakeGitHub) -> None:
+    with pytest.raises(github.UnknownObjectException):
+        client(fake).get_user("no-such-user-xyz")
+
+
+def test_unknown_repo_is_404(fake: FakeGitHub) -> None:
+    with pytest.raises(github.UnknownObjectException) as caught:
+        client(fake).get_repo("acme/no-such-repo")
+    assert caught.value.status == 404
+
+
+def test_unknown_pull_is_404(fake: FakeGitHub) -> None:
+    with pytest.raises(github.UnknownObjectException):
+        client(fake).get_repo("acme/web-app").get_pull(999_999)
+
+
+def test_bad_token_raises_bad_credentials(fake: FakeGitHub) -> None:
+    with pytest.raises(github.BadCredentialsException):
+        client(fake, token="wrong").get_user().login  # noqa: B018 - the attribute access fetches
+
+
+def test_missing_token_requires_authentication(fake: FakeGitHub) -> None:
+    answer = requests.get(f"{fake.base_url}/user", timeout=5)
+    assert answer.status_code == 401 and answer.json()["message"] == "Requires authentication"
+
+
+def test_without_token_list_any_token_is_accepted() -> None:
+    with FakeGitHub(generate_history(prs_per_week=1)) as open_fake:
+        assert client(open_fake, token="anything").get_user().login == USER
+        assert requests.get(f"{open_fake.base_url}/rate_limit", timeout=5).status_code == 200
+
+
+def test_authenticated_user_is_the_first_history_user(fake: FakeGitHub) -> None:
+    assert client(fake).get_user().login == USER
+
+
+def test_unknown_path_is_404_with_github_body(fake: FakeGitHub) -> None:
+    answer = requests.get(f"{fake.base_url}/orgs/acme/teams", headers=auth_headers(), timeout=5)
+    assert answer.status_code == 404
+    assert answer.json()["message"] == "Not Found" and "documentation_url" in answer.json()
+
+
+# ------------------------------------------------------------------------- headers
+
+
+def test_rate_limit_headers_show_in_rate_limiting(fake: FakeGitHub) -> None:
+    gh = client(fake)
+    gh.get_repo("acme/web-app")
+    gh.get_user(USER)
+    assert gh.rate_limiting == (4_998, 5_000)
+    list(gh.search_issues(f"author:{USER} {JANUARY}"))
+    assert gh.rate_limiting == (29, 30)
+    overview = gh.get_rate_limit()
+    assert overview.resources.core.remaining == 4_998 and overview.resources.search.remaining == 29
+    assert gh.rate_limiting_resettime > 0
+
+
+def test_every_answer_has_rate_limit_headers(fake: FakeGitHub) -> None:
+    for path in ("/user", "/users/no-such-user-xyz", "/search/issues?q=author:octo-demo"):
+        headers = requests.get(f"{fake.base_url}{path}", headers=auth_headers(), timeout=5).headers
+        assert {
+            "X-RateLimit-Limit",
+            "X-RateLimit-Remaining",
+            "X-RateLimit-Used",
+            "X-RateLimit-Reset",
+            "X-RateLimit-Resource",
+        } <= set(headers)
+        assert headers["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_etag_allows_free_conditional_requests(fake: FakeGitHub) -> None:
+    url = f"{fake.base_url}/repos/acme/web-app"
+    first = requests.get(url, headers=auth_headers(), timeout=5)
+    etag = first.headers["ETag"]
+    assert etag == f'W/"{hashlib.sha256(first.content).hexdigest()[:32]}"'
+    again = requests.get(url, headers={**auth_headers(), "If-None-Match": etag}, timeout=5)
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["X-RateLimit-Remaining"] == first.headers["X-RateLimit-Remaining"]
+
+
+def test_server_writes_nothing_to_stderr(capfd: pytest.CaptureFixture[str]) -> None:
+    with FakeGitHub(generate_history(prs_per_week=1)) as quiet:
+        for path in ("/user", "/nope", "/search/issues?q=author:nobody"):
+            requests.get(f"{quiet.base_url}{path}", timeout=5)
+    assert capfd.readouterr().err == ""

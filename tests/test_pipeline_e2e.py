@@ -1,0 +1,119 @@
+"""The whole pipeline over a month of partitions against the fake GitHub, run twice.
+
+One module-scoped run keeps the suite fast; each test checks one promise about it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from dagster import AssetKey, DagsterInstance
+
+from achievement_pipeline import reports
+from tests.pipeline_run import JANUARY, PipelineRun, exported, run_month
+
+STAGES = ("pull_requests", "enriched_prs", "predictions", "valuations", "validated_achievements", "portfolio")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory, fake_github) -> Iterator[tuple[PipelineRun, PipelineRun, object]]:
+    home = tmp_path_factory.mktemp("e2e")
+    with pytest.MonkeyPatch.context() as env:
+        from tests.conftest import PIPELINE_VARIABLES
+
+        for name in PIPELINE_VARIABLES:
+            env.delenv(name, raising=False)
+        env.setenv("ACHIEVEMENT_HOME", str(home))
+        env.setenv("GITHUB_API_URL", fake_github.base_url)
+        env.setenv("GITHUB_TOKEN", "test-token-not-secret")
+        env.setenv("ACHIEVEMENT_GITHUB_USER", "octo-demo")
+        env.setenv("ACHIEVEMENT_GITHUB_REQUEST_SPACING", "0")
+        with DagsterInstance.ephemeral() as instance:
+            first = run_month(instance)
+            second = run_month(instance)
+            yield first, second, instance
+
+
+def test_every_stage_is_materialized_for_every_day_of_the_window(runs):
+    _, _, instance = runs
+    days = {f"2025-01-{day:02d}" for day in range(1, 32)}
+    for stage in STAGES:
+        assert instance.get_materialized_partitions(AssetKey(stage)) >= days, stage
+
+
+def test_every_merged_pr_of_the_window_reaches_the_warehouse_once(runs, fake_github):
+    first, _, _ = runs
+    merged = fake_github.history.merged_pulls(author="octo-demo", since=JANUARY[0], until=JANUARY[1])
+    assert merged
+    assert sorted(r["pr_id"] for r in first.snapshot["pull_requests"]) == sorted(f"{p.repo}#{p.number}" for p in merged)
+
+
+def test_every_stage_table_holds_one_row_per_pr(runs):
+    first, _, _ = runs
+    ids = {r["pr_id"] for r in first.snapshot["pull_requests"]}
+    for table, rows in first.snapshot.items():
+        assert {r["pr_id"] for r in rows} == ids, table
+        assert len(rows) == len(ids), table
+
+
+def test_rerunning_the_window_leaves_the_warehouse_unchanged(runs):
+    first, second, _ = runs
+    assert {t: len(rows) for t, rows in second.snapshot.items()} == {t: len(rows) for t, rows in first.snapshot.items()}
+    assert second.snapshot == first.snapshot
+
+
+def test_the_rerun_answers_every_summary_from_the_cache(runs):
+    _, _, instance = runs
+    events = instance.fetch_materializations(AssetKey("enriched_prs"), limit=1000).records
+    cache_hits = [e.asset_materialization.metadata["cache_hits"].value for e in events]
+    rows = [e.asset_materialization.metadata["row_count"].value for e in events]
+    assert max(cache_hits) == max(rows) > 0
+
+
+def test_ingest_reports_the_github_requests_it_made(runs):
+    _, _, instance = runs
+    latest = instance.get_latest_materialization_event(AssetKey("pull_requests")).asset_materialization
+    assert latest.metadata["github_requests"].value > latest.metadata["row_count"].value > 0
+
+
+def test_every_asset_check_passed(runs):
+    _, _, instance = runs
+    from dagster import AssetCheckKey
+
+    for stage in STAGES[:-1]:
+        key = AssetCheckKey(AssetKey(stage), f"{stage}_expectations")
+        record = instance.event_log_storage.get_latest_asset_check_execution_by_key([key])[key]
+        assert record.evaluation.passed, stage  # type: ignore[union-attr]
+
+
+def test_the_portfolio_json_validates_against_its_schema(runs):
+    first, _, _ = runs
+    document = json.loads(exported(first.locations, "json").read_text())
+    reports.validate_portfolio(document)
+    assert document["window"] == {"start": "2025-01-01", "end": "2025-01-31"}
+
+
+def test_every_achievement_in_the_json_has_evidence_and_assumptions(runs):
+    first, _, _ = runs
+    document = json.loads(exported(first.locations, "json").read_text())
+    assert document["achievements"]
+    for achievement in document["achievements"]:
+        assert achievement["evidence"] and achievement["assumptions"], achievement["pr_id"]
+        assert achievement["model"]["version"]
+
+
+def test_the_html_pdf_and_summary_are_written(runs):
+    first, _, _ = runs
+    html = exported(first.locations, "html").read_text()
+    assert "octo-demo" in html and "<svg" in html
+    assert exported(first.locations, "pdf").read_bytes().startswith(b"%PDF")
+    assert "octo-demo" in exported(first.locations, "summary_md").read_text()
+    assert "<html" in exported(first.locations, "summary_html").read_text().lower()
+
+
+def test_predictions_record_the_model_version(runs):
+    first, _, _ = runs
+    versions = {r["model_version"] for r in first.snapshot["predictions"]}
+    assert versions and all("pr-category:" in v for v in versions)
