@@ -77,7 +77,7 @@ def require_service(name: str, port: int) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def postgres_database() -> Iterator[str]:
     """A new, empty PostgreSQL database on the local server; dropped afterwards."""
     require_service("PostgreSQL", 5432)
@@ -100,7 +100,7 @@ def postgres_database() -> Iterator[str]:
         admin.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def redis_namespace() -> Iterator[str]:
     """A key prefix of our own on the local Redis, deleted afterwards."""
     require_service("Redis", 6379)

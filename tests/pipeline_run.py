@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -11,6 +12,7 @@ from dagster import DagsterInstance
 
 from achievement_pipeline.definitions import build_definitions
 from achievement_pipeline.demo import run_pipeline
+from achievement_pipeline.resources.warehouse import WarehouseResource
 from achievement_pipeline.warehouse import TABLES, Warehouse
 
 JANUARY = (date(2025, 1, 1), date(2025, 1, 31))
@@ -31,7 +33,8 @@ def run_month(instance: DagsterInstance) -> PipelineRun:
     """Materialize January 2025 (31 partitions) through every stage; snapshot the warehouse."""
     defs = build_definitions()
     locations = run_pipeline(*JANUARY, instance=instance, defs=defs)
-    warehouse = defs.resources["warehouse"].get()  # type: ignore[union-attr]
+    # The resource in defs holds EnvVar references; resolve the URL the way a run does.
+    warehouse = WarehouseResource(url=os.environ.get("ACHIEVEMENT_WAREHOUSE_URL", "")).get()
     return PipelineRun(locations=locations, snapshot=snapshot(warehouse))
 
 

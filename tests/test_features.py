@@ -33,8 +33,7 @@ def test_areas_are_ranked_by_files_touched_then_name():
 
 def test_measurable_claims_are_quoted_as_whole_sentences():
     text = (
-        "Adds a cache. This cuts p95 latency from 420 ms to 180 ms.\n"
-        "Since rollout we see 40% fewer errors in checkout."
+        "Adds a cache. This cuts p95 latency from 420 ms to 180 ms.\nSince rollout we see 40% fewer errors in checkout."
     )
     assert measurable_claims(text) == [
         "This cuts p95 latency from 420 ms to 180 ms",

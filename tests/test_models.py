@@ -344,7 +344,5 @@ def test_a_single_class_raises_insufficient_training_data(tmp_path: Path) -> Non
 
 def test_load_champions_with_an_empty_registry_raises_no_champion(tmp_path: Path) -> None:
     uri = _uri(tmp_path)
-    with pytest.raises(
-        NoChampionModel, match=r"no champion for pr-category in MLflow at sqlite:///.*pr_models"
-    ):
+    with pytest.raises(NoChampionModel, match=r"no champion for pr-category in MLflow at sqlite:///.*pr_models"):
         load_champions(uri)

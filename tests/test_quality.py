@@ -43,9 +43,7 @@ def _pull_request(pr_id: str) -> dict[str, Any]:
         "changed_files": 4,
         "labels": ["enhancement"],
         "files": [{"filename": "api/stream.py", "status": "added", "additions": 120, "deletions": 0}],
-        "reviews": [
-            {"author": "hubot", "state": "APPROVED", "body": "", "submitted_at": "2024-03-05T17:00:00Z"}
-        ],
+        "reviews": [{"author": "hubot", "state": "APPROVED", "body": "", "submitted_at": "2024-03-05T17:00:00Z"}],
         "review_comments": [],
         "issue_comments": [{"author": "hubot", "body": "nice", "path": ""}],
         "linked_issues": [42],

@@ -42,8 +42,7 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         merged_at="2025-01-08T14:12:00Z",
         title="feat(checkout): retry failed card payments with idempotency keys",
         statement=(
-            "Cut checkout payment failures from 2.1% to 0.6% by retrying transient card declines with "
-            "idempotency keys."
+            "Cut checkout payment failures from 2.1% to 0.6% by retrying transient card declines with idempotency keys."
         ),
         summary=(
             "Adds exponential-backoff retries for gateway timeouts and soft declines; idempotency keys "
@@ -64,12 +63,9 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         hours=8.0,
         merged_at="2025-02-11T09:30:00Z",
         title="perf(ledger): batch balance queries",
-        statement=(
-            "Reduced p95 latency of the balance endpoint from 420 ms to 180 ms by batching ledger queries."
-        ),
+        statement=("Reduced p95 latency of the balance endpoint from 420 ms to 180 ms by batching ledger queries."),
         summary=(
-            "Replaces one query per account with a single batched query and adds an index on "
-            "(account_id, posted_at)."
+            "Replaces one query per account with a single batched query and adds an index on (account_id, posted_at)."
         ),
         claim="p95 from 420 ms to 180 ms",
         areas=["ledger"],
@@ -86,8 +82,7 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         merged_at="2025-01-21T16:05:00Z",
         title="ci: cache dependencies and split test jobs",
         statement=(
-            "Cut CI time from 18 to 7 minutes per pipeline by caching dependencies and running test "
-            "shards in parallel."
+            "Cut CI time from 18 to 7 minutes per pipeline by caching dependencies and running test shards in parallel."
         ),
         summary="Caches the package manager store between runs and splits the test suite into four shards.",
         claim="pipeline time from 18 min to 7 min",
@@ -122,8 +117,7 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         title="feat(search): typo-tolerant product search",
         statement="Made product search tolerant of typos, raising search-to-cart conversion from 11% to 14%.",
         summary=(
-            "Introduces trigram matching with a relevance threshold and a fallback to exact search for "
-            "short queries."
+            "Introduces trigram matching with a relevance threshold and a fallback to exact search for short queries."
         ),
         claim="search-to-cart conversion from 11% to 14%",
         areas=["src/search"],
@@ -156,8 +150,7 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         merged_at="2025-02-03T13:10:00Z",
         title="feat(alerts): page on sustained 5xx rate instead of single spikes",
         statement=(
-            "Cut false-positive pages by about 70% by alerting on a sustained 5xx rate instead of "
-            "single spikes."
+            "Cut false-positive pages by about 70% by alerting on a sustained 5xx rate instead of single spikes."
         ),
         summary="Replaces the per-minute threshold with a 10-minute burn-rate alert.",
         claim="pages per week from 10 to 3",
@@ -174,9 +167,7 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         hours=6.0,
         merged_at="2025-03-12T15:30:00Z",
         title="refactor(refunds): extract refund state machine",
-        statement=(
-            "Simplified refund handling by extracting an explicit state machine with exhaustive transitions."
-        ),
+        statement=("Simplified refund handling by extracting an explicit state machine with exhaustive transitions."),
         summary="Moves refund status changes into one module with tests for every transition.",
         claim="",
         areas=["refunds"],
@@ -192,9 +183,7 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         hours=1.0,
         merged_at="2025-01-22T17:00:00Z",
         title="docs: document the checkout retry flags",
-        statement=(
-            "Documented the checkout retry flags so on-call engineers can tune them without reading code."
-        ),
+        statement=("Documented the checkout retry flags so on-call engineers can tune them without reading code."),
         summary="Adds a runbook section with defaults and safe ranges.",
         claim="",
         areas=["docs"],
@@ -392,15 +381,11 @@ def make_sample_portfolio() -> dict[str, Any]:
             "rejected": 1,
         },
         "category_mix": sorted(
-            (
-                {"category": c, "prs": len(items), "value_expected": value(items)}
-                for c, items in by_cat.items()
-            ),
+            ({"category": c, "prs": len(items), "value_expected": value(items)} for c, items in by_cat.items()),
             key=lambda r: -r["value_expected"],
         ),
         "value_over_time": [
-            {"period": m, "prs": len(by_month[m]), "value_expected": value(by_month[m])}
-            for m in sorted(by_month)
+            {"period": m, "prs": len(by_month[m]), "value_expected": value(by_month[m])} for m in sorted(by_month)
         ],
         "repositories": sorted(
             (
@@ -462,9 +447,7 @@ def make_hostile_portfolio(fetch_url: str = "http://127.0.0.1:9/x") -> dict[str,
     doc = make_sample_portfolio()
     first = doc["achievements"][0]
     first["title"] = f'{HOSTILE_SCRIPT}{HOSTILE_IMG}<img src="{fetch_url}"> "><svg onload=alert(1)>'
-    first["statement"] = (
-        f'Shipped <a href="javascript:alert(1)">it</a> <link rel=stylesheet href="{fetch_url}">'
-    )
+    first["statement"] = f'Shipped <a href="javascript:alert(1)">it</a> <link rel=stylesheet href="{fetch_url}">'
     first["summary"] = (
         f'<div style="background:url({fetch_url})">x</div>'
         f'<style>@import "{fetch_url}";</style><iframe src={fetch_url}></iframe>'
@@ -757,9 +740,7 @@ def test_pdf_of_hostile_portfolio_makes_no_request(local_server: tuple[str, list
     assert hits == []
 
 
-def test_pdf_url_fetcher_refuses_everything_but_data(
-    local_server: tuple[str, list[str]], tmp_path: Path
-) -> None:
+def test_pdf_url_fetcher_refuses_everything_but_data(local_server: tuple[str, list[str]], tmp_path: Path) -> None:
     base, hits = local_server
     secret = tmp_path / "secret.css"
     secret.write_text("body { color: red }")
@@ -822,8 +803,7 @@ def test_executive_summary_markdown_escapes_injected_links(sample: dict[str, Any
 def test_executive_summary_markdown_renders_only_pr_links(sample: dict[str, Any]) -> None:
     markdown_it = pytest.importorskip("markdown_it")
     sample["achievements"][0]["statement"] = (
-        "[click](https://evil.example) <b onclick=x>hi</b> "
-        "https://evil.example/a www.evil.example b@evil.example"
+        "[click](https://evil.example) <b onclick=x>hi</b> https://evil.example/a www.evil.example b@evil.example"
     )
     markdown, _ = reports.render_executive_summary(sample)
     parser = markdown_it.MarkdownIt("commonmark", {"html": True})
