@@ -31,9 +31,11 @@ def test_an_unknown_repository_is_named_with_its_setting(fake_github):
 
 
 def test_a_bad_token_is_reported_without_echoing_it():
-    with FakeGitHub(tokens={"the-good-token"}) as server:
-        with pytest.raises(GitHubInputError, match="GITHUB_TOKEN") as failure:
-            _github(server.base_url, token="ghp_wrongwrongwrongwrongwrong0000").collect(*JAN)
+    with (
+        FakeGitHub(tokens={"the-good-token"}) as server,
+        pytest.raises(GitHubInputError, match="GITHUB_TOKEN") as failure,
+    ):
+        _github(server.base_url, token="ghp_wrongwrongwrongwrongwrong0000").collect(*JAN)
     assert "ghp_wrong" not in str(failure.value)
 
 
