@@ -9,59 +9,29 @@ from __future__ import annotations
 
 import os
 
-from dagster import (
-    AssetSelection,
-    Definitions,
-    EnvVar,
-    ScheduleDefinition,
-    build_schedule_from_partitioned_job,
-    define_asset_job,
-)
+from dagster import Definitions, EnvVar
 
 from achievement_pipeline.assets.checks import stage_checks
-from achievement_pipeline.assets.enrich import enriched_prs
-from achievement_pipeline.assets.export import portfolio
-from achievement_pipeline.assets.ingest import pull_requests
 from achievement_pipeline.assets.models import pr_models
-from achievement_pipeline.assets.predict import predictions
-from achievement_pipeline.assets.validate import validated_achievements
-from achievement_pipeline.assets.value import valuations
 from achievement_pipeline.resources.cache import CacheResource
 from achievement_pipeline.resources.github import GitHubResource
 from achievement_pipeline.resources.llm import LLMResource
 from achievement_pipeline.resources.mlflow import MlflowResource
 from achievement_pipeline.resources.storage import ObjectStoreResource
 from achievement_pipeline.resources.warehouse import WarehouseResource
+from achievement_pipeline.sensors.schedules import (
+    STAGE_ASSETS,
+    daily_pipeline,
+    daily_schedule,
+    train_models_job,
+    weekly_training,
+)
 from achievement_pipeline.settings import env_list
 
 
 def _env(name: str, default: str = "") -> str | EnvVar:
     """EnvVar(name) when the variable is set (its value stays out of run config), else ``default``."""
     return EnvVar(name) if os.environ.get(name) else default
-
-
-STAGE_ASSETS = [pull_requests, enriched_prs, predictions, valuations, validated_achievements, portfolio]
-
-# The daily job covers the partitioned stages; the models are trained by their own asset.
-daily_pipeline = define_asset_job(
-    "daily_pipeline",
-    selection=AssetSelection.assets(*STAGE_ASSETS),
-    description="Ingest, enrich, predict, value, validate and export one or more days of merged PRs.",
-)
-daily_schedule = build_schedule_from_partitioned_job(
-    daily_pipeline, hour_of_day=2, description="Yesterday's merged PRs, every day at 02:00 UTC."
-)
-train_models_job = define_asset_job(
-    "train_models",
-    selection=AssetSelection.assets(pr_models),
-    description="Refit the category and impact models on the whole warehouse history.",
-)
-weekly_training = ScheduleDefinition(
-    job=train_models_job,
-    cron_schedule="0 3 * * 1",
-    execution_timezone="UTC",
-    description="Retrain weekly; a new version becomes champion only if it beats the current one.",
-)
 
 
 def build_resources() -> dict[str, object]:

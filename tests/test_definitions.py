@@ -62,3 +62,15 @@ def test_dg_check_defs_accepts_the_project():
     dg = Path(sys.executable).with_name("dg")
     result = subprocess.run([str(dg), "check", "defs"], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_daily_schedule_asks_for_yesterdays_partition():
+    from datetime import UTC, datetime
+
+    from dagster import build_schedule_context
+
+    from achievement_pipeline.sensors.schedules import daily_schedule
+
+    context = build_schedule_context(scheduled_execution_time=datetime(2025, 3, 2, 2, 0, tzinfo=UTC))
+    requests = daily_schedule.evaluate_tick(context).run_requests
+    assert [request.partition_key for request in requests] == ["2025-03-01"]

@@ -1,0 +1,1 @@
+"""Automation: schedules now, the new-PR sensor with incremental ingestion (issue 3)."""
