@@ -69,8 +69,7 @@ def test_the_daily_schedule_asks_for_yesterdays_partition():
 
     from dagster import build_schedule_context
 
-    from achievement_pipeline.sensors.schedules import daily_schedule
-
+    schedule = build_definitions().resolve_schedule_def("daily_pipeline_schedule")
     context = build_schedule_context(scheduled_execution_time=datetime(2025, 3, 2, 2, 0, tzinfo=UTC))
-    requests = daily_schedule.evaluate_tick(context).run_requests
+    requests = schedule.evaluate_tick(context).run_requests
     assert [request.partition_key for request in requests] == ["2025-03-01"]
