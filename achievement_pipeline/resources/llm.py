@@ -66,6 +66,7 @@ class LLMResource(ConfigurableResource):
             return offline_summary(pr, features)
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
         import litellm
+        import openai  # litellm's exceptions subclass the OpenAI SDK's, whatever the provider
 
         self._calls += 1
         try:
@@ -80,7 +81,7 @@ class LLMResource(ConfigurableResource):
                 temperature=0,
             )
             return parse_llm_reply(response.choices[0].message.content or "", self.model)
-        except (ValueError, litellm.exceptions.OpenAIError) as exc:
+        except (ValueError, openai.OpenAIError) as exc:
             # A provider failure must not break a run: the offline summary is factual, if plainer.
             self._fallbacks += 1
             fallback = offline_summary(pr, features)

@@ -1,0 +1,55 @@
+"""Exports land in a local folder by default and in S3 (through dagster-aws) by configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+
+from achievement_pipeline.resources.storage import ObjectStoreResource
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 in server mode: boto3 talks real HTTP to it on a loopback port."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def test_local_exports_are_written_under_the_prefix(tmp_path):
+    store = ObjectStoreResource(local_dir=str(tmp_path))
+    where = store.put("octo/2025-01-01_2025-01-31/portfolio.json", b"{}")
+    assert where == str(tmp_path / "portfolio" / "octo/2025-01-01_2025-01-31/portfolio.json")
+    assert (tmp_path / "portfolio/octo/2025-01-01_2025-01-31/portfolio.json").read_bytes() == b"{}"
+
+
+def test_rewriting_a_local_export_replaces_it_whole(tmp_path):
+    store = ObjectStoreResource(local_dir=str(tmp_path))
+    store.put("a/portfolio.html", b"old version, longer")
+    store.put("a/portfolio.html", b"new")
+    assert (tmp_path / "portfolio/a/portfolio.html").read_bytes() == b"new"
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_s3_exports_are_uploaded_with_their_content_type(s3_endpoint, aws_credentials):
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    s3.create_bucket(Bucket="portfolios")
+    store = ObjectStoreResource(bucket="portfolios", endpoint_url=s3_endpoint, region_name="us-east-1")
+    where = store.put("octo/2025-01-01_2025-01-31/portfolio.html", b"<html></html>")
+    assert where == "s3://portfolios/portfolio/octo/2025-01-01_2025-01-31/portfolio.html"
+    stored = s3.get_object(Bucket="portfolios", Key="portfolio/octo/2025-01-01_2025-01-31/portfolio.html")
+    assert stored["Body"].read() == b"<html></html>"
+    assert stored["ContentType"] == "text/html"
