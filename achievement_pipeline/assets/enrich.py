@@ -15,7 +15,7 @@ from achievement_pipeline.resources.warehouse import WarehouseResource
     deps=[pull_requests],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
-    group_name="enrich",
+    group_name="intelligence",
     kinds={"python", "sql"},
     description="Size, areas, conventional type, measurable claims, and an LLM (or offline) summary per PR.",
 )

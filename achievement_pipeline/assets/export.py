@@ -26,7 +26,7 @@ class PortfolioConfig(Config):
     deps=[validated_achievements],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
-    group_name="export",
+    group_name="portfolio",
     kinds={"html", "pdf", "json"},
     description=(
         "The portfolio of the reporting window (the run's partitions unless configured): JSON with its "

@@ -11,7 +11,7 @@ from achievement_pipeline.resources.warehouse import WarehouseResource
 
 @asset(
     deps=[enriched_prs],
-    group_name="predict",
+    group_name="intelligence",
     kinds={"scikitlearn", "mlflow"},
     description=(
         "Fits the PR category and impact models on every enriched PR in the warehouse (weak labels from "

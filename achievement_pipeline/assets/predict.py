@@ -20,7 +20,7 @@ _COLUMNS = ("category", "category_confidence", "impact", "impact_confidence", "m
     deps=[enriched_prs, pr_models],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
-    group_name="predict",
+    group_name="intelligence",
     kinds={"mlflow", "sql"},
     description="Category and impact tier per PR from the 'champion' models, with the model versions used.",
 )

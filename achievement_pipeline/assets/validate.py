@@ -13,7 +13,7 @@ from achievement_pipeline.valuation import load_ledger, plausibility_reasons
     deps=[valuations],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
-    group_name="validate",
+    group_name="portfolio",
     kinds={"python", "sql"},
     description=(
         "Accepts or rejects each valued PR by business plausibility rules (evidence present, effort within "

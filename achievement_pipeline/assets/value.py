@@ -14,7 +14,7 @@ from achievement_pipeline.valuation import estimate, load_ledger
     deps=[predictions],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
-    group_name="value",
+    group_name="portfolio",
     kinds={"python", "sql"},
     description="Business value per PR in hours and money from the assumptions ledger, every figure with evidence.",
 )
