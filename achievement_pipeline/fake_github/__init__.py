@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from achievement_pipeline.fake_github.history import (
+from achievement_pipeline.fake_github.history import generate_history
+from achievement_pipeline.fake_github.model import (
     FakeComment,
     FakeFile,
     FakeHistory,
@@ -24,9 +25,8 @@ from achievement_pipeline.fake_github.history import (
     FakeRepo,
     FakeReview,
     FakeUser,
-    SearchError,
-    generate_history,
 )
+from achievement_pipeline.fake_github.search import SearchError
 
 if TYPE_CHECKING:
     from achievement_pipeline.fake_github.server import FakeGitHub, RecordedRequest, RequestLog

@@ -15,8 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from achievement_pipeline.fake_github.history import (
-    LABELS,
+from achievement_pipeline.fake_github.model import (
     FakeComment,
     FakeFile,
     FakeHistory,
@@ -26,6 +25,7 @@ from achievement_pipeline.fake_github.history import (
     FakeUser,
     legacy_node_id,
 )
+from achievement_pipeline.fake_github.vocabulary import LABELS
 
 Json = dict[str, Any]
 
@@ -60,6 +60,17 @@ _NO_REACTIONS = {
 def timestamp(moment: datetime | None) -> str | None:
     """GitHub's timestamp format: ISO 8601, UTC, seconds, ``Z``."""
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else None
+
+
+def _reactions(url: str) -> Json:
+    """The ``reactions`` summary of a comment or issue at ``url``: nobody has reacted."""
+    return {"url": f"{url}/reactions", **_NO_REACTIONS}
+
+
+def _with_optional(body: Json, **fields: object) -> Json:
+    """``body`` plus those ``fields`` that are set: GitHub omits these keys rather than sending null."""
+    body.update((key, value) for key, value in fields.items() if value is not None)
+    return body
 
 
 def error_body(message: str, status: int, documentation_url: str = DOCS, errors: list[Json] | None = None) -> Json:
@@ -109,6 +120,9 @@ class Payloads:
             "user_view_type": "public",
             "site_admin": False,
         }
+
+    def _user_or_none(self, login: str | None) -> Json | None:
+        return self.user_simple(login) if login else None
 
     def user_full(self, user: FakeUser) -> Json:
         owned = [r for r in self.history.repos if r.owner == user.login]
@@ -251,6 +265,9 @@ class Payloads:
             "description": description,
         }
 
+    def _labels(self, pr: FakePullRequest) -> list[Json]:
+        return [self.label(pr.repo, name) for name in pr.labels]
+
     # ------------------------------------------------------------------ pull requests
 
     def _association(self, login: str, repo: str) -> str:
@@ -294,7 +311,7 @@ class Payloads:
             "title": pr.title,
             "user": self.user_simple(pr.author),
             "body": pr.body,
-            "labels": [self.label(pr.repo, name) for name in pr.labels],
+            "labels": self._labels(pr),
             "milestone": None,
             "active_lock_reason": None,
             "created_at": timestamp(pr.created_at),
@@ -331,7 +348,7 @@ class Payloads:
             "mergeable": None if pr.closed_at else True,
             "rebaseable": None if pr.closed_at else True,
             "mergeable_state": "unknown" if pr.closed_at else "clean",
-            "merged_by": self.user_simple(pr.merged_by) if pr.merged_by else None,
+            "merged_by": self._user_or_none(pr.merged_by),
             "comments": len(pr.issue_comments),
             "review_comments": len(pr.review_comments),
             "maintainer_can_modify": False,
@@ -357,7 +374,7 @@ class Payloads:
             "number": pr.number,
             "title": pr.title,
             "user": self.user_simple(pr.author),
-            "labels": [self.label(pr.repo, name) for name in pr.labels],
+            "labels": self._labels(pr),
             "state": pr.state,
             "locked": False,
             "assignee": None,
@@ -378,8 +395,8 @@ class Payloads:
                 "merged_at": timestamp(pr.merged_at),
             },
             "body": pr.body,
-            "closed_by": self.user_simple(pr.merged_by) if pr.merged_by else None,
-            "reactions": {"url": f"{url}/reactions", **_NO_REACTIONS},
+            "closed_by": self._user_or_none(pr.merged_by),
+            "reactions": _reactions(url),
             "timeline_url": f"{url}/timeline",
             "performed_via_github_app": None,
             "state_reason": None,
@@ -403,11 +420,7 @@ class Payloads:
             "raw_url": f"{WEB}/{pr.repo}/raw/{pr.head_sha}/{path}",
             "contents_url": f"{self.api}/repos/{pr.repo}/contents/{path}?ref={pr.head_sha}",
         }
-        if f.patch is not None:
-            body["patch"] = f.patch
-        if f.previous_filename is not None:
-            body["previous_filename"] = f.previous_filename
-        return body
+        return _with_optional(body, patch=f.patch, previous_filename=f.previous_filename)
 
     def review(self, pr: FakePullRequest, review: FakeReview) -> Json:
         pull_url, _, html = self._pull_urls(pr)
@@ -454,7 +467,7 @@ class Payloads:
                 "html": {"href": comment_html},
                 "pull_request": {"href": pull_url},
             },
-            "reactions": {"url": f"{url}/reactions", **_NO_REACTIONS},
+            "reactions": _reactions(url),
             "start_line": None,
             "original_start_line": None,
             "start_side": None,
@@ -463,9 +476,7 @@ class Payloads:
             "side": "RIGHT",
             "subject_type": "line",
         }
-        if comment.in_reply_to_id is not None:
-            body["in_reply_to_id"] = comment.in_reply_to_id
-        return body
+        return _with_optional(body, in_reply_to_id=comment.in_reply_to_id)
 
     def issue_comment(self, pr: FakePullRequest, comment: FakeComment) -> Json:
         _, issue_url, html = self._pull_urls(pr)
@@ -482,7 +493,7 @@ class Payloads:
             "issue_url": issue_url,
             "author_association": self._association(comment.user, pr.repo),
             "performed_via_github_app": None,
-            "reactions": {"url": f"{url}/reactions", **_NO_REACTIONS},
+            "reactions": _reactions(url),
         }
 
 

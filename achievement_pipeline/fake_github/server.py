@@ -25,14 +25,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from achievement_pipeline.fake_github.history import (
-    FakeHistory,
-    FakePullRequest,
-    SearchError,
-    generate_history,
-    sort_pulls,
-)
+from achievement_pipeline.fake_github.history import generate_history
+from achievement_pipeline.fake_github.model import FakeHistory, FakePullRequest
 from achievement_pipeline.fake_github.payloads import DOCS, Json, Payloads, error_body, rate_limit_body
+from achievement_pipeline.fake_github.search import SearchError, sort_pulls
 
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 100

@@ -1,0 +1,112 @@
+"""The model inputs: which raw columns the models read and how rows become feature columns.
+
+Two steps, both shared by training and serving so they can never drift apart:
+:func:`_feature_frame` normalises raw enriched-PR rows into :data:`FEATURE_COLUMNS` (fixed order,
+empty defaults), and :func:`_prepare_features` (the first step inside every pipeline) turns
+those columns into text, tags and log counts. Because :func:`_prepare_features` is stored inside
+the saved models, its import path is part of the model format: see :data:`_SKOPS_TRUSTED_TYPES`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from achievement_pipeline.models.coerce import _as_int, _as_list, _is_missing
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
+
+# The raw columns the pipelines read. ``conventional_type`` is deliberately absent: it is the
+# source of the category labels, so feeding it to the model would teach it to copy the rule.
+FEATURE_COLUMNS: tuple[str, ...] = (
+    "clean_title",
+    "body",
+    "labels",
+    "areas",
+    "lines_changed",
+    "review_count",
+    "review_comment_count",
+    "claims",
+    "linked_issue_count",
+)
+
+# skops (MLflow's default, safe format) refuses unknown callables on load; the only one in our
+# pipelines is the feature-preparation function below. A fixed allow-list, not one computed from
+# the model, so a tampered artifact cannot whitelist itself.
+_SKOPS_TRUSTED_TYPES: list[str] = [f"{__name__}._prepare_features"]
+
+_NUMERIC_FEATURES: tuple[str, ...] = (
+    "log_lines_changed",
+    "log_review_count",
+    "log_review_comment_count",
+    "log_claims",
+    "log_linked_issues",
+)
+
+
+def _tag_tokens(prefix: str, values: Any) -> str:
+    """One token per tag ("label:type:_bug area:packages/vite"), whitespace inside a tag joined.
+
+    No tags at all becomes "label:none": the absence is a signal too, and it keeps the tag
+    vocabulary non-empty when a repository never labels its PRs (TF-IDF refuses to fit on none).
+    """
+    tokens = [f"{prefix}:{'_'.join(str(v).lower().split())}" for v in _as_list(values) if str(v).strip()]
+    return " ".join(tokens) or f"{prefix}:none"
+
+
+def _prepare_features(df: pd.DataFrame) -> pd.DataFrame:
+    """Turn raw enriched-PR rows into the model's columns (text, tags, log counts).
+
+    Lives inside the pipeline (as a FunctionTransformer) so the logged model takes the same
+    raw rows the pipeline stores, with no separate preprocessing step to keep in sync. Missing
+    columns become empty values rather than errors: older partitions may lack newer fields.
+    It never reads ``conventional_type``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    def column(name: str, default: Any) -> pd.Series:
+        if name in df.columns:
+            return df[name]
+        return pd.Series([default] * len(df), index=df.index, dtype=object)
+
+    def log_count(values: pd.Series) -> np.ndarray:
+        return np.log1p(np.array([max(_as_int(v), 0) for v in values], dtype=float))
+
+    titles = column("clean_title", "").map(lambda v: "" if _is_missing(v) else str(v))
+    bodies = column("body", "").map(lambda v: "" if _is_missing(v) else str(v))
+    out = pd.DataFrame(index=df.index)
+    out["text"] = (titles + " \n " + bodies).astype(str)
+    out["tags"] = [
+        f"{_tag_tokens('label', labels)} {_tag_tokens('area', areas)}".strip()
+        for labels, areas in zip(column("labels", None), column("areas", None), strict=True)
+    ]
+    out["log_lines_changed"] = log_count(column("lines_changed", 0))
+    out["log_review_count"] = log_count(column("review_count", 0))
+    out["log_review_comment_count"] = log_count(column("review_comment_count", 0))
+    out["log_claims"] = np.log1p(np.array([len(_as_list(v)) for v in column("claims", None)], dtype=float))
+    out["log_linked_issues"] = log_count(column("linked_issue_count", 0))
+    return out
+
+
+def _feature_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The raw feature columns in a fixed order, with empty defaults for absent ones."""
+    import pandas as pd
+
+    out = pd.DataFrame(index=df.index)
+    for name in FEATURE_COLUMNS:
+        if name in df.columns:
+            out[name] = df[name]
+        elif name in ("labels", "areas", "claims"):
+            out[name] = [[] for _ in range(len(df))]
+        elif name in ("clean_title", "body"):
+            out[name] = ""
+        else:
+            out[name] = 0
+    for name in ("labels", "areas", "claims"):
+        out[name] = out[name].map(lambda v: [str(x) for x in _as_list(v)])
+    for name in ("clean_title", "body"):
+        out[name] = out[name].map(lambda v: "" if _is_missing(v) else str(v))
+    for name in ("lines_changed", "review_count", "review_comment_count", "linked_issue_count"):
+        out[name] = out[name].map(_as_int).astype("int64")
+    return out

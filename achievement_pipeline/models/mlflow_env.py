@@ -1,0 +1,79 @@
+"""Scoped MLflow process state: URIs, logging, warnings and environment switches, set and restored.
+
+MLflow state is process-global (tracking and registry URI). Every public function of this
+package sets the URIs the caller passes only for the duration of the call and restores the
+previous values, under a lock, so the embedded store never leaks into other code and nothing
+falls back to a default (or remote) server. The same goes for the environment switches a call
+needs (pickle deserialisation on load, telemetry off).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+_MLFLOW_LOCK = threading.RLock()
+_QUIET_LOGGERS = ("mlflow", "alembic", "skops")
+
+
+@contextlib.contextmanager
+def _scoped_env(name: str, value: str, *, respect_existing: bool) -> Iterator[None]:
+    """Set one environment variable for a block; with ``respect_existing`` an operator's value wins."""
+    previous = os.environ.get(name)
+    if respect_existing and previous is not None:
+        yield
+        return
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
+
+@contextlib.contextmanager
+def _mlflow_session(tracking_uri: str, registry_uri: str | None) -> Iterator[Any]:
+    """Import mlflow and point it at the caller's store for one block, restoring everything after.
+
+    Restores the fluent tracking/registry URIs *and* the ``MLFLOW_TRACKING_URI`` /
+    ``MLFLOW_REGISTRY_URI`` environment variables (``mlflow.set_tracking_uri`` writes the
+    former), quiets MLflow's INFO chatter and warnings, and turns telemetry off: this pipeline
+    must never talk to the network on its own.
+    """
+    # Real switch (mlflow/telemetry/utils.py reads it at import and on every event); an explicit
+    # operator setting is left alone. DO_NOT_TRACK is not set: it would reach other libraries.
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    with _MLFLOW_LOCK, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module=r"mlflow(\.|$)")
+        warnings.filterwarnings("ignore", module=r"skops(\.|$)")
+        import mlflow
+        from mlflow.tracking._model_registry import utils as registry_utils
+        from mlflow.tracking._tracking_service import utils as tracking_utils
+
+        levels = {name: logging.getLogger(name).level for name in _QUIET_LOGGERS}
+        old_env = {key: os.environ.get(key) for key in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
+        old_tracking = getattr(tracking_utils, "_tracking_uri", None)
+        old_registry = getattr(registry_utils, "_registry_uri", None)
+        try:
+            for name in _QUIET_LOGGERS:
+                logging.getLogger(name).setLevel(logging.WARNING)
+            mlflow.set_tracking_uri(tracking_uri)
+            mlflow.set_registry_uri(registry_uri or tracking_uri)
+            yield mlflow
+        finally:
+            mlflow.set_tracking_uri(old_tracking)
+            mlflow.set_registry_uri(old_registry)
+            for key, value in old_env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            for name, level in levels.items():
+                logging.getLogger(name).setLevel(level)

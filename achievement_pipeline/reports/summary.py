@@ -1,0 +1,137 @@
+"""The view model of the one-page executive summary: highlights, category mix and sentences.
+
+The summary is read by people who will not open the full portfolio, so it picks a few
+highlights with some breadth and says the category mix and the key assumption in plain
+sentences. It starts from the same ``_common_view`` as the full portfolio, so the two
+documents always agree on the headline figures. The Markdown variant of the category
+sentence is escaped here and marked ``_MdSafe`` so the Markdown template passes it through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from achievement_pipeline.reports.charts import _category_rows, _r
+from achievement_pipeline.reports.coerce import _as_dict, _as_list, _range
+from achievement_pipeline.reports.formatting import (
+    _currency_code,
+    _plural,
+    category_label,
+    format_money,
+    format_money_range,
+)
+from achievement_pipeline.reports.text import HIGHLIGHT_LIMIT, LABEL_LIMIT, _MdSafe, clean_text, md_escape, safe_href
+from achievement_pipeline.reports.views import _assumption_value, _common_view, _sorted_achievements
+
+
+def _highlights(achievements: list[Mapping[str, Any]], count: int = 5) -> list[Mapping[str, Any]]:
+    """Pick up to ``count`` highlights by value, at most two per category on the first pass,
+    so the summary shows breadth without promoting trivial work over the biggest wins."""
+    chosen: list[Mapping[str, Any]] = []
+    per_category: dict[str, int] = {}
+    for item in achievements:
+        key = clean_text(item.get("category"), LABEL_LIMIT).lower()
+        if per_category.get(key, 0) < 2:
+            chosen.append(item)
+            per_category[key] = per_category.get(key, 0) + 1
+        if len(chosen) == count:
+            return chosen
+    for item in achievements:
+        if len(chosen) == count:
+            break
+        if not any(item is c for c in chosen):
+            chosen.append(item)
+    order = {id(item): index for index, item in enumerate(achievements)}
+    return sorted(chosen, key=lambda item: order[id(item)])
+
+
+def _join_phrases(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _category_sentence(categories: list[dict[str, Any]], escape: Any = str) -> str:
+    """The category mix in one sentence; ``escape`` is applied to the category phrases only,
+    so the Markdown variant keeps its own parentheses readable."""
+    if not categories:
+        return "No categorised work in this window."
+    by_value = any(cat["value"] > 0 for cat in categories)
+    share = "value_share" if by_value else "pr_share"
+
+    def part(cat: dict[str, Any]) -> str:
+        return f"{escape(cat['phrase'])} ({cat[share]}, {cat['prs']} {_plural(cat['prs'], 'PR')})"
+
+    noun = "value" if by_value else "merged work"
+    sentence = f"Most of the {noun} came from {part(categories[0])}"
+    if rest := categories[1:3]:
+        sentence += ", followed by " + _join_phrases([part(cat) for cat in rest])
+    return sentence + "."
+
+
+def _assumption_note(ledger: Mapping[str, Any]) -> str:
+    """One line naming the assumption that drives the value (the hourly rate) and how many others exist."""
+    if not ledger:
+        return "Values are estimates; no assumptions ledger was supplied."
+    names = list(ledger)
+    lead = "hourly_rate" if "hourly_rate" in ledger else names[0]
+    entry = _as_dict(ledger[lead])
+    value = _assumption_value(entry.get("value"), entry.get("unit"))
+    if lead == "hourly_rate":
+        lead_text = f"an hourly rate of {value}"
+    else:
+        lead_text = f"{clean_text(lead, LABEL_LIMIT)} = {value}"
+    others = len(names) - 1
+    more = f" and {others} other documented {_plural(others, 'assumption')}" if others else ""
+    return (
+        f"Estimates assume {lead_text}{more}; ranges show low and high effort scenarios, "
+        "and the full ledger is in the portfolio appendix."
+    )
+
+
+def _summary_view(portfolio: Mapping[str, Any]) -> dict[str, Any]:
+    view = _common_view(portfolio)
+    currency = view["currency"]
+    achievements = _sorted_achievements(portfolio)
+    highlights = []
+    for item in _highlights(achievements):
+        low, expected, high = _range(item.get("value"))
+        cur = _currency_code(item.get("currency")) or currency
+        highlights.append(
+            {
+                "text": clean_text(item.get("statement") or item.get("title"), HIGHLIGHT_LIMIT) or "(untitled)",
+                "pr_id": clean_text(item.get("pr_id"), 120) or "pull request",
+                "href": safe_href(item.get("url")),
+                "value": format_money(expected, cur),
+                "range": format_money_range(low, high, cur),
+                "category": category_label(item.get("category")),
+            }
+        )
+    categories = _category_rows(_as_list(portfolio.get("category_mix")), currency)
+    by_value = any(cat["value"] > 0 for cat in categories)
+    segments, x = [], 0.0
+    for cat in categories:
+        share = cat["share_of_value"] if by_value else cat["share_of_prs"]
+        if share > 0:
+            segments.append(
+                {
+                    "x": _r(680 * x),
+                    "w": _r(680 * share),
+                    "colour": cat["colour"],
+                    "label": cat["label"],
+                    "share": cat["value_share" if by_value else "pr_share"],
+                }
+            )
+            x += share
+    view.update(
+        {
+            "mix_segments": segments,
+            "highlights": highlights,
+            "category_sentence": _category_sentence(categories),
+            "category_sentence_md": _MdSafe(_category_sentence(categories, md_escape)),
+            "categories": categories,
+            "assumption_note": _assumption_note(_as_dict(portfolio.get("assumptions"))),
+        }
+    )
+    return view
