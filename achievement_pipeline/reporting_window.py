@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 
@@ -23,3 +24,26 @@ def parse_window(start: str, end: str, default: tuple[date, date]) -> tuple[date
     if last < first:
         raise WindowError(f"reporting window {start}..{end} ends before it starts: swap the dates")
     return first, last + timedelta(days=1)
+
+
+_PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<quarter>[1-4])))?$", re.I)
+
+
+def period_window(period: str) -> tuple[date, date]:
+    """[start, end) of a named reporting period: "2025" (year), "2025-Q1" (quarter), "2025-03" (month)."""
+    match = _PERIOD.match(period.strip())
+    if not match:
+        raise WindowError(
+            f"reporting period {period!r} is not a year, quarter or month: use 2025, 2025-Q1 or 2025-03 "
+            "(or window_start and window_end for a custom range)"
+        )
+    year = int(match["year"])
+    if match["month"]:
+        first_month, months = int(match["month"]), 1
+    elif match["quarter"]:
+        first_month, months = 3 * (int(match["quarter"]) - 1) + 1, 3
+    else:
+        first_month, months = 1, 12
+    end_month = first_month + months
+    end = date(year + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1)
+    return date(year, first_month, 1), end

@@ -170,18 +170,3 @@ def estimate(row: dict[str, Any], ledger: Ledger) -> ValuationRecord:
         "evidence": evidence,
         "assumptions": assumptions,
     }
-
-
-def plausibility_reasons(valuation: dict[str, Any], ledger: Ledger) -> list[str]:
-    """Why a valuation must not be published; empty when it may be."""
-    reasons: list[str] = []
-    if not valuation["evidence"]:
-        reasons.append("no evidence of work (no lines changed, no measurable claims): not valued")
-    if float(valuation["hours_expected"]) > float(ledger.value("max_hours_per_pr")):
-        reasons.append(
-            f"expected effort {valuation['hours_expected']} h exceeds max_hours_per_pr "
-            f"({ledger.value('max_hours_per_pr')} h) in the assumptions ledger"
-        )
-    if not float(valuation["value_low"]) <= float(valuation["value_expected"]) <= float(valuation["value_high"]):
-        reasons.append("value range is not ordered low <= expected <= high")
-    return reasons

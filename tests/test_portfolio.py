@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from achievement_pipeline.portfolio import build_portfolio, join_rows
-from achievement_pipeline.reporting_window import WindowError, parse_window
+from achievement_pipeline.reporting_window import WindowError, parse_window, period_window
 from achievement_pipeline.valuation import load_ledger
 
 
@@ -117,3 +117,21 @@ def test_a_malformed_window_names_the_fields():
 def test_a_reversed_window_is_refused():
     with pytest.raises(WindowError, match="ends before it starts"):
         parse_window("2025-03-01", "2025-02-01", (date(2025, 1, 1), date(2025, 1, 2)))
+
+
+@pytest.mark.parametrize(
+    ("period", "window"),
+    [
+        ("2025", (date(2025, 1, 1), date(2026, 1, 1))),
+        ("2025-Q4", (date(2025, 10, 1), date(2026, 1, 1))),
+        ("2025-q2", (date(2025, 4, 1), date(2025, 7, 1))),
+        ("2025-12", (date(2025, 12, 1), date(2026, 1, 1))),
+    ],
+)
+def test_named_periods_cover_whole_years_quarters_and_months(period, window):
+    assert period_window(period) == window
+
+
+def test_an_unknown_period_says_which_forms_are_accepted():
+    with pytest.raises(WindowError, match="2025-Q1"):
+        period_window("Q1 2025")

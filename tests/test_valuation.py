@@ -1,6 +1,7 @@
 import pytest
 
-from achievement_pipeline.valuation import LedgerError, estimate, load_ledger, plausibility_reasons
+from achievement_pipeline.plausibility import HistoryBaseline, plausibility_reasons
+from achievement_pipeline.valuation import LedgerError, estimate, load_ledger
 from tests.factories import valuation_input
 
 
@@ -71,3 +72,21 @@ def ledger_path():
     from achievement_pipeline.valuation import DEFAULT_LEDGER
 
     return DEFAULT_LEDGER
+
+
+def test_a_value_far_above_the_persons_own_history_is_rejected_as_an_outlier(ledger):
+    value = estimate(valuation_input(), ledger)
+    baseline = HistoryBaseline.from_values([100.0 + i for i in range(40)])
+    reasons = plausibility_reasons(value, ledger, baseline)
+    assert len(reasons) == 1 and "outlier against your own history of 40 PRs" in reasons[0]
+
+
+def test_a_value_within_the_persons_history_is_accepted(ledger):
+    value = estimate(valuation_input(), ledger)
+    baseline = HistoryBaseline.from_values([value["value_expected"] * f for f in (0.5, 0.8, 1.0, 1.2) * 10])
+    assert plausibility_reasons(value, ledger, baseline) == []
+
+
+def test_too_little_history_judges_no_outliers(ledger):
+    value = estimate(valuation_input(), ledger)
+    assert plausibility_reasons(value, ledger, HistoryBaseline.from_values([1.0, 2.0, 3.0, 4.0, 5.0])) == []

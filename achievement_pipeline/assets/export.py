@@ -9,7 +9,7 @@ from achievement_pipeline.assets._common import run_window, window_metadata
 from achievement_pipeline.assets.validate import validated_achievements
 from achievement_pipeline.partitions import daily_partitions, single_run
 from achievement_pipeline.portfolio import build_portfolio, join_rows
-from achievement_pipeline.reporting_window import parse_window
+from achievement_pipeline.reporting_window import parse_window, period_window
 from achievement_pipeline.resources.github import GitHubResource
 from achievement_pipeline.resources.storage import ObjectStoreResource
 from achievement_pipeline.resources.warehouse import WarehouseResource
@@ -17,6 +17,9 @@ from achievement_pipeline.valuation import load_ledger
 
 
 class PortfolioConfig(Config):
+    period: str = Field(
+        default="", description="Named reporting period: a year (2025), quarter (2025-Q1) or month (2025-03)"
+    )
     window_start: str = Field(default="", description="First merge date (YYYY-MM-DD); empty: the run's partitions")
     window_end: str = Field(default="", description="Last merge date, inclusive (YYYY-MM-DD)")
     subject: str = Field(default="", description="Whose portfolio this is; empty: the configured GitHub user")
@@ -42,7 +45,10 @@ def portfolio(
 ) -> MaterializeResult:
     from achievement_pipeline import reports
 
-    start, end = parse_window(config.window_start, config.window_end, run_window(context))
+    if config.period:
+        start, end = period_window(config.period)
+    else:
+        start, end = parse_window(config.window_start, config.window_end, run_window(context))
     store = warehouse.get()
     ledger = load_ledger()
     rows = join_rows(

@@ -5,8 +5,9 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 from achievement_pipeline.assets._common import preview, run_window, window_metadata
 from achievement_pipeline.assets.value import valuations
 from achievement_pipeline.partitions import daily_partitions, single_run
+from achievement_pipeline.plausibility import HistoryBaseline, plausibility_reasons
 from achievement_pipeline.resources.warehouse import WarehouseResource
-from achievement_pipeline.valuation import load_ledger, plausibility_reasons
+from achievement_pipeline.valuation import load_ledger
 
 
 @asset(
@@ -24,9 +25,11 @@ def validated_achievements(context: AssetExecutionContext, warehouse: WarehouseR
     start, end = run_window(context)
     store = warehouse.get()
     ledger = load_ledger()
+    # The baseline is the whole valued history: an outlier is judged against the person's own work.
+    baseline = HistoryBaseline.from_values(row["value_expected"] for row in store.read_all("valuations"))
     rows = []
     for valuation in store.read_window("valuations", start, end):
-        reasons = plausibility_reasons(valuation, ledger)
+        reasons = plausibility_reasons(valuation, ledger, baseline)
         rows.append(
             {
                 "pr_id": valuation["pr_id"],
@@ -43,6 +46,7 @@ def validated_achievements(context: AssetExecutionContext, warehouse: WarehouseR
             "row_count": written,
             "accepted": written - len(rejected),
             "rejected": len(rejected),
+            "history_prs": baseline.count,
             "rejections": preview(rejected, ["pr_id", "reasons"]),
         }
     )
