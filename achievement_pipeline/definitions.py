@@ -13,12 +13,14 @@ from dagster import Definitions, EnvVar
 
 from achievement_pipeline.assets.checks import stage_checks
 from achievement_pipeline.assets.models import pr_models
+from achievement_pipeline.llm_config import env_number
 from achievement_pipeline.resources.cache import CacheResource
 from achievement_pipeline.resources.github import GitHubResource
 from achievement_pipeline.resources.llm import LLMResource
 from achievement_pipeline.resources.mlflow import MlflowResource
 from achievement_pipeline.resources.storage import ObjectStoreResource
 from achievement_pipeline.resources.warehouse import WarehouseResource
+from achievement_pipeline.sensors.new_prs import new_merged_prs
 from achievement_pipeline.sensors.schedules import (
     STAGE_ASSETS,
     daily_pipeline,
@@ -41,14 +43,25 @@ def build_resources() -> dict[str, object]:
             token=_env("GITHUB_TOKEN"),
             base_url=_env("GITHUB_API_URL"),
             users=env_list("ACHIEVEMENT_GITHUB_USER"),
+            orgs=env_list("ACHIEVEMENT_GITHUB_ORGS"),
             repos=env_list("ACHIEVEMENT_GITHUB_REPOS"),
+            app_id=os.environ.get("GITHUB_APP_ID", ""),
+            app_installation_id=os.environ.get("GITHUB_APP_INSTALLATION_ID", ""),
+            app_private_key=_env("GITHUB_APP_PRIVATE_KEY"),
+            max_wait_seconds=float(os.environ.get("ACHIEVEMENT_GITHUB_MAX_WAIT", "900")),
             demo_seed=int(os.environ.get("ACHIEVEMENT_DEMO_SEED", "42")),
             request_spacing_seconds=float(os.environ.get("ACHIEVEMENT_GITHUB_REQUEST_SPACING", "0.25")),
         ),
         "llm": LLMResource(
-            model=_env("ACHIEVEMENT_LLM_MODEL"),
+            # Ordered litellm model names; ACHIEVEMENT_LLM_MODEL (one model) is the older spelling.
+            providers=env_list("ACHIEVEMENT_LLM_PROVIDERS") or env_list("ACHIEVEMENT_LLM_MODEL"),
+            strong_providers=env_list("ACHIEVEMENT_LLM_STRONG_PROVIDERS"),
             api_key=_env("ACHIEVEMENT_LLM_API_KEY"),
             api_base=_env("ACHIEVEMENT_LLM_API_BASE"),
+            budget_usd=env_number("ACHIEVEMENT_LLM_BUDGET_USD", 1.0),
+            timeout_seconds=env_number("ACHIEVEMENT_LLM_TIMEOUT_SECONDS", 30.0, minimum=1.0),
+            num_retries=int(env_number("ACHIEVEMENT_LLM_NUM_RETRIES", 2)),
+            cooldown_seconds=env_number("ACHIEVEMENT_LLM_COOLDOWN_SECONDS", 60.0),
         ),
         "cache": CacheResource(
             redis_url=_env("ACHIEVEMENT_REDIS_URL"),
@@ -73,6 +86,7 @@ def build_definitions() -> Definitions:
         asset_checks=stage_checks,
         jobs=[daily_pipeline, train_models_job],
         schedules=[daily_schedule, weekly_training],
+        sensors=[new_merged_prs],
         resources=build_resources(),
     )
 

@@ -132,11 +132,18 @@ MODEL_INPUT_COLUMNS = (
     "review_comment_count",
     "claims",
     "linked_issue_count",
+    "file_paths",
+    "reviews",
+    "review_comments",
 )
 
 
 def model_inputs(prs: list[dict[str, object]], enriched: list[dict[str, object]]) -> list[dict[str, object]]:
-    """Rows the category and impact models read: enriched features plus the PR's own text."""
+    """Rows the models read: enriched features plus the PR's own text, file paths and review texts.
+
+    ``reviews`` ({author, state, body}) and ``review_comments`` ({author, body}) feed the review
+    sentiment model; ``file_paths`` feeds the category model (docs/, tests/, .github/ say a lot).
+    """
     by_id = {pr["pr_id"]: pr for pr in prs}
     rows = []
     for row in enriched:
@@ -148,6 +155,14 @@ def model_inputs(prs: list[dict[str, object]], enriched: list[dict[str, object]]
             "body": pr["body"],
             "labels": pr["labels"],
             "linked_issue_count": len(pr["linked_issues"]),
+            "file_paths": [f["filename"] for f in pr.get("files") or []],
+            "reviews": [
+                {"author": r.get("author", ""), "state": r.get("state", ""), "body": r.get("body") or ""}
+                for r in pr.get("reviews") or []
+            ],
+            "review_comments": [
+                {"author": c.get("author", ""), "body": c.get("body") or ""} for c in pr.get("review_comments") or []
+            ],
         }  # type: ignore[arg-type]
         rows.append({column: merged[column] for column in MODEL_INPUT_COLUMNS})
     return rows

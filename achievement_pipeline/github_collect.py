@@ -1,213 +1,279 @@
-"""Collect merged pull requests for a UTC date window through PyGithub.
+"""Collect merged pull requests for a UTC date window in the fewest GitHub requests.
 
-This is the straightforward REST collector: a search (or a repository listing) for the
-window, then each PR's files, reviews, review comments and conversation comments.
-Errors from GitHub are turned into messages that name the input at fault and what to do.
+For each source (a user, an organisation, a repository; see ``github_sources``):
+
+1. **Probe**: one conditional REST search for the source's most recently updated merged
+   PR, with the ETag from last time. A 304 means nothing changed; it is free.
+2. **Resume** work an earlier run left unfinished, from the GraphQL cursor it stored.
+3. **Changes**: if the probe says something changed, read the merged PRs updated since
+   the source's cursor (a PR merged into an old day, a late review, a new label).
+4. **Fill**: fetch the parts of the window no earlier run covered, merge-time slices of
+   at most 1,000 PRs (GitHub's search cap), oldest first, 100 PRs per GraphQL request.
+
+Each page is stored with the cursor that follows it (``github_store``), so an interrupted
+collection resumes where it stopped, and a re-collection over unchanged history costs
+one request per source. The window's rows are then read from the store. A failing source
+does not stop the others; the run fails afterwards, naming it.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Iterable
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-import github
-from github.GithubException import BadCredentialsException, GithubException, UnknownObjectException
+from achievement_pipeline.github_client import GitHubClient, Probe, RateState
+from achievement_pipeline.github_errors import (
+    GitHubCredentialsRejected,
+    GitHubError,
+    GitHubInputError,
+    GitHubRateLimited,
+    GitHubServerError,
+    GitHubUnavailable,
+)
+from achievement_pipeline.github_queries import (
+    Assembly,
+    PageShape,
+    continuation_query,
+    rest_files,
+    search_query,
+)
+from achievement_pipeline.github_sources import Source
+from achievement_pipeline.github_store import GitHubStore, SourceState, Task, iso, parse_iso
+from achievement_pipeline.records import PullRequestRecord
 
-from achievement_pipeline.features import linked_issues
-from achievement_pipeline.records import Comment, FileChange, PullRequestRecord, Review
+__all__ = [
+    "Collection",
+    "Collector",
+    "GitHubInputError",
+    "GitHubRateLimited",
+    "GitHubServerError",
+    "GitHubUnavailable",
+    "SourceReport",
+]
 
-
-class GitHubInputError(ValueError):
-    """The configuration names something GitHub does not have, or a token it refuses."""
-
-
-class GitHubUnavailable(ConnectionError):
-    """GitHub (or the configured GitHub Enterprise URL) could not be reached."""
-
-
-class _RequestCounter(logging.Handler):
-    """Counts the HTTP requests PyGithub makes, from its own per-request debug record.
-
-    PyGithub has no public request hook; its Requester logs one DEBUG record per HTTP
-    exchange. The handler only counts (it formats nothing), and the logger does not
-    propagate, so enabling DEBUG here prints nothing anywhere.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self._count = 0
-        self._lock_ = threading.Lock()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if isinstance(record.msg, str) and record.msg.startswith("%s %s://"):
-            with self._lock_:
-                self._count += 1
-
-    @property
-    def count(self) -> int:
-        return self._count
-
-
-_counter = _RequestCounter()
-_requester_logger = logging.getLogger("github.Requester")
-_requester_logger.addHandler(_counter)
-_requester_logger.setLevel(logging.DEBUG)
-_requester_logger.propagate = False
+SEARCH_CAP = 1_000  # GitHub's search returns at most this many results per query
+SLICE_TARGET = 900  # split a range so each slice stays safely below the cap
+CONTINUATIONS_PER_QUERY = 25
+REST_FILE_PAGES = 30  # GitHub's REST API lists at most 3,000 files of a PR
+_TIMEOUT_STATUSES = (502, 504)
+_NOT_FOUND = {
+    "user": "does not exist or is not visible to the token: check the login spelling",
+    "org": "was not found or is not visible to the token: check the login spelling and the token's access",
+    "repo": "was not found or is not visible to the token: check the owner/name spelling and the token's access",
+}
 
 
-def requests_made() -> int:
-    """Total GitHub HTTP requests made by this process so far (take differences)."""
-    return _counter.count
+@dataclass
+class SourceReport:
+    """What one source cost and brought in this run."""
+
+    source: str
+    outcome: str  # "unchanged" (304) | "changed" | "first" (first collection)
+    pages: int = 0
+    fetched: int = 0
 
 
 @dataclass
 class Collection:
-    prs: list[PullRequestRecord] = field(default_factory=list)
-    requests: int = 0
-    rate_limit_remaining: int | None = None
-    rate_limit_limit: int | None = None
+    prs: list[PullRequestRecord]
+    requests: dict[str, int] = field(default_factory=dict)  # graphql, rest, search, not_modified
+    points: int = 0  # GraphQL rate-limit points spent
+    rates: dict[str, RateState] = field(default_factory=dict)
+    sources: list[SourceReport] = field(default_factory=list)
+
+    @property
+    def total_requests(self) -> int:
+        return sum(n for kind, n in self.requests.items() if kind != "not_modified")
+
+    @property
+    def rate_limit_remaining(self) -> int | None:
+        """Budget left on the resource this run spent most: GraphQL points, else REST, else search requests."""
+        for resource in ("graphql", "core", "search"):
+            if resource in self.rates:
+                return self.rates[resource].remaining
+        return None
 
 
-def _iso(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
 
 
-def _login(user: object) -> str:
-    return getattr(user, "login", None) or "ghost"
+class Collector:
+    """Collects sources into a ``GitHubStore`` through one ``GitHubClient``."""
+
+    def __init__(
+        self,
+        client: GitHubClient,
+        store: GitHubStore,
+        server: str,
+        *,
+        shape: PageShape | None = None,
+        settle: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.server = server
+        self.shape = shape or PageShape()
+        # GitHub's search index trails writes by seconds to minutes: read changes from a little
+        # before the last probe, so an update indexed late is still seen.
+        self.settle = settle
+
+    # ------------------------------------------------------------------ entry point
+
+    def collect(self, sources: Sequence[Source], start: date, end: date) -> Collection:
+        """Merged PRs with merge date in [start, end) for every source, each PR once."""
+        if end <= start:
+            raise GitHubInputError(f"empty or reversed date window {start}..{end}: the end must be after the start")
+        lo, hi = _day_start(start), _day_start(end)
+        reports: list[SourceReport] = []
+        failures: list[tuple[Source, GitHubError]] = []
+        for source in sources:
+            try:
+                reports.append(self.sync(source, lo, hi))
+            except (GitHubUnavailable, GitHubRateLimited, GitHubCredentialsRejected):
+                raise  # the network, the token's budget or the token: every other source would fail alike
+            except GitHubError as exc:
+                failures.append((source, exc))
+        if failures:
+            raise _combined(failures)
+        return Collection(
+            prs=self.store.read_window(self.server, [s.key for s in sources], start, end),
+            requests=dict(self.client.counts),
+            points=self.client.points,
+            rates=dict(self.client.rates),
+            sources=reports,
+        )
+
+    def sync(self, source: Source, lo: datetime, hi: datetime) -> SourceReport:
+        """Bring the stored copy of ``source`` up to date and make it cover [lo, hi)."""
+        state = self.store.load(self.server, source.key)
+        probe = self._probe(source, state.etag)
+        as_of = iso(probe.server_time)
+        outcome = "first" if not state.covered else ("changed" if probe.changed else "unchanged")
+        report = SourceReport(source.key, outcome)
+        had_coverage = bool(state.covered)
+        planned = SourceState(covered=[list(span) for span in state.covered])
+        for task in state.pending:
+            if task.field == "merged":
+                planned.cover(task.lo, task.hi)
+        for gap_lo, gap_hi in planned.gaps(lo, hi):
+            state.pending.append(Task("merged", iso(gap_lo), iso(gap_hi), as_of))
+        # Unfinished work first (it advances the cursor), then the gaps of this window.
+        self._run(source, state, report)
+        if probe.changed and had_coverage and state.since is not None:
+            until = iso(probe.server_time + timedelta(seconds=1))
+            state.pending.append(Task("updated", state.since, until, as_of))
+            self._run(source, state, report)
+        # Only now, with every change read, may the next probe's 304 be trusted.
+        state.etag = probe.etag
+        self.store.save(self.server, source.key, state)
+        return report
+
+    # ------------------------------------------------------------------ steps
+
+    def _probe(self, source: Source, etag: str | None) -> Probe:
+        params = {"q": source.search(), "sort": "updated", "order": "desc", "per_page": 1}
+        try:
+            return self.client.probe("/search/issues", params, etag)
+        except GitHubServerError as exc:
+            if exc.status in (404, 422):
+                raise GitHubInputError(f"{source.describe()} {_NOT_FOUND[source.kind]}") from None
+            raise
+
+    def _run(self, source: Source, state: SourceState, report: SourceReport) -> None:
+        """Run the pending tasks to the end, storing each page with the cursor after it."""
+        shape = self.shape
+        while state.pending:
+            task = state.pending[0]
+            query = source.search(_range(task), "sort:created-asc")
+            try:
+                data = self.client.graphql(search_query(shape), {"q": query, "first": shape.prs, "after": task.after})
+            except GitHubServerError as exc:
+                if exc.status in _TIMEOUT_STATUSES and shape.prs > 1:
+                    shape = shape.smaller()  # GitHub gave up on a heavy page: ask for less, go on
+                    continue
+                raise
+            search = data["search"]
+            if task.after is None and search["issueCount"] > SEARCH_CAP:
+                state.pending[0:1] = _split(task, search["issueCount"])
+                self.store.save(self.server, source.key, state)
+                continue
+            assembly = Assembly()
+            for node in search.get("nodes") or ():
+                if node and "number" in node:
+                    assembly.add_pull(node)
+            self._complete_details(assembly, shape)
+            info = search["pageInfo"]
+            task.after = info["endCursor"] if info["hasNextPage"] else None
+            if not info["hasNextPage"]:
+                state.pending.pop(0)
+                self._finish(state, task)
+            pulls = [(record, assembly.updated_at[pr_id]) for pr_id, record in assembly.records.items()]
+            self.store.save(self.server, source.key, state, pulls)
+            report.pages += 1
+            report.fetched += len(pulls)
+
+    def _complete_details(self, assembly: Assembly, shape: PageShape) -> None:
+        """Fetch what did not fit in the page: many PRs' lists per GraphQL query; big file lists over REST."""
+        while assembly.pending:
+            items = assembly.take_pending(CONTINUATIONS_PER_QUERY)
+            query, variables = continuation_query(items, shape)
+            data = self.client.graphql(query, variables)
+            for index, item in enumerate(items):
+                node = data.get(f"c{index}") or {}
+                name = "comments" if item.field == "review_comments" else item.field
+                assembly.add_continued(item, node.get(name))
+        for pr_id in assembly.oversized_files:
+            record = assembly.records[pr_id]
+            path = f"/repos/{record['repo']}/pulls/{record['number']}/files"
+            pages = min(math.ceil(record["changed_files"] / 100), REST_FILE_PAGES)
+            # The page's first 100 files came over GraphQL: REST continues from its page 2.
+            rest: list[Any] = []
+            for page in range(2, pages + 1):
+                rest += self.client.get(path, {"per_page": 100, "page": page}) or []
+            files = record["files"] + rest_files(rest)
+            names = [f["filename"] for f in files]
+            if len(set(names)) != len(names) or len(files) != min(record["changed_files"], 100 * REST_FILE_PAGES):
+                # The two APIs listed the files in different orders: take REST's list whole.
+                files = rest_files((self.client.get(path, {"per_page": 100, "page": 1}) or []) + rest)
+            record["files"] = files
+
+    def _finish(self, state: SourceState, task: Task) -> None:
+        read_up_to = iso(parse_iso(task.as_of) - self.settle)
+        if task.field == "merged":
+            state.cover(task.lo, task.hi)
+            if state.since is None:
+                state.since = read_up_to
+        elif state.since is None or parse_iso(read_up_to) > parse_iso(state.since):
+            state.since = read_up_to
 
 
-def pull_request_record(pr: github.PullRequest.PullRequest, labels: list[str]) -> PullRequestRecord:
-    """Read one PR and its review activity into the warehouse row shape."""
-    files: list[FileChange] = [
-        {"filename": f.filename, "status": f.status, "additions": f.additions, "deletions": f.deletions}
-        for f in pr.get_files()
-    ]
-    reviews: list[Review] = [
-        {
-            "author": _login(r.user),
-            "state": r.state,
-            "body": r.body or "",
-            "submitted_at": _iso(r.submitted_at),
-        }
-        for r in pr.get_reviews()
-    ]
-    review_comments: list[Comment] = [
-        {"author": _login(c.user), "body": c.body or "", "path": c.path or ""} for c in pr.get_review_comments()
-    ]
-    issue_comments: list[Comment] = [
-        {"author": _login(c.user), "body": c.body or "", "path": ""} for c in pr.get_issue_comments()
-    ]
-    merged_at = _iso(pr.merged_at)
-    body = pr.body or ""
-    return {
-        "pr_id": f"{pr.base.repo.full_name}#{pr.number}",
-        "repo": pr.base.repo.full_name,
-        "number": pr.number,
-        "title": pr.title or "",
-        "body": body,
-        "author": _login(pr.user),
-        "url": pr.html_url,
-        "created_at": _iso(pr.created_at),
-        "merged_at": merged_at,
-        "merge_date": merged_at[:10],
-        "base_ref": pr.base.ref,
-        "head_ref": pr.head.ref,
-        "additions": pr.additions,
-        "deletions": pr.deletions,
-        "changed_files": pr.changed_files,
-        "labels": sorted(labels),
-        "files": files,
-        "reviews": reviews,
-        "review_comments": review_comments,
-        "issue_comments": issue_comments,
-        "linked_issues": linked_issues(body),
-    }
+def _range(task: Task) -> str:
+    """``merged:A..B`` / ``updated:A..B`` for [lo, hi): GitHub's ``..`` includes both ends, to the second."""
+    last = parse_iso(task.hi) - timedelta(seconds=1)
+    return f"{task.field}:{task.lo}..{iso(last)}"
 
 
-def _in_window(merged: datetime | None, start: date, end: date) -> bool:
-    return merged is not None and start <= merged.astimezone(UTC).date() < end
+def _split(task: Task, count: int) -> list[Task]:
+    """Equal time slices expected to hold at most ``SLICE_TARGET`` results each (recursed if not)."""
+    lo, hi = parse_iso(task.lo), parse_iso(task.hi)
+    seconds = int((hi - lo).total_seconds())
+    if seconds <= 1:
+        raise GitHubServerError(f"more than {SEARCH_CAP} PRs {task.field} within one second at {task.lo}")
+    parts = min(seconds, math.ceil(count / SLICE_TARGET))
+    bounds = [lo + timedelta(seconds=seconds * i // parts) for i in range(parts)] + [hi]
+    return [Task(task.field, iso(a), iso(b), task.as_of) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
-def _user_prs(gh: github.Github, user: str, start: date, end: date) -> Iterable[PullRequestRecord]:
-    try:
-        gh.get_user(user).login  # noqa: B018 - a cheap existence check with a clear error
-    except UnknownObjectException:
-        raise GitHubInputError(
-            f"GitHub user {user!r} (ACHIEVEMENT_GITHUB_USER) does not exist or is not visible to the token: "
-            "check the login spelling"
-        ) from None
-    last = end - timedelta(days=1)
-    query = f"is:pr is:merged author:{user} merged:{start.isoformat()}..{last.isoformat()}"
-    repos: dict[str, github.Repository.Repository] = {}
-    for issue in gh.search_issues(query, sort="created", order="asc"):
-        full_name = issue.repository_url.rsplit("/repos/", 1)[-1]
-        repo = repos.get(full_name) or repos.setdefault(full_name, gh.get_repo(full_name))
-        pr = repo.get_pull(issue.number)
-        if _in_window(pr.merged_at, start, end):
-            yield pull_request_record(pr, [label.name for label in issue.labels])
-
-
-def _repo_prs(gh: github.Github, full_name: str, start: date, end: date) -> Iterable[PullRequestRecord]:
-    try:
-        repo = gh.get_repo(full_name)
-    except UnknownObjectException:
-        raise GitHubInputError(
-            f"repository {full_name!r} (ACHIEVEMENT_GITHUB_REPOS) was not found or is not visible to the token: "
-            "check the owner/name spelling and the token's access"
-        ) from None
-    window_start = datetime.combine(start, datetime.min.time(), UTC)
-    for pr in repo.get_pulls(state="closed", sort="updated", direction="desc"):
-        # Listing is by last update, newest first: once updates predate the window, no
-        # PR further down can have merged inside it.
-        if pr.updated_at and pr.updated_at.astimezone(UTC) < window_start:
-            break
-        if _in_window(pr.merged_at, start, end):
-            yield pull_request_record(pr, [label.name for label in pr.labels])
-
-
-def collect_merged_prs(
-    gh: github.Github, *, users: list[str], repos: list[str], start: date, end: date, base_url: str
-) -> Collection:
-    """Merged PRs with merge date in [start, end) for every configured source, without repeats."""
-    if end <= start:
-        raise GitHubInputError(f"empty or reversed date window {start}..{end}: the end must be after the start")
-    before = requests_made()
-    found: dict[str, PullRequestRecord] = {}
-    try:
-        for user in users:
-            for record in _user_prs(gh, user, start, end):
-                found[record["pr_id"]] = record
-        for full_name in repos:
-            for record in _repo_prs(gh, full_name, start, end):
-                found[record["pr_id"]] = record
-    except BadCredentialsException:
-        raise GitHubInputError(
-            "GitHub rejected the token in GITHUB_TOKEN (401 Bad credentials): create a new token with "
-            "read access to the repositories, or unset GITHUB_TOKEN and GITHUB_API_URL to run the demo"
-        ) from None
-    except GithubException as exc:
-        if exc.status == 422:
-            raise GitHubInputError(
-                f"GitHub refused the search for {users}: {exc.data.get('message') if exc.data else exc}. "
-                "Check ACHIEVEMENT_GITHUB_USER names an existing account"
-            ) from None
-        raise
-    except (ConnectionError, OSError) as exc:
-        raise GitHubUnavailable(
-            f"GitHub at {base_url} could not be reached ({type(exc).__name__}): check GITHUB_API_URL and the "
-            "network, or unset it to use the demo"
-        ) from exc
-    remaining, limit = gh.rate_limiting
-    return Collection(
-        prs=sorted(found.values(), key=lambda r: (r["merge_date"], r["pr_id"])),
-        requests=requests_made() - before,
-        rate_limit_remaining=remaining if remaining >= 0 else None,
-        rate_limit_limit=limit if limit >= 0 else None,
-    )
+def _combined(failures: list[tuple[Source, GitHubError]]) -> GitHubError:
+    """One error for the run, of the first failure's kind, naming every source that failed."""
+    if len(failures) == 1:
+        return failures[0][1]
+    first = failures[0][1]
+    message = "; ".join(str(error) for _, error in failures)
+    if isinstance(first, GitHubServerError):
+        return GitHubServerError(message, first.status)
+    return type(first)(message)

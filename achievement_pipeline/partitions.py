@@ -8,7 +8,9 @@ from dagster import BackfillPolicy, DailyPartitionsDefinition
 
 from achievement_pipeline import settings
 
-daily_partitions = DailyPartitionsDefinition(start_date=settings.start_date(), timezone="UTC")
+# end_offset=1: today's partition exists too, so the new-PR sensor can refresh it as PRs merge;
+# the nightly schedule then settles yesterday's once the day is over.
+daily_partitions = DailyPartitionsDefinition(start_date=settings.start_date(), timezone="UTC", end_offset=1)
 
 # Every partitioned asset carries the same policy: mixed policies make Dagster fall back
 # to one partition per run, and a year of history should backfill as one run.

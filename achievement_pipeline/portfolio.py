@@ -30,6 +30,11 @@ def _range(rows: list[dict[str, Any]], prefix: str) -> dict[str, float]:
     return {k: round(sum(float(r[f"{prefix}_{k}"]) for r in rows), 2) for k in ("low", "expected", "high")}
 
 
+def _narrative(row: dict[str, Any]) -> dict[str, Any]:
+    """The STAR story, skills and flagged numbers from enrich, when the row has them (older warehouses do not)."""
+    return {key: row[key] for key in ("star", "skills", "flagged_numbers") if row.get(key) is not None}
+
+
 def _achievement(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "pr_id": row["pr_id"],
@@ -44,6 +49,7 @@ def _achievement(row: dict[str, Any]) -> dict[str, Any]:
         "impact_confidence": round(float(row["impact_confidence"]), 3),
         "summary": row["summary"],
         "statement": row["achievement"],
+        **_narrative(row),
         "areas": list(row["areas"]),
         "size_class": row["size_class"],
         "additions": int(row["additions"]),

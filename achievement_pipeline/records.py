@@ -48,6 +48,7 @@ class PullRequestRecord(TypedDict):
     additions: int
     deletions: int
     changed_files: int
+    commits: int  # commits in the PR, as GitHub counts them
     labels: list[str]
     files: list[FileChange]
     reviews: list[Review]
@@ -72,7 +73,10 @@ class EnrichedRecord(TypedDict):
     claims: list[str]  # measurable claims quoted from the PR text
     summary: str
     achievement: str  # one line, past tense, outcome first
-    summariser: str  # which summariser produced the text ("offline" or a model name)
+    star: dict[str, str]  # the STAR story: {"situation", "task", "action", "result"}
+    skills: list[str]  # skills the work shows, e.g. ["Python", "caching"]
+    flagged_numbers: list[str]  # numbers in the generated text found in neither the PR nor the value ledger
+    summariser: str  # who wrote the text: a litellm model name, "offline" or "offline (fallback: reason)"
 
 
 class PredictionRecord(TypedDict):
@@ -84,8 +88,17 @@ class PredictionRecord(TypedDict):
     category_confidence: float
     impact: str  # low | medium | high
     impact_confidence: float
+    # Review sentiment, aggregated over the PR's human review bodies and review comments:
+    # the class with the highest mean probability ("none" when there is no review text),
+    # that mean probability, the mean P(positive) - P(negative) in [-1, 1], the share of
+    # texts predicted negative, and how many texts were read.
+    review_sentiment: str  # positive | neutral | negative | none
+    sentiment_confidence: float
+    sentiment_score: float
+    negative_review_share: float
+    review_text_count: int
     model_name: str
-    model_version: str
+    model_version: str  # "pr-category:N,pr-impact:N,pr-review-sentiment:N": every model that spoke
 
 
 class ValuationRecord(TypedDict):
@@ -126,3 +139,5 @@ CATEGORIES: tuple[str, ...] = (
     "chore",
 )
 IMPACT_TIERS: tuple[str, ...] = ("low", "medium", "high")
+SENTIMENTS: tuple[str, ...] = ("positive", "neutral", "negative")
+NO_REVIEW_TEXT = "none"  # review_sentiment of a PR nobody reviewed in words

@@ -42,6 +42,7 @@ TABLES: dict[str, sa.Table] = {
         sa.Column("additions", sa.Integer, nullable=False),
         sa.Column("deletions", sa.Integer, nullable=False),
         sa.Column("changed_files", sa.Integer, nullable=False),
+        sa.Column("commits", sa.Integer, nullable=False, default=0),
         sa.Column("labels", sa.JSON, nullable=False),
         sa.Column("files", sa.JSON, nullable=False),
         sa.Column("reviews", sa.JSON, nullable=False),
@@ -64,6 +65,9 @@ TABLES: dict[str, sa.Table] = {
         sa.Column("claims", sa.JSON, nullable=False),
         sa.Column("summary", sa.Text, nullable=False),
         sa.Column("achievement", sa.Text, nullable=False),
+        sa.Column("star", sa.JSON, nullable=False),
+        sa.Column("skills", sa.JSON, nullable=False),
+        sa.Column("flagged_numbers", sa.JSON, nullable=False),
         sa.Column("summariser", sa.String(200), nullable=False),
     ),
     "predictions": sa.Table(
@@ -74,6 +78,11 @@ TABLES: dict[str, sa.Table] = {
         sa.Column("category_confidence", sa.Float, nullable=False),
         sa.Column("impact", sa.String(10), nullable=False),
         sa.Column("impact_confidence", sa.Float, nullable=False),
+        sa.Column("review_sentiment", sa.String(10), nullable=False),
+        sa.Column("sentiment_confidence", sa.Float, nullable=False),
+        sa.Column("sentiment_score", sa.Float, nullable=False),
+        sa.Column("negative_review_share", sa.Float, nullable=False),
+        sa.Column("review_text_count", sa.Integer, nullable=False),
         sa.Column("model_name", sa.String(100), nullable=False),
         sa.Column("model_version", sa.String(100), nullable=False),
     ),
@@ -182,5 +191,28 @@ def connect(url: str) -> Warehouse:
                     f"cannot reach the warehouse database at {engine.url.render_as_string(hide_password=True)}: "
                     f"{exc.orig}. Check ACHIEVEMENT_WAREHOUSE_URL or unset it to use the local SQLite file."
                 ) from exc
+            _check_columns(engine)
             _engines[url] = engine
     return Warehouse(engine)
+
+
+class SchemaMismatch(RuntimeError):
+    """A table exists with fewer columns than this version writes (an older version created it)."""
+
+
+def _check_columns(engine: sa.Engine) -> None:
+    """Fail clearly, before any write, when an existing table predates columns the code needs."""
+    inspector = sa.inspect(engine)
+    stale = []
+    for name, table in TABLES.items():
+        present = {column["name"] for column in inspector.get_columns(name)}
+        missing = sorted(column.name for column in table.columns if column.name not in present)
+        if missing:
+            stale.append(f"{name} lacks {', '.join(missing)}")
+    if stale:
+        engine.dispose()
+        where = engine.url.render_as_string(hide_password=True)
+        raise SchemaMismatch(
+            f"the warehouse at {where} was created by an older version ({'; '.join(stale)}). For the local "
+            "demo data run `make clean` and `make demo` again; for production data add the columns (migration)."
+        )

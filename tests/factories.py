@@ -24,6 +24,7 @@ def make_pr(number: int = 1, **overrides: Any) -> PullRequestRecord:
         "additions": 120,
         "deletions": 30,
         "changed_files": 3,
+        "commits": 2,
         "labels": ["performance"],
         "files": [
             {"filename": "src/api/session.py", "status": "modified", "additions": 100, "deletions": 30},

@@ -1,66 +1,41 @@
-"""The LLM resource drives litellm for real against a local OpenAI-compatible provider."""
+"""The LLM resource as definitions.py builds it from the environment."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from achievement_pipeline.features import pr_features
-from achievement_pipeline.resources.cache import CacheResource
-from achievement_pipeline.resources.llm import LLMResource
-from tests.factories import make_pr
-from tests.fake_llm import FakeLLMProvider
+from achievement_pipeline.definitions import build_definitions
+from achievement_pipeline.llm_config import LLMConfigError
 
 
-@pytest.fixture
-def cache(pipeline_home) -> CacheResource:
-    return CacheResource()
-
-
-def _llm(provider: FakeLLMProvider) -> LLMResource:
-    return LLMResource(model="openai/fake-model", api_base=provider.base_url, api_key="sk-test", num_retries=0)
-
-
-def test_a_configured_model_writes_the_summary(cache):
-    pr = make_pr()
-    with FakeLLMProvider() as provider:
-        summary, cached = _llm(provider).summarise(pr, pr_features(pr), cache)
-    assert (summary.achievement, summary.summariser, cached) == (
-        "Cut latency by adding a cache.",
-        "openai/fake-model",
-        False,
+def test_providers_and_budget_come_from_the_environment(pipeline_home, monkeypatch):
+    monkeypatch.setenv("ACHIEVEMENT_LLM_PROVIDERS", "gpt-4o-mini, cohere/command-r-08-2024")
+    monkeypatch.setenv("ACHIEVEMENT_LLM_STRONG_PROVIDERS", "gpt-4o")
+    monkeypatch.setenv("ACHIEVEMENT_LLM_BUDGET_USD", "2.5")
+    llm = build_definitions().resources["llm"]
+    assert (llm.providers, llm.strong_providers, llm.budget_usd) == (
+        ["gpt-4o-mini", "cohere/command-r-08-2024"],
+        ["gpt-4o"],
+        2.5,
     )
 
 
-def test_the_prompt_sent_to_the_provider_is_redacted(cache):
-    pr = make_pr(body="Deploy with ghp_0123456789abcdefghijABCDEFGHIJ0123, ask ops@example.com")
-    with FakeLLMProvider() as provider:
-        _llm(provider).summarise(pr, pr_features(pr), cache)
-    sent = json.dumps(provider.requests[0]["body"])
-    assert "ghp_0123" not in sent and "ops@example.com" not in sent
+def test_the_older_single_model_variable_still_names_the_provider(pipeline_home, monkeypatch):
+    monkeypatch.setenv("ACHIEVEMENT_LLM_MODEL", "ollama/llama3")
+    assert build_definitions().resources["llm"].providers == ["ollama/llama3"]
 
 
-def test_an_unchanged_pr_is_answered_from_the_cache_without_a_provider_call(cache):
-    pr = make_pr()
-    with FakeLLMProvider() as provider:
-        llm = _llm(provider)
-        llm.summarise(pr, pr_features(pr), cache)
-        _, cached = llm.summarise(pr, pr_features(pr), cache)
-    assert cached and len(provider.requests) == 1
+def test_no_provider_configured_means_the_offline_summariser(pipeline_home):
+    assert build_definitions().resources["llm"].name == "offline"
 
 
-def test_a_failing_provider_falls_back_to_the_offline_summary_and_is_retried_next_time(cache):
-    pr = make_pr()
-    with FakeLLMProvider(status=500) as provider:
-        llm = _llm(provider)
-        summary, _ = llm.summarise(pr, pr_features(pr), cache)
-        llm.summarise(pr, pr_features(pr), cache)
-    assert summary.summariser.startswith("offline (fallback")
-    assert llm.fallbacks == 2 and len(provider.requests) == 2
+def test_a_malformed_budget_is_refused_naming_the_variable(pipeline_home, monkeypatch):
+    monkeypatch.setenv("ACHIEVEMENT_LLM_BUDGET_USD", "five dollars")
+    with pytest.raises(LLMConfigError, match="ACHIEVEMENT_LLM_BUDGET_USD"):
+        build_definitions()
 
 
-def test_no_model_configured_means_the_offline_summariser(cache):
-    pr = make_pr()
-    summary, _ = LLMResource().summarise(pr, pr_features(pr), cache)
-    assert summary.summariser == "offline"
+def test_the_endpoint_key_reaches_the_resource_as_a_variable_name_only(pipeline_home, monkeypatch):
+    monkeypatch.setenv("ACHIEVEMENT_LLM_API_KEY", "sk-local-secret-000000000000")
+    monkeypatch.setenv("ACHIEVEMENT_LLM_PROVIDERS", "openai/llama3")
+    assert "sk-local-secret" not in repr(build_definitions().resources["llm"])

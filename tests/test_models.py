@@ -1,7 +1,8 @@
-"""Behaviour of the category/impact models: weak labels, training, registry promotion, serving.
+"""Behaviour of the category/impact/review-sentiment models: weak labels, training, promotion, serving.
 
-The frames are synthetic but shaped like real enriched PRs: conventional-commit types drive the
-weak labels, while the titles, bodies, labels and areas carry the vocabulary the models learn.
+The frames (tests/model_frames.py) are synthetic but shaped like real model inputs: conventional-
+commit types drive the weak labels, while the titles, bodies, labels, areas and paths carry the
+vocabulary the models learn; review states and words do the same for review sentiment.
 Each test that writes to MLflow gets its own SQLite store under ``tmp_path``; nothing touches
 the network or the process's default MLflow store.
 """
@@ -9,8 +10,9 @@ the network or the process's default MLflow store.
 from __future__ import annotations
 
 import os
-import random
-import time
+import re
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +22,9 @@ from achievement_pipeline import models
 from achievement_pipeline.models import (
     CATEGORY_MODEL,
     IMPACT_MODEL,
+    MODEL_NAMES,
     PREDICTION_COLUMNS,
+    SENTIMENT_MODEL,
     InsufficientTrainingData,
     NoChampionModel,
     category_label,
@@ -29,146 +33,78 @@ from achievement_pipeline.models import (
     train_models,
 )
 from achievement_pipeline.records import CATEGORIES, IMPACT_TIERS
-
-# (conventional_type, labels, areas, title verbs, title objects, body phrases) per category.
-_SPECS: dict[str, tuple[str, list[str], list[str], list[str], list[str], list[str]]] = {
-    "feature": (
-        "feat",
-        ["enhancement"],
-        ["packages/cli", "src/api"],
-        ["add", "support", "introduce", "allow"],
-        ["dark mode toggle", "csv export", "plugin hooks", "config file discovery", "new dashboard widget"],
-        ["Users can now", "This adds a new option so that", "New capability requested by users:"],
-    ),
-    "fix": (
-        "fix",
-        ["bug"],
-        ["src/parser", "packages/core"],
-        ["correct", "handle", "fix"],
-        ["off-by-one in pagination", "wrong date format in footer", "null title in header", "broken link"],
-        ["The previous behaviour was wrong because", "Handles the edge case where", "Bug: the value"],
-    ),
-    "performance": (
-        "perf",
-        ["performance"],
-        ["src/cache", "packages/core"],
-        ["speed up", "cache", "optimize", "avoid recomputing"],
-        ["module graph resolution", "hot path in renderer", "startup time", "query planner"],
-        ["p95 from 420 ms to 180 ms", "cuts memory by 30%", "3x faster cold start"],
-    ),
-    "security": (
-        "fix",
-        ["security"],
-        ["src/auth", "src/server"],
-        ["sanitize", "escape", "prevent"],
-        ["xss in comment renderer", "path traversal in static server", "injection in search query"],
-        ["Reported privately, fixes a vulnerability where", "CVE pending; untrusted input reached"],
-    ),
-    "reliability": (
-        "fix",
-        ["reliability"],
-        ["src/worker", "src/queue"],
-        ["retry", "add timeout to", "recover from crash in"],
-        ["webhook delivery", "queue consumer", "database reconnect", "job scheduler"],
-        ["The worker crashed when the upstream timed out", "Adds exponential backoff so"],
-    ),
-    "refactor": (
-        "refactor",
-        [],
-        ["src/core", "src/utils"],
-        ["extract", "rename", "split", "simplify"],
-        ["config loader into module", "internal helpers", "legacy adapter", "state machine"],
-        ["No behaviour change; moves code so that", "Pure restructuring to make"],
-    ),
-    "docs": (
-        "docs",
-        ["documentation"],
-        ["docs"],
-        ["document", "clarify", "describe"],
-        ["installation steps in readme", "migration guide", "api reference examples", "contributing guide"],
-        ["Docs only.", "Updates the guide to explain"],
-    ),
-    "test": (
-        "test",
-        [],
-        ["tests"],
-        ["add tests for", "cover", "add regression test for"],
-        ["pagination edge cases", "config parser", "snapshot of cli output", "unit coverage"],
-        ["Adds unit tests covering", "Test-only change to exercise"],
-    ),
-    "build/ci": (
-        "ci",
-        ["ci"],
-        [".github"],
-        ["run", "cache", "split"],
-        ["github actions workflow matrix", "ci pipeline on node 22", "release workflow artifacts"],
-        ["The workflow now", "CI job changes so that"],
-    ),
-    "chore": (
-        "chore",
-        ["dependencies"],
-        ["(root)"],
-        ["bump", "update", "upgrade"],
-        ["lockfile", "dev dependencies", "eslint to v9", "typescript to 5.6"],
-        ["Routine maintenance.", "Automated dependency update."],
-    ),
-}
-
-
-# Words every kind of PR uses, so the text is not a clean code book for the label.
-_GENERIC = ["in the cli", "for windows users", "after review feedback", "in v2", "see discussion", "", ""]
-
-
-def _row(i: int, category: str, rng: random.Random) -> dict[str, object]:
-    ctype, labels, areas, verbs, objects, phrases = _SPECS[category]
-    # One title in five borrows its object from another category, as real titles often do.
-    other = _SPECS[rng.choice(list(_SPECS))][4] if rng.random() < 0.2 else objects
-    title = f"{rng.choice(verbs)} {rng.choice(other)} {rng.choice(_GENERIC)}".strip()
-    body = f"{rng.choice(phrases)} {rng.choice(other)}. {rng.choice(_GENERIC)}"
-    lines = int(rng.choice([4, 20, 80, 300, 1200]) * rng.uniform(0.6, 1.4))
-    claims = [phrase for phrase in phrases if any(ch.isdigit() for ch in phrase)][: rng.randint(0, 2)]
-    return {
-        "pr_id": f"acme/widget#{i}",
-        "merge_date": f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}",
-        "clean_title": title,
-        "body": body,
-        "labels": list(labels) if rng.random() < 0.5 else [],
-        "conventional_type": ctype,
-        "areas": [rng.choice(areas)] if rng.random() < 0.7 else ["src/core"],
-        "lines_changed": lines,
-        "size_class": "xl" if lines >= 1000 else "l" if lines >= 250 else "m",
-        "review_count": rng.randint(0, 4),
-        "review_comment_count": rng.randint(0, 14),
-        "claims": claims,
-        "linked_issue_count": rng.choice([0, 0, 1, 1, 2, 3]),
-    }
-
-
-def make_frame(n: int = 150, seed: int = 7) -> pd.DataFrame:
-    """~n realistic enriched PRs, every category represented, titles varied within each."""
-    rng = random.Random(seed)
-    categories = list(_SPECS)
-    rows = []
-    for i in range(n):
-        row = _row(i, categories[i % len(categories)], rng)
-        # Security/reliability labels are not always applied: then only the fix title says so.
-        if categories[i % len(categories)] in ("security", "reliability") and not row["labels"]:
-            row["labels"] = [categories[i % len(categories)]]
-        rows.append(row)
-    return pd.DataFrame(rows)
+from tests.model_frames import make_frame
 
 
 def _uri(path: Path) -> str:
     return f"sqlite:///{path}/mlflow.db"
 
 
+@dataclass(frozen=True)
+class Trained:
+    uri: str
+    home: Path
+    result: models.TrainingResult
+    tracking_env_before: str | None
+    tracking_env_after: str | None
+    fluent_uri_after: str
+
+
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, models.TrainingResult, float]:
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     """One registry trained once on the realistic frame, shared by the read-only tests."""
+    import mlflow
+
     home = tmp_path_factory.mktemp("mlflow-home")
-    started = time.perf_counter()
+    before = os.environ.get("MLFLOW_TRACKING_URI")
     result = train_models(make_frame(), tracking_uri=_uri(home), seed=0)
-    return _uri(home), result, time.perf_counter() - started
+    return Trained(_uri(home), home, result, before, os.environ.get("MLFLOW_TRACKING_URI"), mlflow.get_tracking_uri())
+
+
+def _noisy_frame(n: int, seed: int) -> pd.DataFrame:
+    """Titles, bodies and review texts shuffled across rows: the text no longer matches the label."""
+    noisy = make_frame(n, seed=seed)
+    return noisy.assign(
+        clean_title=noisy["clean_title"].sample(frac=1, random_state=0).values,
+        body=noisy["body"].sample(frac=1, random_state=1).values,
+        labels=[[] for _ in range(len(noisy))],
+        areas=[[] for _ in range(len(noisy))],
+        file_paths=[[] for _ in range(len(noisy))],
+    )
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """One registry through a model's life: empty, a weak first champion, a better model, retrains."""
+
+    uri: str
+    empty_registry_error: Exception
+    worse: models.TrainingResult  # v1: trained on shuffled text, its logged score then flattered to 1.0
+    better: models.TrainingResult  # v2: the real vocabulary
+    retrained: models.TrainingResult  # v3: the same data as v2
+    aliases_after_retraining: dict[str, str]
+    after_artifacts_lost: models.TrainingResult  # v4: the same data, the champion's files deleted
+
+
+@pytest.fixture(scope="module")
+def lifecycle(tmp_path_factory: pytest.TempPathFactory) -> Lifecycle:
+    from mlflow import MlflowClient
+
+    home = tmp_path_factory.mktemp("lifecycle")
+    uri = _uri(home)
+    with pytest.raises(NoChampionModel) as empty:
+        load_champions(uri)
+    worse = train_models(_noisy_frame(80, seed=3), tracking_uri=uri, min_rows=20)
+    # As if v1 had been scored on a lucky holdout: a fair comparison must not believe it.
+    MlflowClient(tracking_uri=uri).log_metric(worse[CATEGORY_MODEL].run_id, "holdout_macro_f1", 1.0)
+    frame = make_frame(80, seed=3)
+    better = train_models(frame, tracking_uri=uri)
+    retrained = train_models(frame, tracking_uri=uri)
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    aliases = {name: str(client.get_model_version_by_alias(name, "champion").version) for name in MODEL_NAMES}
+    shutil.rmtree(home / "mlartifacts")
+    lost = train_models(frame, tracking_uri=uri)
+    return Lifecycle(uri, empty.value, worse, better, retrained, aliases, lost)
 
 
 # ---------------------------------------------------------------------------- weak labels
@@ -233,58 +169,91 @@ def test_impact_label_scores_size_evidence_and_category() -> None:
 # ---------------------------------------------------------------------------- training
 
 
-def test_training_registers_both_models_as_champion_with_metrics(trained) -> None:
+def test_training_registers_the_three_models_as_champion_with_metrics(trained: Trained) -> None:
     from mlflow import MlflowClient
 
-    uri, result, _ = trained
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    for name in (CATEGORY_MODEL, IMPACT_MODEL):
-        outcome = result[name]
+    client = MlflowClient(tracking_uri=trained.uri, registry_uri=trained.uri)
+    assert sorted(m.name for m in client.search_registered_models()) == sorted(MODEL_NAMES)
+    for name in MODEL_NAMES:
+        outcome = trained.result[name]
         assert outcome.version == "1" and outcome.promoted and outcome.previous_champion_version is None
         assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
         assert 0.0 <= outcome.metrics["holdout_accuracy"] <= 1.0
-        assert client.get_run(outcome.run_id).data.metrics["holdout_macro_f1"] == pytest.approx(
-            outcome.metrics["holdout_macro_f1"]
-        )
+        assert client.get_run(outcome.run_id).data.metrics["holdout_macro_f1"] == pytest.approx(outcome.macro_f1)
     # The synthetic vocabulary is learnable: far better than chance over ten classes.
-    assert result[CATEGORY_MODEL].metrics["holdout_macro_f1"] > 0.6
-    assert result[IMPACT_MODEL].metrics["holdout_macro_f1"] > 0.4
+    assert trained.result[CATEGORY_MODEL].macro_f1 > 0.6
+    assert trained.result[IMPACT_MODEL].macro_f1 > 0.4
+    # Unseen review wordings (distinct texts only): well above chance over three classes.
+    assert trained.result[SENTIMENT_MODEL].macro_f1 > 0.5
 
 
-def test_training_restores_the_global_mlflow_uris(tmp_path: Path, trained) -> None:
-    import mlflow
+def test_each_run_logs_params_signature_and_the_fitted_pipeline(trained: Trained) -> None:
+    from mlflow import MlflowClient
+    from mlflow.models import get_model_info
 
-    before = os.environ.get("MLFLOW_TRACKING_URI")
-    train_models(make_frame(60), tracking_uri=_uri(tmp_path), min_rows=20)
-    assert os.environ.get("MLFLOW_TRACKING_URI") == before
-    assert not mlflow.get_tracking_uri().startswith(f"sqlite:///{tmp_path}")
-    assert (tmp_path / "mlartifacts").is_dir()  # artifacts beside the db, not in the cwd
+    from achievement_pipeline.models.mlflow_env import _mlflow_session
+
+    client = MlflowClient(tracking_uri=trained.uri, registry_uri=trained.uri)
+    for name in MODEL_NAMES:
+        outcome = trained.result[name]
+        run = client.get_run(outcome.run_id)
+        assert run.data.params["model_name"] == name and run.data.params["comparison_basis"] == "no champion"
+        assert client.get_model_version(name, outcome.version).tags["promoted"] == "true"
+        with _mlflow_session(trained.uri, None):
+            inputs = get_model_info(f"models:/{name}/{outcome.version}").signature.inputs.input_names()
+        assert inputs == ["text"] if name == SENTIMENT_MODEL else {"clean_title", "body", "file_paths"} <= set(inputs)
 
 
-def test_predictions_carry_the_model_versions(trained) -> None:
-    uri, _, _ = trained
+def test_training_restores_the_global_mlflow_uris(trained: Trained) -> None:
+    assert trained.tracking_env_after == trained.tracking_env_before
+    assert not trained.fluent_uri_after.startswith(f"sqlite:///{trained.home}")
+    assert (trained.home / "mlartifacts").is_dir()  # artifacts beside the db, not in the cwd
+
+
+def test_predictions_carry_the_model_versions(trained: Trained) -> None:
     frame = make_frame(20, seed=99)
-    predictions = load_champions(uri).predict(frame)
+    predictions = load_champions(trained.uri).predict(frame)
     assert list(predictions.columns) == ["pr_id", "merge_date", *PREDICTION_COLUMNS]
     assert len(predictions) == 20 and list(predictions.index) == list(frame.index)
-    assert set(predictions["model_version"]) == {"pr-category:1,pr-impact:1"}
-    assert set(predictions["category_model_version"]) == {"1"}
+    assert set(predictions["model_version"]) == {"pr-category:1,pr-impact:1,pr-review-sentiment:1"}
+    assert set(predictions["category_model_version"]) == set(predictions["sentiment_model_version"]) == {"1"}
     assert set(predictions["model_name"]) == {"pr-category"}
     assert set(predictions["category"]) <= set(CATEGORIES)
     assert set(predictions["impact"]) <= set(IMPACT_TIERS)
     assert predictions["category_confidence"].between(0, 1).all()
+    assert predictions["sentiment_score"].between(-1, 1).all()
 
 
-def test_empty_frame_predicts_an_empty_frame_with_the_columns(trained) -> None:
-    uri, _, _ = trained
-    predictions = load_champions(uri).predict(make_frame(5).iloc[0:0])
+def test_review_sentiment_summarises_the_human_review_texts(trained: Trained) -> None:
+    row = make_frame(1, seed=1).iloc[0].to_dict()
+    frame = pd.DataFrame(
+        [
+            {**row, "pr_id": "acme/widget#1", "reviews": [], "review_comments": []},
+            {
+                **row,
+                "pr_id": "acme/widget#2",
+                "reviews": [{"author": "a", "state": "CHANGES_REQUESTED", "body": "This breaks the cache layer"}],
+                "review_comments": [
+                    {"author": "a", "body": "This is wrong in the retry loop"},
+                    {"author": "ci[bot]", "body": "Thanks! LGTM"},
+                ],
+            },
+        ]
+    )
+    none, negative = load_champions(trained.uri).predict(frame).to_dict("records")
+    assert (none["review_sentiment"], none["review_text_count"], none["sentiment_confidence"]) == ("none", 0, 0.0)
+    assert negative["review_sentiment"] == "negative" and negative["review_text_count"] == 2  # the bot is not counted
+    assert negative["negative_review_share"] == 1.0 and negative["sentiment_score"] < 0
+
+
+def test_empty_frame_predicts_an_empty_frame_with_the_columns(trained: Trained) -> None:
+    predictions = load_champions(trained.uri).predict(make_frame(5).iloc[0:0])
     assert predictions.empty
     assert list(predictions.columns) == ["pr_id", "merge_date", *PREDICTION_COLUMNS]
 
 
-def test_conventional_type_is_not_a_feature(trained) -> None:
-    uri, _, _ = trained
-    champions = load_champions(uri)
+def test_conventional_type_is_not_a_feature(trained: Trained) -> None:
+    champions = load_champions(trained.uri)
     frame = make_frame(40, seed=5)
     types = frame["conventional_type"].sample(frac=1, random_state=1).to_numpy()
     shuffled = frame.assign(conventional_type=types)
@@ -294,38 +263,52 @@ def test_conventional_type_is_not_a_feature(trained) -> None:
     pd.testing.assert_frame_equal(champions.predict(without), expected)
 
 
-def test_retraining_to_a_tie_keeps_the_current_champion(tmp_path: Path) -> None:
-    from mlflow import MlflowClient
-
-    uri = _uri(tmp_path)
-    frame = make_frame(100)
-    first = train_models(frame, tracking_uri=uri)
-    second = train_models(frame, tracking_uri=uri)
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    for name in (CATEGORY_MODEL, IMPACT_MODEL):
-        assert second[name].version == "2"
-        assert second[name].metrics["holdout_macro_f1"] == first[name].metrics["holdout_macro_f1"]
-        assert not second[name].promoted
-        assert second[name].previous_champion_version == "1"
-        assert second[name].champion_version == "1"
-        assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
+# ---------------------------------------------------------------------------- promotion
 
 
-def test_a_better_model_takes_the_champion_alias(tmp_path: Path) -> None:
-    uri = _uri(tmp_path)
-    # Worse first: titles and bodies are shuffled across rows, so the text no longer matches the label.
-    noisy = make_frame(100, seed=3)
-    noisy = noisy.assign(
-        clean_title=noisy["clean_title"].sample(frac=1, random_state=0).values,
-        body=noisy["body"].sample(frac=1, random_state=1).values,
-        labels=[[] for _ in range(len(noisy))],
-        areas=[[] for _ in range(len(noisy))],
+def test_load_champions_with_an_empty_registry_raises_no_champion(lifecycle: Lifecycle) -> None:
+    assert isinstance(lifecycle.empty_registry_error, NoChampionModel)
+    assert re.search(
+        r"no champion for pr-category in MLflow at sqlite:///.*pr_models", str(lifecycle.empty_registry_error)
     )
-    worse = train_models(noisy, tracking_uri=uri, min_rows=20)
-    better = train_models(make_frame(100, seed=3), tracking_uri=uri)
-    outcome = better[CATEGORY_MODEL]
-    assert outcome.metrics["holdout_macro_f1"] > worse[CATEGORY_MODEL].metrics["holdout_macro_f1"]
-    assert outcome.promoted and outcome.previous_champion_version == "1" and outcome.champion_version == "2"
+
+
+def test_the_champion_is_compared_on_the_new_holdout_not_by_its_logged_score(lifecycle: Lifecycle) -> None:
+    outcome = lifecycle.better[CATEGORY_MODEL]
+    assert outcome.comparison_basis == "same holdout"
+    assert outcome.previous_champion_macro_f1 < 1.0  # re-scored, not the flattering logged 1.0
+    assert outcome.metrics["champion_holdout_macro_f1"] == outcome.previous_champion_macro_f1
+
+
+def test_a_better_model_takes_the_champion_alias(lifecycle: Lifecycle) -> None:
+    outcome = lifecycle.better[CATEGORY_MODEL]
+    assert outcome.promoted and outcome.margin > 0
+    assert outcome.previous_champion_version == "1" and outcome.champion_version == "2"
+
+
+def test_retraining_to_a_tie_keeps_the_current_champion(lifecycle: Lifecycle) -> None:
+    for name in MODEL_NAMES:
+        first, second = lifecycle.better[name], lifecycle.retrained[name]
+        assert second.version == "3" and second.macro_f1 == first.macro_f1
+        # The champion was re-scored on the new holdout: if it is v2, the same model, exactly the same score.
+        assert second.comparison_basis == "same holdout"
+        assert second.margin == (0.0 if first.promoted else first.margin)
+        assert not second.promoted and second.champion_version == first.champion_version
+        assert lifecycle.aliases_after_retraining[name] == first.champion_version
+
+
+def test_a_champion_that_cannot_be_scored_falls_back_to_its_logged_score(lifecycle: Lifecycle) -> None:
+    for name in MODEL_NAMES:
+        champion, outcome = lifecycle.retrained[name].champion_version, lifecycle.after_artifacts_lost[name]
+        assert outcome.comparison_basis == "logged metric" and "could not be scored" in outcome.comparison_note
+        assert outcome.previous_champion_version == champion
+    # The category champion is v2: the same data scores exactly what v2 logged, and a tie keeps it.
+    category = lifecycle.after_artifacts_lost[CATEGORY_MODEL]
+    assert category.previous_champion_macro_f1 == pytest.approx(lifecycle.better[CATEGORY_MODEL].macro_f1)
+    assert not category.promoted
+
+
+# ---------------------------------------------------------------------------- not enough data
 
 
 def test_too_few_rows_raise_insufficient_training_data_naming_the_counts(tmp_path: Path) -> None:
@@ -336,13 +319,14 @@ def test_too_few_rows_raise_insufficient_training_data_naming_the_counts(tmp_pat
     assert not (tmp_path / "mlflow.db").exists()  # checked before touching MLflow
 
 
+def test_too_little_review_text_raises_insufficient_training_data_for_sentiment(tmp_path: Path) -> None:
+    frame = make_frame(60).assign(reviews=[[] for _ in range(60)], review_comments=[[] for _ in range(60)])
+    with pytest.raises(InsufficientTrainingData, match=r"cannot train pr-review-sentiment: found 0 distinct review"):
+        train_models(frame, tracking_uri=_uri(tmp_path))
+    assert not (tmp_path / "mlflow.db").exists()  # no model of the three registered
+
+
 def test_a_single_class_raises_insufficient_training_data(tmp_path: Path) -> None:
     frame = make_frame(50).assign(conventional_type="docs", labels=[[] for _ in range(50)])
     with pytest.raises(InsufficientTrainingData, match=r"1 class\(es\) \[docs=50\]"):
         train_models(frame, tracking_uri=_uri(tmp_path))
-
-
-def test_load_champions_with_an_empty_registry_raises_no_champion(tmp_path: Path) -> None:
-    uri = _uri(tmp_path)
-    with pytest.raises(NoChampionModel, match=r"no champion for pr-category in MLflow at sqlite:///.*pr_models"):
-        load_champions(uri)

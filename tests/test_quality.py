@@ -41,6 +41,7 @@ def _pull_request(pr_id: str) -> dict[str, Any]:
         "additions": 120,
         "deletions": 30,
         "changed_files": 4,
+        "commits": 2,
         "labels": ["enhancement"],
         "files": [{"filename": "api/stream.py", "status": "added", "additions": 120, "deletions": 0}],
         "reviews": [{"author": "hubot", "state": "APPROVED", "body": "", "submitted_at": "2024-03-05T17:00:00Z"}],
@@ -65,6 +66,9 @@ def _enriched(pr_id: str) -> dict[str, Any]:
         "claims": ["p95 latency by 40%"],
         "summary": "Streams results instead of buffering them.",
         "achievement": "Cut p95 API latency by 40% by streaming results.",
+        "star": {"situation": "s", "task": "t", "action": "a", "result": "r"},
+        "skills": ["Python"],
+        "flagged_numbers": [],
         "summariser": "offline",
     }
 
@@ -77,6 +81,11 @@ def _prediction(pr_id: str) -> dict[str, Any]:
         "category_confidence": 0.82,
         "impact": "high",
         "impact_confidence": 0.6,
+        "review_sentiment": "positive",
+        "sentiment_confidence": 0.7,
+        "sentiment_score": 0.4,
+        "negative_review_share": 0.0,
+        "review_text_count": 2,
         "model_name": "category-clf",
         "model_version": "3",
     }

@@ -76,7 +76,7 @@ def test_summaries_are_cached_in_redis(production_runs, redis_namespace):
     import redis
 
     first, _, _, _ = production_runs
-    keys = list(redis.Redis(host="127.0.0.1", port=6379).scan_iter(f"{redis_namespace}:summary:*"))
+    keys = list(redis.Redis(host="127.0.0.1", port=6379).scan_iter(f"{redis_namespace}:llm:*"))  # litellm's cache
     assert len(keys) == len(first.snapshot["enriched_prs"]) > 0
 
 

@@ -51,3 +51,17 @@ def test_a_failed_insert_rolls_back_the_delete(warehouse):
 def test_an_unreachable_database_names_the_setting():
     with pytest.raises(ConnectionError, match="ACHIEVEMENT_WAREHOUSE_URL"):
         connect("postgresql+psycopg2://nobody@127.0.0.1:1/none")
+
+
+def test_a_warehouse_created_by_an_older_version_is_refused_with_what_to_do(tmp_path):
+    import sqlalchemy as sa
+
+    from achievement_pipeline.warehouse import SchemaMismatch
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE pull_requests (pr_id TEXT PRIMARY KEY, merge_date TEXT)"))
+    engine.dispose()
+    with pytest.raises(SchemaMismatch, match=r"pull_requests lacks .*make clean"):
+        connect(url)

@@ -58,8 +58,7 @@ def portfolio(
         store.read_window("enriched_prs", start, end),
         store.read_window("pull_requests", start, end),
     )
-    users, _ = github.sources()
-    subject = config.subject or (users[0] if users else "team")
+    subject = config.subject or github.subject()
     document = build_portfolio(
         rows,
         subject=subject,
@@ -95,7 +94,9 @@ def portfolio(
             "row_count": len(rows),
             "achievements": totals["prs"],
             "rejected": totals["rejected"],
+            "value_low": totals["value"]["low"],
             "value_expected": totals["value"]["expected"],
+            "value_high": totals["value"]["high"],
             "headline": MetadataValue.md(headline),
             **{
                 f"{kind}_location": MetadataValue.path(where)

@@ -1,4 +1,4 @@
-"""Stage 3, predict: category and impact for each PR from the MLflow champion models."""
+"""Stage 3, predict: category, impact and review sentiment for each PR from the MLflow champion models."""
 
 from collections import Counter
 
@@ -13,7 +13,28 @@ from achievement_pipeline.partitions import daily_partitions, single_run
 from achievement_pipeline.resources.mlflow import MlflowResource
 from achievement_pipeline.resources.warehouse import WarehouseResource
 
-_COLUMNS = ("category", "category_confidence", "impact", "impact_confidence", "model_name", "model_version")
+# The PredictionRecord fields the models produce (pr_id and merge_date come from the input).
+_FLOATS = (
+    "category_confidence",
+    "impact_confidence",
+    "sentiment_confidence",
+    "sentiment_score",
+    "negative_review_share",
+)
+_COLUMNS = (
+    "category",
+    "impact",
+    "review_sentiment",
+    "review_text_count",
+    "model_name",
+    "model_version",
+    *_FLOATS,
+)
+
+
+def _mix(rows: list[dict[str, object]], column: str) -> MetadataValue:
+    counts = Counter(str(r[column]) for r in rows)
+    return MetadataValue.md("\n".join(f"- **{value}**: {n}" for value, n in counts.most_common()) or "_no PRs_")
 
 
 @asset(
@@ -22,7 +43,9 @@ _COLUMNS = ("category", "category_confidence", "impact", "impact_confidence", "m
     backfill_policy=single_run,
     group_name="intelligence",
     kinds={"mlflow", "sql"},
-    description="Category and impact tier per PR from the 'champion' models, with the model versions used.",
+    description=(
+        "Category, impact tier and review sentiment per PR from the 'champion' models, with the model versions used."
+    ),
 )
 def predictions(
     context: AssetExecutionContext, mlflow: MlflowResource, warehouse: WarehouseResource
@@ -39,18 +62,19 @@ def predictions(
         for source, (_, out) in zip(inputs, predicted.iterrows(), strict=True):
             row: dict[str, object] = {"pr_id": source["pr_id"], "merge_date": source["merge_date"]}
             row.update({c: out[c] for c in _COLUMNS})
-            row["category_confidence"] = float(row["category_confidence"])  # type: ignore[arg-type]
-            row["impact_confidence"] = float(row["impact_confidence"])  # type: ignore[arg-type]
+            row.update({c: float(out[c]) for c in _FLOATS})
+            row["review_text_count"] = int(out["review_text_count"])
             rows.append(row)
     written = store.replace_window("predictions", start, end, rows)
-    mix = Counter(str(r["category"]) for r in rows)
-    mix_md = "\n".join(f"- **{cat}**: {n}" for cat, n in mix.most_common()) or "_no PRs_"
     return MaterializeResult(
         metadata={
             **window_metadata(start, end),
             "row_count": written,
             "model_versions": ", ".join(sorted({str(r["model_version"]) for r in rows})) or "-",
-            "category_mix": MetadataValue.md(mix_md),
-            "preview": preview(rows, ["pr_id", "category", "category_confidence", "impact", "model_version"]),
+            "category_mix": _mix(rows, "category"),
+            "review_sentiment_mix": _mix(rows, "review_sentiment"),
+            "preview": preview(
+                rows, ["pr_id", "category", "category_confidence", "impact", "review_sentiment", "model_version"]
+            ),
         }
     )

@@ -10,6 +10,8 @@ not of HTTP, so it is answered here with the query language of ``search``.
 from __future__ import annotations
 
 import base64
+import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -195,6 +197,7 @@ class FakeHistory:
     _users_by_id: dict[int, FakeUser] = field(init=False, repr=False, compare=False)
     _repos_by_name: dict[str, FakeRepo] = field(init=False, repr=False, compare=False)
     _pulls_by_key: dict[tuple[str, int], FakePullRequest] = field(init=False, repr=False, compare=False)
+    _pulls_by_repo: dict[str, list[FakePullRequest]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Logins and repository names are case-insensitive on GitHub; index them lower-cased.
@@ -202,6 +205,20 @@ class FakeHistory:
         object.__setattr__(self, "_users_by_id", {u.id: u for u in self.users})
         object.__setattr__(self, "_repos_by_name", {r.full_name.lower(): r for r in self.repos})
         object.__setattr__(self, "_pulls_by_key", {(p.repo.lower(), p.number): p for p in self.pulls})
+        by_repo: dict[str, list[FakePullRequest]] = {}
+        for pull in sorted(self.pulls, key=lambda p: p.number):
+            by_repo.setdefault(pull.repo.lower(), []).append(pull)
+        object.__setattr__(self, "_pulls_by_repo", by_repo)
+
+    def with_pulls(self, pulls: Iterable[FakePullRequest]) -> FakeHistory:
+        """A copy in which ``pulls`` replace the PRs with the same repository and number, or are added.
+
+        GitHub's data changes while a collector runs: PRs merge, get labels, reviews and
+        comments. Tests and the demo use this to make such changes to a running server.
+        """
+        changed = {(p.repo.lower(), p.number): p for p in pulls}
+        kept = [p for p in self.pulls if (p.repo.lower(), p.number) not in changed]
+        return dataclasses.replace(self, pulls=tuple(kept + list(changed.values())))
 
     def user(self, login: str) -> FakeUser | None:
         return self._users_by_login.get(login.lower())
@@ -217,8 +234,7 @@ class FakeHistory:
 
     def pulls_in(self, full_name: str) -> list[FakePullRequest]:
         """All PRs of one repository, by number."""
-        key = full_name.lower()
-        return sorted((p for p in self.pulls if p.repo.lower() == key), key=lambda p: p.number)
+        return list(self._pulls_by_repo.get(full_name.lower(), ()))
 
     def repos_of(self, login: str) -> list[FakeRepo]:
         """Repositories ``login`` has authored PRs in, in a stable order."""
@@ -240,13 +256,13 @@ class FakeHistory:
         return sort_pulls(chosen)
 
     def search(self, query: str | SearchQuery) -> list[FakePullRequest]:
-        """The PRs an issue search selects, in the default (merge time) order.
+        """The PRs an issue search selects, in the order of its ``sort:`` qualifier, else by merge time.
 
         Raises ``SearchError`` where GitHub answers 422, e.g. for an unknown author.
         """
         parsed = parse_search_query(query) if isinstance(query, str) else query
         self._check_search_targets(parsed)
-        return sort_pulls(p for p in self.pulls if parsed.matches(p, self))
+        return sort_pulls((p for p in self.pulls if parsed.matches(p, self)), parsed.sort, parsed.order)
 
     def _check_search_targets(self, query: SearchQuery) -> None:
         unknown_users = [u for u in (*query.authors, *query.owners) if self.user(u) is None]

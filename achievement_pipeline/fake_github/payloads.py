@@ -10,6 +10,7 @@ they would for real data.
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from datetime import datetime
 from typing import Any
@@ -494,6 +495,54 @@ class Payloads:
             "author_association": self._association(comment.user, pr.repo),
             "performed_via_github_app": None,
             "reactions": _reactions(url),
+        }
+
+    def pull_commit(self, pr: FakePullRequest, position: int) -> Json:
+        """One entry of ``GET /repos/{o}/{r}/pulls/{n}/commits`` (same SHAs as the GraphQL commits)."""
+        sha = hashlib.sha1(f"{pr.pr_id}:{position}".encode()).hexdigest()
+        url = f"{self.api}/repos/{pr.repo}/commits/{sha}"
+        person = {
+            "name": pr.author,
+            "email": f"{pr.author}@users.noreply.github.com",
+            "date": timestamp(pr.created_at),
+        }
+        return {
+            "sha": sha,
+            "node_id": legacy_node_id("Commit", int(sha[:8], 16)),
+            "commit": {
+                "author": person,
+                "committer": person,
+                "message": f"Commit {position} of #{pr.number}",
+                "tree": {"sha": hashlib.sha1(sha.encode()).hexdigest(), "url": f"{url}/tree"},
+                "url": f"{self.api}/repos/{pr.repo}/git/commits/{sha}",
+                "comment_count": 0,
+            },
+            "url": url,
+            "html_url": f"{WEB}/{pr.repo}/commit/{sha}",
+            "comments_url": f"{url}/comments",
+            "author": self.user_simple(pr.author),
+            "committer": self.user_simple(pr.author),
+            "parents": [],
+        }
+
+    def org_simple(self, login: str) -> Json:
+        """The ``organization-simple`` shape of ``GET /users/{user}/orgs``."""
+        org = self.history.user(login)
+        org_id = org.id if org is not None else zlib.crc32(login.encode())
+        url = f"{self.api}/orgs/{quote(login)}"
+        return {
+            "login": login,
+            "id": org_id,
+            "node_id": legacy_node_id("Organization", org_id),
+            "url": url,
+            "repos_url": f"{url}/repos",
+            "events_url": f"{url}/events",
+            "hooks_url": f"{url}/hooks",
+            "issues_url": f"{url}/issues",
+            "members_url": f"{url}/members{{/member}}",
+            "public_members_url": f"{url}/public_members{{/member}}",
+            "avatar_url": f"https://avatars.githubusercontent.com/u/{org_id}?v=4",
+            "description": org.bio if org is not None else None,
         }
 
 

@@ -86,6 +86,8 @@ class SearchQuery:
     labels: tuple[str, ...] = ()
     excluded_labels: tuple[str, ...] = ()
     ranges: tuple[tuple[str, DateRange], ...] = ()  # (field, range): merged, created, closed, updated
+    sort: str | None = None  # "created" | "updated" | "comments", from a ``sort:created-asc`` qualifier
+    order: str | None = None  # "asc" | "desc"
 
     def matches(self, pr: FakePullRequest, history: FakeHistory) -> bool:
         return (
@@ -159,6 +161,7 @@ _LIST_QUALIFIERS = {
     "label": "labels",
 }
 _DATE_QUALIFIERS = ("merged", "created", "closed", "updated")
+_SORT_FIELDS = ("created", "updated", "comments")
 
 
 def parse_search_query(q: str) -> SearchQuery:
@@ -188,6 +191,11 @@ def parse_search_query(q: str) -> SearchQuery:
             lists.setdefault(target, []).append(value)
         elif key in _DATE_QUALIFIERS:
             ranges.append((key, parse_date_range(value)))
+        elif key == "sort" and not negated:
+            field, _, direction = value.lower().partition("-")
+            if field not in _SORT_FIELDS or direction not in ("", "asc", "desc"):
+                raise SearchError("Validation Failed")
+            values["sort"], values["order"] = field, direction or "desc"
         elif key == "in":
             values["term_fields"] = tuple(part.strip().lower() for part in value.split(","))
         else:

@@ -18,13 +18,19 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from achievement_pipeline.fake_github.apps import DOC as APP_DOC
+from achievement_pipeline.fake_github.apps import AppError, Apps
+from achievement_pipeline.fake_github.changes import labelled, new_merged_pull
+from achievement_pipeline.fake_github.faults import Fault, FaultPlan
+from achievement_pipeline.fake_github.graphql_api import GraphQLEndpoint, GraphQLReply, Prepared
+from achievement_pipeline.fake_github.graphql_nodes import Graph
 from achievement_pipeline.fake_github.history import generate_history
 from achievement_pipeline.fake_github.model import FakeHistory, FakePullRequest
 from achievement_pipeline.fake_github.payloads import DOCS, Json, Payloads, error_body, rate_limit_body
@@ -43,8 +49,11 @@ _DOC_REPO = "https://docs.github.com/rest/repos/repos#get-a-repository"
 _DOC_PULL = "https://docs.github.com/rest/pulls/pulls#get-a-pull-request"
 _DOC_PULLS = "https://docs.github.com/rest/pulls/pulls#list-pull-requests"
 _DOC_ISSUE = "https://docs.github.com/rest/issues/issues#get-an-issue"
+_DOC_ISSUES = "https://docs.github.com/rest/issues/issues#list-repository-issues"
 _DOC_SEARCH = "https://docs.github.com/rest/search/search#search-issues-and-pull-requests"
 _DOC_RATE = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
+_DOC_SECONDARY = _DOC_RATE + "#about-secondary-rate-limits"
+_DOC_GRAPHQL_AUTH = "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql"
 _HOST = re.compile(r"(?:[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?")
 
 
@@ -60,8 +69,11 @@ class RecordedRequest:
     method: str
     path: str
     query: dict[str, str]
-    status: int
-    resource: str  # "core" | "search"
+    status: int  # 0 when the connection was dropped before an answer
+    resource: str  # "core" | "search" | "graphql"
+    kind: str = "rest"  # "rest" | "search" (REST search) | "graphql" | "app" (installation tokens) | "control"
+    fault: str | None = None  # the injected fault that answered, if any
+    prefix: str = ""  # "/api/v3" when REST was addressed the GitHub Enterprise way
 
 
 class RequestLog:
@@ -86,6 +98,23 @@ class RequestLog:
             for e in self.entries()
             if (path_prefix is None or e.path.startswith(path_prefix)) and (method is None or e.method == method)
         )
+
+    def count(self, kind: str | None = None, status: int | None = None) -> int:
+        """Requests of one ``kind`` ("rest", "search", "graphql", ...) and/or answered with ``status``."""
+        return sum(
+            1 for e in self.entries() if (kind is None or e.kind == kind) and (status is None or e.status == status)
+        )
+
+    def counts_by_kind(self) -> dict[str, int]:
+        """Requests per kind, plus ``not_modified`` (304s, free on GitHub) and ``faulted``."""
+        counts: dict[str, int] = {}
+        for entry in self.entries():
+            counts[entry.kind] = counts.get(entry.kind, 0) + 1
+            if entry.status == 304:
+                counts["not_modified"] = counts.get("not_modified", 0) + 1
+            if entry.fault:
+                counts["faulted"] = counts.get("faulted", 0) + 1
+        return counts
 
     def reset_counts(self) -> None:
         with self._lock:
@@ -135,15 +164,29 @@ class _Window:
 
 
 class RateLimiter:
-    """GitHub's primary rate limits: a fixed window per resource ("core" hourly, "search" per minute)."""
+    """GitHub's primary rate limits: a fixed window per resource.
 
-    def __init__(self, core_limit: int, search_limit: int, clock: Callable[[], float] = time.time) -> None:
+    "core" counts REST requests per hour, "search" per minute, "graphql" counts points per
+    hour (a query's cost, not one per request). ``exhaust`` empties a window until a given
+    reset, as a burst of other clients sharing the token would; an exhausted window is
+    enforced even when the server does not enforce limits otherwise.
+    """
+
+    def __init__(
+        self,
+        core_limit: int,
+        search_limit: int,
+        clock: Callable[[], float] = time.time,
+        graphql_limit: int = 5_000,
+    ) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._windows = {
             "core": _Window(core_limit, CORE_WINDOW_SECONDS),
             "search": _Window(search_limit, SEARCH_WINDOW_SECONDS),
+            "graphql": _Window(graphql_limit, CORE_WINDOW_SECONDS),
         }
+        self._forced: dict[str, float] = {}
 
     def _current(self, resource: str) -> _Window:
         window = self._windows[resource]
@@ -160,17 +203,35 @@ class RateLimiter:
         with self._lock:
             return self._snapshot(resource, self._current(resource))
 
-    def consume(self, resource: str) -> RateSnapshot:
-        """Count one request (never past the limit) and return the state after it."""
+    def consume(self, resource: str, amount: int = 1) -> RateSnapshot:
+        """Count ``amount`` (a request, or a query's points; never past the limit) and return the state after it."""
         with self._lock:
             window = self._current(resource)
-            window.used = min(window.limit, window.used + 1)
+            window.used = min(window.limit, window.used + amount)
             return self._snapshot(resource, window)
+
+    def exhaust(self, resource: str, seconds: float) -> RateSnapshot:
+        """Use up ``resource`` until ``seconds`` from now, and enforce that."""
+        with self._lock:
+            window = self._windows[resource]
+            window.used, window.reset = window.limit, self._clock() + seconds
+            self._forced[resource] = window.reset
+            return self._snapshot(resource, window)
+
+    def forced(self, resource: str) -> bool:
+        """Whether ``resource`` was exhausted by ``exhaust`` and has not reset yet."""
+        with self._lock:
+            until = self._forced.get(resource)
+            if until is not None and self._clock() >= until:
+                del self._forced[resource]
+                return False
+            return until is not None
 
     def reset(self) -> None:
         with self._lock:
             for window in self._windows.values():
                 window.used, window.reset = 0, 0.0
+            self._forced.clear()
 
 
 # --------------------------------------------------------------------------------------
@@ -295,7 +356,7 @@ def _search_issues(app: FakeGitHub, request: _Request, match: re.Match[str]) -> 
         errors = [{"resource": "Search", "field": "q", "code": "missing"}]
         raise ApiError(422, "Validation Failed", _DOC_SEARCH, errors)
     try:
-        found = app.history.search(q)
+        found = app.search(q)
     except SearchError as exc:
         errors = [{"message": str(exc), "resource": "Search", "field": "q", "code": "invalid"}]
         raise ApiError(422, "Validation Failed", _DOC_SEARCH, errors) from exc
@@ -391,6 +452,53 @@ def _list_issue_comments(app: FakeGitHub, request: _Request, match: re.Match[str
     return _paginate(request, pr.issue_comments, lambda c: request.payloads.issue_comment(pr, c))
 
 
+def _moment_param(request: _Request, name: str, doc: str) -> datetime | None:
+    value = request.arg(name)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(
+            422, "Validation Failed", doc, [{"resource": "Issue", "field": name, "code": "invalid"}]
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _list_repo_issues(app: FakeGitHub, request: _Request, match: re.Match[str]) -> _Answer:
+    """``GET /repos/{o}/{r}/issues``: PRs listed as issues (the fake has no plain issues), oldest first or not."""
+    full_name = _repo_or_404(app, match)
+    state = request.arg("state", "open")
+    pulls = [p for p in app.history.pulls_in(full_name) if state == "all" or p.state == state]
+    since = _moment_param(request, "since", _DOC_ISSUES)
+    if since is not None:
+        pulls = [p for p in pulls if p.updated_at >= since]
+    sort = request.arg("sort") or "created"
+    direction = request.arg("direction") or "desc"
+    pulls = sort_pulls(pulls, sort if sort in ("created", "updated", "comments") else "created", direction)
+    return _paginate(request, pulls, request.payloads.issue)
+
+
+def _list_commits(app: FakeGitHub, request: _Request, match: re.Match[str]) -> _Answer:
+    pr = _pull_or_404(app, match)
+    positions = list(range(1, pr.commits + 1))
+    return _paginate(request, positions, lambda n: request.payloads.pull_commit(pr, n))
+
+
+def _requested_reviewers(app: FakeGitHub, request: _Request, match: re.Match[str]) -> _Answer:
+    _pull_or_404(app, match)
+    return _Answer({"users": [], "teams": []})
+
+
+def _list_user_orgs(app: FakeGitHub, request: _Request, match: re.Match[str]) -> _Answer:
+    user = app.history.user(match["login"])
+    if user is None:
+        raise _not_found(_DOC_USER)
+    owners = dict.fromkeys(r.owner for r in app.history.repos_of(user.login))
+    orgs = [o for o in owners if (app.history.user(o) or user).type == "Organization"]
+    return _paginate(request, orgs, request.payloads.org_simple)
+
+
 _REPO = r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)"
 _ROUTES: tuple[tuple[re.Pattern[str], _Route], ...] = tuple(
     (re.compile(pattern + "$"), handler)
@@ -398,6 +506,7 @@ _ROUTES: tuple[tuple[re.Pattern[str], _Route], ...] = tuple(
         (r"/user", _get_authenticated_user),
         (r"/user/(?P<id>\d+)", _get_user_by_id),
         (r"/users/(?P<login>[^/]+)", _get_user),
+        (r"/users/(?P<login>[^/]+)/orgs", _list_user_orgs),
         (r"/rate_limit", _get_rate_limit),
         (r"/search/issues", _search_issues),
         (_REPO, _get_repo),
@@ -406,6 +515,9 @@ _ROUTES: tuple[tuple[re.Pattern[str], _Route], ...] = tuple(
         (_REPO + r"/pulls/(?P<number>\d+)/files", _list_files),
         (_REPO + r"/pulls/(?P<number>\d+)/reviews", _list_reviews),
         (_REPO + r"/pulls/(?P<number>\d+)/comments", _list_review_comments),
+        (_REPO + r"/pulls/(?P<number>\d+)/commits", _list_commits),
+        (_REPO + r"/pulls/(?P<number>\d+)/requested_reviewers", _requested_reviewers),
+        (_REPO + r"/issues", _list_repo_issues),
         (_REPO + r"/issues/(?P<number>\d+)", _get_issue),
         (_REPO + r"/issues/(?P<number>\d+)/comments", _list_issue_comments),
     )
@@ -446,20 +558,54 @@ def _etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 @dataclass(frozen=True)
 class Reply:
-    """A complete HTTP answer, independent of the socket it goes to."""
+    """A complete HTTP answer, independent of the socket it goes to.
+
+    ``drop`` makes the handler hang up instead: "before" answering anything, or "mid"-way
+    through the body after promising all of it in ``Content-Length``.
+    """
 
     status: int
     headers: dict[str, str]
     body: bytes
+    drop: str | None = None
+
+
+_API_PREFIX = "/api/v3"  # GitHub Enterprise serves REST under /api/v3 and GraphQL at /api/graphql
+_GRAPHQL_PATHS = ("/graphql", "/api/graphql")
+_APP_TOKENS = re.compile(r"/app/installations/(?P<id>\d+)/access_tokens$")
+_CONTROL = "/_fake/pulls"
+
+
+def _split_prefix(raw_path: str) -> tuple[str, str]:
+    """(prefix, path): the Enterprise ``/api/v3`` prefix is accepted and kept for the links it answers with."""
+    if raw_path == _API_PREFIX or raw_path.startswith(_API_PREFIX + "/"):
+        return _API_PREFIX, raw_path[len(_API_PREFIX) :] or "/"
+    return "", raw_path
+
+
+def _kind_of(method: str, path: str) -> str:
+    if path in _GRAPHQL_PATHS:
+        return "graphql"
+    if path.startswith("/search/"):
+        return "search"
+    if method == "POST" and _APP_TOKENS.match(path):
+        return "app"
+    if path == _CONTROL:
+        return "control"
+    return "rest"
 
 
 class FakeGitHub:
-    """GitHub's REST API for one ``FakeHistory``, served on a local port.
+    """GitHub's REST and GraphQL APIs for one ``FakeHistory``, served on a local port.
 
     ``tokens=None`` accepts any token and none; otherwise a request must carry one of
-    ``tokens`` (401 "Bad credentials" for others, 401 "Requires authentication" without
-    one). Rate limits are counted and reported in headers; they are only enforced (403
-    "API rate limit exceeded") with ``enforce_rate_limit=True``, so a long demo never stalls.
+    ``tokens`` or an installation token issued to one of ``apps`` (401 "Bad credentials"
+    for others, 401 "Requires authentication" without one; GraphQL always needs a token).
+    Rate limits are counted and reported in headers; they are only enforced (403 "API rate
+    limit exceeded") with ``enforce_rate_limit=True`` or after a ``primary_rate_limit``
+    fault, so a long demo never stalls. ``faults`` injects failures (see ``faults``);
+    ``apply`` changes the history while it is served. REST is served at the root and
+    under ``/api/v3``, GraphQL at ``/graphql`` and ``/api/graphql``, as GitHub Enterprise does.
     """
 
     def __init__(
@@ -471,20 +617,29 @@ class FakeGitHub:
         port: int = 0,
         rate_limit: int = 5_000,
         search_rate_limit: int = SEARCH_RATE_LIMIT,
+        graphql_rate_limit: int = 5_000,
         enforce_rate_limit: bool = False,
+        apps: Mapping[int, str] | None = None,
+        installations: Mapping[int, int] | None = None,
+        schema_path: str | None = None,
     ) -> None:
         self.history = history if history is not None else generate_history()
         self.tokens = frozenset(tokens) if tokens is not None else None
         self.host = host
         self.port = port
         self.enforce_rate_limit = enforce_rate_limit
-        self.rate_limiter = RateLimiter(rate_limit, search_rate_limit)
+        self.rate_limiter = RateLimiter(rate_limit, search_rate_limit, graphql_limit=graphql_rate_limit)
         self.requests = RequestLog()
+        self.faults = FaultPlan()
+        self.apps = Apps(apps, installations)
+        self.graphql = GraphQLEndpoint(schema_path)
         self._payloads: dict[str, Payloads] = {}
-        self._payloads_lock = threading.Lock()
+        self._searches: dict[str, list[FakePullRequest]] = {}
+        self._state_lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._request_ids = itertools.count(1)
+        self._limit_as_200 = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -526,7 +681,12 @@ class FakeGitHub:
             raise RuntimeError("FakeGitHub is not running; call start() or use it as a context manager")
         return f"http://{self.host}:{self.port}"
 
-    # ------------------------------------------------------------------ counters
+    @property
+    def enterprise_url(self) -> str:
+        """``http://HOST:PORT/api/v3``: the same server addressed the way GitHub Enterprise is."""
+        return self.base_url + _API_PREFIX
+
+    # ------------------------------------------------------------------ counters and changes
 
     def request_count(self, path_prefix: str | None = None, method: str | None = None) -> int:
         return self.requests.request_count(path_prefix, method)
@@ -537,51 +697,189 @@ class FakeGitHub:
     def reset_rate_limits(self) -> None:
         self.rate_limiter.reset()
 
+    def apply(self, pulls: Iterable[FakePullRequest]) -> None:
+        """Merge new PRs or replace changed ones while serving (see ``changes``)."""
+        with self._state_lock:
+            self.history = self.history.with_pulls(pulls)
+            self._payloads.clear()
+            self._searches.clear()
+
+    def search(self, query: str) -> list[FakePullRequest]:
+        """``history.search`` remembered per query until the history changes (pages repeat the query)."""
+        with self._state_lock:
+            history, found = self.history, self._searches.get(query)
+        if found is None:
+            found = history.search(query)
+            with self._state_lock:
+                if history is self.history:
+                    self._searches[query] = found
+        return found
+
     # ------------------------------------------------------------------ answering
 
-    def handle(self, method: str, target: str, headers: Mapping[str, str]) -> Reply:
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes = b"") -> Reply:
         """Answer one request; ``headers`` must have lower-case names. Thread-safe."""
         split = urlsplit(target)
-        raw_path = split.path.rstrip("/") or "/"
+        prefix, raw_path = _split_prefix(split.path.rstrip("/") or "/")
         path = unquote(raw_path)
         params = parse_qsl(split.query, keep_blank_values=True)
-        resource = "search" if path.startswith("/search/") else "core"
-        status, body, extra, snapshot = self._answer(method, path, raw_path, params, headers, resource)
-        # GET /rate_limit is free on GitHub, so checking the budget does not spend it.
-        free = path == "/rate_limit"
-        reply = self._reply(status, body, extra, snapshot, headers, resource, free)
-        self.requests.record(RecordedRequest(method, path, dict(params), reply.status, resource))
+        kind = _kind_of(method, path)
+        resource = {"search": "search", "graphql": "graphql"}.get(kind, "core")
+        prepared = self.graphql.prepare(body) if kind == "graphql" and method == "POST" else None
+        nodes = prepared.limits.nodes if isinstance(prepared, Prepared) else None
+        fault = self.faults.pick(kind, nodes) if kind not in ("control", "app") else None
+        if fault is not None and fault.kind == "slow":
+            time.sleep(fault.delay)
+        if fault is not None and fault.kind not in ("slow", "primary_rate_limit"):
+            reply = self._fault_reply(fault, resource, kind)
+        else:
+            if fault is not None and fault.kind == "primary_rate_limit":  # the budget is gone until the reset
+                self.rate_limiter.exhaust(resource, fault.reset_in)
+                self._limit_as_200 = fault.graphql_200
+            status, answer, extra, snapshot, raw = self._answer(
+                method, path, prefix, raw_path, params, headers, resource, kind, prepared, body
+            )
+            # GET /rate_limit is free on GitHub, so checking the budget does not spend it.
+            free = path == "/rate_limit" or kind in ("app", "control")
+            reply = self._reply(status, answer, extra, snapshot, headers, resource, free, raw)
+        fault_name = fault.kind if fault is not None and fault.kind != "slow" else None
+        status = 0 if reply.drop else reply.status
+        entry = RecordedRequest(method, path, dict(params), status, resource, kind, fault_name, prefix)
+        self.requests.record(entry)
         return reply
+
+    def _fault_reply(self, fault: Fault, resource: str, kind: str) -> Reply:
+        snapshot = self.rate_limiter.peek(resource)
+        request_id = f"FAKE:{next(self._request_ids):08X}"
+        headers = {"Content-Type": "application/json; charset=utf-8", "X-GitHub-Request-Id": request_id}
+        headers.update(snapshot.headers())
+        if fault.kind == "secondary_rate_limit":
+            message = (
+                "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
+                f"If you reach out to GitHub Support for help, please include the request ID {request_id}."
+            )
+            headers["Retry-After"] = str(fault.retry_after)
+            body: Any = error_body(message, 403, _DOC_SECONDARY)
+            return Reply(403, headers, json.dumps(body).encode())
+        if kind == "graphql":
+            message = (
+                "Something went wrong while executing your query. This may be the result of a timeout, or it "
+                f"could be a GitHub bug. Please include `{request_id}` when reporting this issue."
+            )
+            body = {"data": None, "errors": [{"message": message}]}
+        else:
+            body = error_body("Server Error", fault.status)
+        encoded = json.dumps(body).encode()
+        status = fault.status if fault.kind == "server_error" else 200
+        drop = ("mid" if fault.mid_body else "before") if fault.kind == "drop_connection" else None
+        return Reply(status, headers, encoded, drop)
 
     def _answer(
         self,
         method: str,
         path: str,
+        prefix: str,
         raw_path: str,
         params: list[tuple[str, str]],
         headers: Mapping[str, str],
         resource: str,
-    ) -> tuple[int, Any, dict[str, str], RateSnapshot | None]:
-        """(status, JSON body, extra headers, rate snapshot or None when not yet counted)."""
-        auth_error = self._check_token(headers.get("authorization"))
+        kind: str,
+        prepared: Prepared | GraphQLReply | None,
+        body: bytes,
+    ) -> tuple[int, Any, dict[str, str], RateSnapshot | None, bool]:
+        """(status, JSON body, extra headers, rate snapshot or None when not yet counted, body already charged)."""
+        if kind == "app":
+            return self._app_token(path, headers)
+        if kind == "control":
+            return self._control(method, body)
+        auth_error = self._check_token(headers.get("authorization"), required=kind == "graphql")
         if auth_error is not None:
-            return auth_error.status, auth_error.body, {}, self.rate_limiter.peek(resource)
-        if self.enforce_rate_limit and path != "/rate_limit":
+            return auth_error.status, auth_error.body, {}, self.rate_limiter.peek(resource), False
+        if (self.enforce_rate_limit or self.rate_limiter.forced(resource)) and path != "/rate_limit":
             current = self.rate_limiter.peek(resource)
             if current.remaining == 0:
                 user_id = self.history.users[0].id
-                error = ApiError(403, f"API rate limit exceeded for user ID {user_id}.", _DOC_RATE)
-                return error.status, error.body, {}, current
+                message = f"API rate limit exceeded for user ID {user_id}."
+                if kind == "graphql" and self._limit_as_200:
+                    return 200, {"errors": [{"type": "RATE_LIMITED", "message": message}]}, {}, current, False
+                error = ApiError(403, message, _DOC_RATE)
+                return error.status, error.body, {}, current, False
+        if kind == "graphql":
+            return self._graphql(method, prepared)
         found = _route(path) if method in ("GET", "HEAD") else None
         if found is None:
-            return 404, error_body("Not Found", 404), {}, None
+            return 404, error_body("Not Found", 404), {}, None, False
         handler, match = found
-        request = _Request(path, raw_path, params, self._api_base(headers), self._payloads_for(headers))
+        request = _Request(
+            path, raw_path, params, self._api_base(headers) + prefix, self._payloads_for(headers, prefix)
+        )
         try:
             answer = handler(self, request, match)
         except ApiError as error:
-            return error.status, error.body, {}, None
-        return 200, answer.body, answer.headers, None
+            return error.status, error.body, {}, None, False
+        return 200, answer.body, answer.headers, None, False
+
+    def _graphql(
+        self, method: str, prepared: Prepared | GraphQLReply | None
+    ) -> tuple[int, Any, dict[str, str], RateSnapshot | None, bool]:
+        if method != "POST" or prepared is None:
+            return 404, error_body("Not Found", 404), {}, None, False
+        if isinstance(prepared, GraphQLReply):
+            return prepared.status, prepared.body, {}, self.rate_limiter.peek("graphql"), True
+        snapshot = self.rate_limiter.consume("graphql", prepared.limits.cost) if not prepared.errors else None
+        with self._state_lock:
+            history = self.history
+
+        def graph_for(cost: int, nodes: int) -> Graph:
+            viewer = history.users[0].login
+            return Graph(history, viewer, cost, nodes, lambda: self.rate_limiter.peek("graphql"), self.search)
+
+        reply = self.graphql.answer(prepared, graph_for)
+        return reply.status, reply.body, {}, snapshot or self.rate_limiter.peek("graphql"), True
+
+    def _app_token(self, path: str, headers: Mapping[str, str]) -> tuple[int, Any, dict[str, str], None, bool]:
+        match = _APP_TOKENS.match(path)
+        assert match is not None
+        try:
+            return 201, self.apps.issue(int(match["id"]), headers.get("authorization")), {}, None, False
+        except AppError as error:
+            return error.status, error_body(error.message, error.status, APP_DOC), {}, None, False
+
+    def _control(self, method: str, body: bytes) -> tuple[int, Any, dict[str, str], None, bool]:
+        """``POST /_fake/pulls``: merge new PRs now, or label an existing one now (not part of GitHub's API).
+
+        {"repo", "author"?, "count"?, "title"?, "merged_at"?} merges ``count`` new PRs;
+        {"pr": "owner/repo#N", "label"} adds a label to PR N, as a late change to an old day.
+        """
+        if method != "POST":
+            return 405, error_body("Use POST", 405), {}, None, False
+        try:
+            spec = json.loads(body or b"{}")
+            if "pr" in spec:
+                repo, _, number = str(spec["pr"]).partition("#")
+                with self._state_lock:
+                    pull = self.history.pull(repo, int(number))
+                if pull is None:
+                    return 404, error_body(f"no PR {spec['pr']}", 404), {}, None, False
+                self.apply([labelled(pull, str(spec["label"]), datetime.now(UTC))])
+                return 201, {"labelled": pull.pr_id}, {}, None, False
+            merged_at = datetime.fromisoformat(spec.get("merged_at", "").replace("Z", "+00:00") or _now_iso())
+            with self._state_lock:
+                history = self.history
+            pulls = []
+            for _ in range(int(spec.get("count", 1))):
+                pull = new_merged_pull(
+                    history.with_pulls(pulls),
+                    repo=spec["repo"],
+                    author=spec.get("author") or history.users[0].login,
+                    merged_at=merged_at,
+                    title=spec.get("title", "feat: ship the thing"),
+                )
+                pulls.append(pull)
+        except (ValueError, KeyError, TypeError) as exc:
+            return 422, error_body(f"Bad change: {exc}", 422), {}, None, False
+        self.apply(pulls)
+        return 201, {"merged": [p.pr_id for p in pulls]}, {}, None, False
 
     def _reply(
         self,
@@ -592,15 +890,16 @@ class FakeGitHub:
         headers: Mapping[str, str],
         resource: str,
         free: bool,
+        charged: bool = False,
     ) -> Reply:
         """Encode, tag and count an answer (unless ``snapshot`` says it was already accounted for)."""
         encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        etag = _etag(encoded) if status == 200 else None
+        etag = _etag(encoded) if status == 200 and resource != "graphql" else None
         if etag is not None and _etag_matches(headers.get("if-none-match"), etag):
             status, encoded = 304, b""
         if snapshot is None:
             # A 304 is free on GitHub: conditional requests do not count against the limit.
-            free = free or status == 304
+            free = free or status == 304 or charged
             snapshot = self.rate_limiter.peek(resource) if free else self.rate_limiter.consume(resource)
         out = {
             "Content-Type": "application/json; charset=utf-8",
@@ -618,13 +917,15 @@ class FakeGitHub:
             out["ETag"] = etag
         return Reply(status, out, encoded)
 
-    def _check_token(self, authorization: str | None) -> ApiError | None:
+    def _check_token(self, authorization: str | None, required: bool = False) -> ApiError | None:
+        token = _token_of(authorization)
+        if required and not token:
+            return ApiError(401, "This endpoint requires you to be authenticated.", _DOC_GRAPHQL_AUTH)
         if self.tokens is None:
             return None
-        token = _token_of(authorization)
         if token is None:
             return ApiError(401, "Requires authentication", DOCS)
-        if token not in self.tokens:
+        if token not in self.tokens and not self.apps.accepts(token):
             return ApiError(401, "Bad credentials", DOCS)
         return None
 
@@ -633,12 +934,16 @@ class FakeGitHub:
         host = headers.get("host", "")
         return f"http://{host}" if host and _HOST.fullmatch(host) else self.base_url
 
-    def _payloads_for(self, headers: Mapping[str, str]) -> Payloads:
-        api = self._api_base(headers)
-        with self._payloads_lock:
+    def _payloads_for(self, headers: Mapping[str, str], prefix: str = "") -> Payloads:
+        api = self._api_base(headers) + prefix
+        with self._state_lock:
             if api not in self._payloads:
                 self._payloads[api] = Payloads(self.history, api)
             return self._payloads[api]
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 class _Server(ThreadingHTTPServer):
@@ -687,20 +992,30 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
         try:
-            reply = self.server.app.handle(self.command, self.path, headers)
+            reply = self.server.app.handle(self.command, self.path, headers, body)
         except Exception:  # a bug in the fake must answer 500, not hang the client
             body = json.dumps(error_body("Server Error", 500)).encode()
             reply = Reply(500, {"Content-Type": "application/json; charset=utf-8"}, body)
+        if reply.drop == "before":
+            self.close_connection = True
+            return
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
         if reply.status != 304:
             self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
+        if reply.drop == "mid":
+            # Promise the whole body, send half of it, hang up: the client sees an incomplete read.
+            self.wfile.write(reply.body[: len(reply.body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         if self.command != "HEAD" and reply.status != 304:
             self.wfile.write(reply.body)
 

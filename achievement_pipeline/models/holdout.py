@@ -44,13 +44,15 @@ def _holdout_split(labels: Sequence[str], seed: int) -> tuple[list[int], list[in
     return sorted([*train, *singles]), sorted(holdout), strategy
 
 
-def _check_trainable(name: str, labels: Sequence[str], min_rows: int, total_rows: int) -> None:
+def _check_trainable(
+    name: str, labels: Sequence[str], min_rows: int, total_rows: int, *, unit: str = "labelled rows"
+) -> None:
     classes = Counter(labels)
     if len(labels) >= min_rows and len(classes) >= 2:
         return
     found = ", ".join(f"{k}={v}" for k, v in sorted(classes.items())) or "none"
     raise InsufficientTrainingData(
-        f"cannot train {name}: found {len(labels)} labelled rows (of {total_rows} PRs) in "
-        f"{len(classes)} class(es) [{found}], need at least {min_rows} labelled rows in at least "
+        f"cannot train {name}: found {len(labels)} {unit} (of {total_rows} PRs) in "
+        f"{len(classes)} class(es) [{found}], need at least {min_rows} {unit} in at least "
         "2 classes: materialize more ingest/enrich partitions first"
     )

@@ -9,6 +9,7 @@ the saved models, its import path is part of the model format: see :data:`_SKOPS
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from achievement_pipeline.models.coerce import _as_int, _as_list, _is_missing
@@ -28,12 +29,36 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "review_comment_count",
     "claims",
     "linked_issue_count",
+    "file_paths",
 )
 
 # skops (MLflow's default, safe format) refuses unknown callables on load; the only one in our
 # pipelines is the feature-preparation function below. A fixed allow-list, not one computed from
 # the model, so a tampered artifact cannot whitelist itself.
 _SKOPS_TRUSTED_TYPES: list[str] = [f"{__name__}._prepare_features"]
+
+_MAX_PATHS = 200  # a 2,000-file rename says no more about its kind than its first 200 paths
+# Manifests and lockfiles whose presence says "dependencies" or "build" whatever else changed.
+_MANIFESTS = frozenset(
+    {
+        "package.json",
+        "package-lock.json",
+        "pnpm-lock.yaml",
+        "pnpm-workspace.yaml",
+        "yarn.lock",
+        "pyproject.toml",
+        "requirements.txt",
+        "poetry.lock",
+        "uv.lock",
+        "go.mod",
+        "go.sum",
+        "cargo.toml",
+        "cargo.lock",
+        "dockerfile",
+        "makefile",
+    }
+)
+_TEST_PATH = re.compile(r"(^|/)(__tests__|tests?|spec|e2e)/|\.(test|spec)\.[a-z0-9]+$", re.I)
 
 _NUMERIC_FEATURES: tuple[str, ...] = (
     "log_lines_changed",
@@ -54,6 +79,28 @@ def _tag_tokens(prefix: str, values: Any) -> str:
     return " ".join(tokens) or f"{prefix}:none"
 
 
+def _path_tokens(paths: Any) -> str:
+    """One token per fact about each changed path: extension, the first two folders, test file, manifest.
+
+    "docs/guide/api.md" → "ext:md dir:docs dir:docs/guide". The kind of a change often shows in
+    *where* it is (docs/, __tests__/, .github/workflows/, a lockfile) more than in its title.
+    No paths at all is "path:none", as for tags.
+    """
+    tokens: list[str] = []
+    for path in _as_list(paths)[:_MAX_PATHS]:
+        parts = [p for p in str(path).split("/") if p]
+        if not parts:
+            continue
+        name = parts[-1].lower()
+        tokens.append(f"ext:{name.rsplit('.', 1)[1] if '.' in name.strip('.') else 'none'}")
+        tokens += [f"dir:{'/'.join(parts[:depth])}" for depth in range(1, min(3, len(parts)))]
+        if _TEST_PATH.search(str(path)):
+            tokens.append("kind:test")
+        if name in _MANIFESTS:
+            tokens.append(f"file:{name}")
+    return " ".join(tokens) or "path:none"
+
+
 def _prepare_features(df: pd.DataFrame) -> pd.DataFrame:
     """Turn raw enriched-PR rows into the model's columns (text, tags, log counts).
 
@@ -61,6 +108,9 @@ def _prepare_features(df: pd.DataFrame) -> pd.DataFrame:
     raw rows the pipeline stores, with no separate preprocessing step to keep in sync. Missing
     columns become empty values rather than errors: older partitions may lack newer fields.
     It never reads ``conventional_type``.
+
+    Saved models call this function by name, so columns are only ever *added* here: a champion
+    trained before a column existed selects the columns it knows and ignores the rest.
     """
     import numpy as np
     import pandas as pd
@@ -77,6 +127,8 @@ def _prepare_features(df: pd.DataFrame) -> pd.DataFrame:
     bodies = column("body", "").map(lambda v: "" if _is_missing(v) else str(v))
     out = pd.DataFrame(index=df.index)
     out["text"] = (titles + " \n " + bodies).astype(str)
+    out["title"] = titles.astype(str)
+    out["paths"] = [_path_tokens(paths) for paths in column("file_paths", None)]
     out["tags"] = [
         f"{_tag_tokens('label', labels)} {_tag_tokens('area', areas)}".strip()
         for labels, areas in zip(column("labels", None), column("areas", None), strict=True)
@@ -89,6 +141,9 @@ def _prepare_features(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_LIST_COLUMNS: tuple[str, ...] = ("labels", "areas", "claims", "file_paths")
+
+
 def _feature_frame(df: pd.DataFrame) -> pd.DataFrame:
     """The raw feature columns in a fixed order, with empty defaults for absent ones."""
     import pandas as pd
@@ -97,13 +152,13 @@ def _feature_frame(df: pd.DataFrame) -> pd.DataFrame:
     for name in FEATURE_COLUMNS:
         if name in df.columns:
             out[name] = df[name]
-        elif name in ("labels", "areas", "claims"):
+        elif name in _LIST_COLUMNS:
             out[name] = [[] for _ in range(len(df))]
         elif name in ("clean_title", "body"):
             out[name] = ""
         else:
             out[name] = 0
-    for name in ("labels", "areas", "claims"):
+    for name in _LIST_COLUMNS:
         out[name] = out[name].map(lambda v: [str(x) for x in _as_list(v)])
     for name in ("clean_title", "body"):
         out[name] = out[name].map(lambda v: "" if _is_missing(v) else str(v))

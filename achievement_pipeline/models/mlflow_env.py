@@ -38,6 +38,20 @@ def _scoped_env(name: str, value: str, *, respect_existing: bool) -> Iterator[No
             os.environ[name] = previous
 
 
+def _store_lock(tracking_uri: str) -> contextlib.AbstractContextManager[Any]:
+    """An inter-process lock for the embedded SQLite store.
+
+    Two runs starting together on a fresh home would both create MLflow's tables and one
+    fails (seen with the new-PR sensor launching two runs at once). A server-backed store
+    handles concurrency itself, so only sqlite URIs are locked.
+    """
+    if not tracking_uri.startswith("sqlite:///"):
+        return contextlib.nullcontext()
+    from filelock import FileLock
+
+    return FileLock(tracking_uri.removeprefix("sqlite:///") + ".lock", timeout=600)
+
+
 @contextlib.contextmanager
 def _mlflow_session(tracking_uri: str, registry_uri: str | None) -> Iterator[Any]:
     """Import mlflow and point it at the caller's store for one block, restoring everything after.
@@ -50,7 +64,7 @@ def _mlflow_session(tracking_uri: str, registry_uri: str | None) -> Iterator[Any
     # Real switch (mlflow/telemetry/utils.py reads it at import and on every event); an explicit
     # operator setting is left alone. DO_NOT_TRACK is not set: it would reach other libraries.
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    with _MLFLOW_LOCK, warnings.catch_warnings():
+    with _MLFLOW_LOCK, _store_lock(tracking_uri), warnings.catch_warnings():
         warnings.filterwarnings("ignore", module=r"mlflow(\.|$)")
         warnings.filterwarnings("ignore", module=r"skops(\.|$)")
         import mlflow

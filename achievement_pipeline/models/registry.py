@@ -12,7 +12,26 @@ from typing import Any
 
 CATEGORY_MODEL = "pr-category"
 IMPACT_MODEL = "pr-impact"
+SENTIMENT_MODEL = "pr-review-sentiment"
+MODEL_NAMES: tuple[str, ...] = (CATEGORY_MODEL, IMPACT_MODEL, SENTIMENT_MODEL)
 CHAMPION_ALIAS = "champion"
+# Shown on each registered model's page in the MLflow UI.
+MODEL_DESCRIPTIONS: dict[str, str] = {
+    CATEGORY_MODEL: (
+        "PR category (feature, fix, performance, security, reliability, refactor, docs, test, build/ci, "
+        "chore) from title, body, labels, areas and changed paths. Weak labels: conventional-commit types "
+        "and GitHub labels (achievement_pipeline.models.labels). Input: features.model_inputs rows."
+    ),
+    IMPACT_MODEL: (
+        "PR impact tier (low, medium, high) from size, review depth, claims, linked issues and text. Weak "
+        "labels: the points rule in achievement_pipeline.models.labels.impact_label."
+    ),
+    SENTIMENT_MODEL: (
+        "Review-comment sentiment (positive, neutral, negative) of one review body or review comment "
+        "(input column `text`). Weak labels: APPROVED/CHANGES_REQUESTED review states, then lexicon cues "
+        "(achievement_pipeline.models.sentiment_labels)."
+    ),
+}
 
 
 def _default_artifact_location(tracking_uri: str) -> str | None:
@@ -56,6 +75,20 @@ def _champion_version(client: Any, name: str) -> Any | None:
         if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"):
             return None
         raise
+
+
+def _load_version(mlflow: Any, name: str, version: str) -> Any:
+    """Load one registered version as a scikit-learn pipeline.
+
+    Models are stored with skops and a fixed trusted-type list, but MLflow 3.17 still refuses
+    any model deserialization unless ``MLFLOW_ALLOW_PICKLE_DESERIALIZATION`` is true. These are
+    models this pipeline trained into its own registry, so the flag is enabled for the load
+    only — unless an operator set it explicitly (e.g. to ``false``), which is respected.
+    """
+    from achievement_pipeline.models.mlflow_env import _scoped_env
+
+    with _scoped_env("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "true", respect_existing=True):
+        return mlflow.sklearn.load_model(f"models:/{name}/{version}")
 
 
 def _logged_metric(client: Any, version: Any, metric: str) -> float | None:

@@ -1,8 +1,8 @@
-"""Serving: load the champion models from the registry and turn enriched PRs into predictions.
+"""Serving: load the champion models from the registry and turn model-input rows into predictions.
 
-:func:`load_champions` loads the two champion versions; :meth:`ChampionModels.predict` turns
-enriched PRs into prediction rows (see ``records.PredictionRecord``), each carrying the exact
-model versions that produced it.
+:func:`load_champions` loads the three champion versions; :meth:`ChampionModels.predict` turns
+model-input rows (``features.model_inputs``) into prediction rows (see
+``records.PredictionRecord``), each carrying the exact model versions that produced it.
 """
 
 from __future__ import annotations
@@ -11,8 +11,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from achievement_pipeline.models.inputs import _feature_frame
-from achievement_pipeline.models.mlflow_env import _mlflow_session, _scoped_env
-from achievement_pipeline.models.registry import CATEGORY_MODEL, IMPACT_MODEL, _champion_version
+from achievement_pipeline.models.mlflow_env import _mlflow_session
+from achievement_pipeline.models.registry import (
+    CATEGORY_MODEL,
+    IMPACT_MODEL,
+    MODEL_NAMES,
+    SENTIMENT_MODEL,
+    _champion_version,
+    _load_version,
+)
+from achievement_pipeline.models.sentiment_labels import review_texts
+from achievement_pipeline.records import NO_REVIEW_TEXT
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
@@ -22,10 +31,16 @@ PREDICTION_COLUMNS: tuple[str, ...] = (
     "category_confidence",
     "impact",
     "impact_confidence",
+    "review_sentiment",
+    "sentiment_confidence",
+    "sentiment_score",
+    "negative_review_share",
+    "review_text_count",
     "model_name",
     "model_version",
     "category_model_version",
     "impact_model_version",
+    "sentiment_model_version",
 )
 # Row identity copied from the input to the predictions when present (PredictionRecord keys).
 _PASSTHROUGH_COLUMNS: tuple[str, ...] = ("pr_id", "merge_date")
@@ -36,24 +51,82 @@ class NoChampionModel(LookupError):
 
 
 @dataclass(frozen=True)
+class SentimentSummary:
+    """One PR's review sentiment, aggregated over its review texts."""
+
+    label: str  # the class with the highest mean probability, or NO_REVIEW_TEXT
+    confidence: float  # that mean probability (0 when there is no text)
+    score: float  # mean of P(positive) - P(negative), in [-1, 1]
+    negative_share: float  # share of texts whose most likely class is negative
+    n_texts: int
+
+
+def _summarise(classes: list[str], proba: Any) -> SentimentSummary:
+    """One PR's summary from the class probabilities of its texts (one row per text)."""
+    if len(proba) == 0:
+        return SentimentSummary(NO_REVIEW_TEXT, 0.0, 0.0, 0.0, 0)
+    mean = proba.mean(axis=0)
+    best = int(mean.argmax())
+
+    def column(name: str) -> Any:
+        return proba[:, classes.index(name)] if name in classes else proba[:, 0] * 0.0
+
+    negative = classes.index("negative") if "negative" in classes else -1
+    return SentimentSummary(
+        label=classes[best],
+        confidence=float(mean[best]),
+        score=float((column("positive") - column("negative")).mean()),
+        negative_share=float((proba.argmax(axis=1) == negative).mean()),
+        n_texts=len(proba),
+    )
+
+
+def summarise_sentiment_batch(model: Any, texts_per_pr: list[list[str]]) -> list[SentimentSummary]:
+    """Aggregate per-text sentiment into each PR's: one text says little, the mix says more.
+
+    All texts of all PRs go through the model in one call (a backfill has thousands), then each
+    PR's rows are averaged: the label is the class with the highest mean probability.
+    """
+    import numpy as np
+    import pandas as pd
+
+    classes = [str(c) for c in model.classes_]
+    flat = [text for texts in texts_per_pr for text in texts]
+    proba = model.predict_proba(pd.DataFrame({"text": flat})) if flat else np.zeros((0, len(classes)))
+    bounds = np.cumsum([0, *(len(texts) for texts in texts_per_pr)])
+    return [_summarise(classes, proba[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def summarise_sentiment(model: Any, texts: list[str]) -> SentimentSummary:
+    """One PR's review sentiment from its texts (see :func:`summarise_sentiment_batch`)."""
+    return summarise_sentiment_batch(model, [texts])[0]
+
+
+@dataclass(frozen=True)
 class ChampionModels:
-    """The two champion pipelines and the registry versions they came from."""
+    """The three champion pipelines and the registry versions they came from."""
 
     category_model: Any
     impact_model: Any
+    sentiment_model: Any
     category_version: str
     impact_version: str
+    sentiment_version: str
     tracking_uri: str
 
     @property
     def model_version(self) -> str:
-        return f"{CATEGORY_MODEL}:{self.category_version},{IMPACT_MODEL}:{self.impact_version}"
+        return (
+            f"{CATEGORY_MODEL}:{self.category_version},{IMPACT_MODEL}:{self.impact_version},"
+            f"{SENTIMENT_MODEL}:{self.sentiment_version}"
+        )
 
     def predict(self, df: pd.DataFrame) -> pd.DataFrame:
         """One prediction row per input row (same index), with versions so every row is traceable.
 
         ``pr_id``/``merge_date`` are copied through when present, so the result is a ready
-        ``PredictionRecord`` frame. An empty input gives an empty frame with the same columns.
+        ``PredictionRecord`` frame. Rows without ``reviews``/``review_comments`` get the "none"
+        sentiment. An empty input gives an empty frame with the same columns.
         """
         import pandas as pd
 
@@ -69,23 +142,28 @@ class ChampionModels:
             best = proba.argmax(axis=1)
             out[prefix] = [str(classes[i]) for i in best]
             out[f"{prefix}_confidence"] = proba.max(axis=1).astype(float)
+        empty = pd.Series([None] * len(df), index=df.index, dtype=object)
+        reviews, comments = df.get("reviews", empty), df.get("review_comments", empty)
+        texts = [[text for text, _ in review_texts(r, c)] for r, c in zip(reviews, comments, strict=True)]
+        summaries = summarise_sentiment_batch(self.sentiment_model, texts)
+        out["review_sentiment"] = [s.label for s in summaries]
+        out["sentiment_confidence"] = [s.confidence for s in summaries]
+        out["sentiment_score"] = [s.score for s in summaries]
+        out["negative_review_share"] = [s.negative_share for s in summaries]
+        out["review_text_count"] = [s.n_texts for s in summaries]
         out["model_name"] = CATEGORY_MODEL
         out["model_version"] = self.model_version
         out["category_model_version"] = self.category_version
         out["impact_model_version"] = self.impact_version
+        out["sentiment_model_version"] = self.sentiment_version
         return out[columns]
 
 
 def load_champions(tracking_uri: str, registry_uri: str | None = None) -> ChampionModels:
-    """Load the ``champion`` version of both models from the registry.
+    """Load the ``champion`` version of the three models from the registry.
 
-    The alias is resolved to a version number first and that exact version is loaded, so the
+    Each alias is resolved to a version number first and that exact version is loaded, so the
     recorded version is the one that predicts even if a training run moves the alias meanwhile.
-
-    Models are stored with skops and a fixed trusted-type list, but MLflow 3.17 still refuses
-    any model deserialization unless ``MLFLOW_ALLOW_PICKLE_DESERIALIZATION`` is true. These are
-    models this pipeline trained into its own registry, so the flag is enabled for the load
-    only — unless an operator set it explicitly (e.g. to ``false``), which is respected.
 
     Raises:
         NoChampionModel: a model has no champion (nothing trained yet).
@@ -94,19 +172,20 @@ def load_champions(tracking_uri: str, registry_uri: str | None = None) -> Champi
     with _mlflow_session(tracking_uri, registry_uri) as mlflow:
         client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=registry)
         versions: dict[str, str] = {}
-        for name in (CATEGORY_MODEL, IMPACT_MODEL):
+        for name in MODEL_NAMES:
             champion = _champion_version(client, name)
             if champion is None:
                 raise NoChampionModel(
                     f"no champion for {name} in MLflow at {registry}: materialize the pr_models asset first"
                 )
             versions[name] = str(champion.version)
-        with _scoped_env("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "true", respect_existing=True):
-            loaded = {name: mlflow.sklearn.load_model(f"models:/{name}/{v}") for name, v in versions.items()}
+        loaded = {name: _load_version(mlflow, name, v) for name, v in versions.items()}
     return ChampionModels(
         category_model=loaded[CATEGORY_MODEL],
         impact_model=loaded[IMPACT_MODEL],
+        sentiment_model=loaded[SENTIMENT_MODEL],
         category_version=versions[CATEGORY_MODEL],
         impact_version=versions[IMPACT_MODEL],
+        sentiment_version=versions[SENTIMENT_MODEL],
         tracking_uri=tracking_uri,
     )

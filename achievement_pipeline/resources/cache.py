@@ -1,4 +1,8 @@
-"""A key-value cache for LLM answers: Redis when configured, a local disk cache otherwise."""
+"""The cache: Redis when configured, a local disk cache otherwise.
+
+LLM answers live in litellm's own response cache, which this resource configures
+(:meth:`CacheResource.litellm_cache`); the plain string get/set is for other stages.
+"""
 
 from __future__ import annotations
 
@@ -45,6 +49,16 @@ class CacheResource(ConfigurableResource):
         folder = settings.home() / "cache"
         folder.mkdir(parents=True, exist_ok=True)
         return diskcache.Cache(str(folder))
+
+    def litellm_cache(self) -> Any:
+        """litellm's response cache: this Redis (keys ``{namespace}:llm:*``), else ACHIEVEMENT_HOME/llm-cache."""
+        from achievement_pipeline.llm_cache import build_cache
+
+        if self.redis_url and self._client is None:
+            self._client = self._connect()  # fail early, with the message that names ACHIEVEMENT_REDIS_URL
+        return build_cache(
+            redis_url=self.redis_url, namespace=self.namespace, disk_folder=settings.home() / "llm-cache"
+        )
 
     @property
     def backend(self) -> str:

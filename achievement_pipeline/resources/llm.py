@@ -1,88 +1,62 @@
-"""The LLM resource: a litellm model when one is configured, the offline summariser otherwise."""
+"""The LLM resource: the narrative writer's settings, read from the environment by definitions.py.
+
+No provider configured means the offline deterministic summariser. Provider keys are not
+fields here: litellm reads OPENAI_API_KEY, ANTHROPIC_API_KEY, COHERE_API_KEY itself. Only
+the key of an OpenAI-compatible endpoint (ACHIEVEMENT_LLM_API_KEY) passes through, as an
+``EnvVar``, so its value never reaches run config, the UI or logs.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
+from typing import TYPE_CHECKING
 
 from dagster import ConfigurableResource
-from pydantic import Field, PrivateAttr
+from pydantic import Field
 
-from achievement_pipeline.records import PullRequestRecord
-from achievement_pipeline.resources.cache import CacheResource
-from achievement_pipeline.summariser import (
-    OFFLINE,
-    PROMPT_VERSION,
-    Summary,
-    llm_messages,
-    offline_summary,
-    parse_llm_reply,
-)
+from achievement_pipeline.llm_config import LLMSettings
+from achievement_pipeline.summariser import OFFLINE
+
+if TYPE_CHECKING:
+    from achievement_pipeline.llm_router import NarrativeWriter
+    from achievement_pipeline.resources.cache import CacheResource
 
 
 class LLMResource(ConfigurableResource):
-    """Summaries through litellm (any provider it supports) with answers cached by prompt."""
+    """Which models write PR narratives, in which order, within which per-run budget."""
 
-    model: str = Field(default="", description="litellm model name, e.g. gpt-4o-mini; empty means offline")
-    api_key: str = Field(default="", description="Provider key; set through an environment variable only")
-    api_base: str = Field(default="", description="Base URL of an OpenAI-compatible endpoint (vLLM, Ollama)")
-    timeout_seconds: float = 30.0
-    num_retries: int = 2
-    _calls: int = PrivateAttr(default=0)
-    _fallbacks: int = PrivateAttr(default=0)
+    providers: list[str] = Field(
+        default_factory=list, description="litellm model names tried in order (cheap tier); empty means offline"
+    )
+    strong_providers: list[str] = Field(
+        default_factory=list, description="litellm model names for high-impact PRs; empty means the same as providers"
+    )
+    api_base: str = Field(default="", description="Base URL of an OpenAI-compatible endpoint, for openai/<model>")
+    api_key: str = Field(default="", description="Key of that endpoint; set through an environment variable only")
+    budget_usd: float = Field(default=1.0, ge=0, description="Most a run may spend on providers (USD)")
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    num_retries: int = Field(default=2, ge=0, description="Retries per provider, with exponential backoff")
+    cooldown_seconds: float = Field(default=60.0, ge=0, description="How long a failing deployment is skipped")
+    max_tokens: int = Field(default=700, gt=0, description="Answer cap; also bounds the worst-case cost of a call")
 
     @property
     def name(self) -> str:
-        return self.model or OFFLINE
+        return ",".join(dict.fromkeys([*self.providers, *self.strong_providers])) or OFFLINE
 
-    @property
-    def calls(self) -> int:
-        return self._calls
-
-    @property
-    def fallbacks(self) -> int:
-        return self._fallbacks
-
-    def summarise(
-        self, pr: PullRequestRecord, features: dict[str, object], cache: CacheResource
-    ) -> tuple[Summary, bool]:
-        """Summary for one PR and whether it came from the cache."""
-        messages = llm_messages(pr, features)
-        key = (
-            "summary:"
-            + hashlib.sha256(json.dumps([PROMPT_VERSION, self.name, messages], sort_keys=True).encode()).hexdigest()
+    def settings(self) -> LLMSettings:
+        return LLMSettings(
+            providers=tuple(self.providers),
+            strong_providers=tuple(self.strong_providers),
+            api_base=self.api_base,
+            api_key=self.api_key,
+            timeout_seconds=self.timeout_seconds,
+            num_retries=self.num_retries,
+            cooldown_seconds=self.cooldown_seconds,
+            budget_usd=self.budget_usd,
+            max_tokens=self.max_tokens,
         )
-        cached = cache.get(key)
-        if cached is not None:
-            return Summary(**json.loads(cached)), True
-        summary = self._generate(pr, features, messages)
-        if "fallback" not in summary.summariser:  # a provider failure is retried next run, not cached
-            cache.set(key, json.dumps(summary.__dict__))
-        return summary, False
 
-    def _generate(self, pr: PullRequestRecord, features: dict[str, object], messages: list[dict[str, str]]) -> Summary:
-        if not self.model:
-            return offline_summary(pr, features)
-        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-        import litellm
-        import openai  # litellm's exceptions subclass the OpenAI SDK's, whatever the provider
+    def writer(self, cache: CacheResource) -> NarrativeWriter:
+        """A writer for one materialization: its own budget and counters, litellm's cache on ``cache``."""
+        from achievement_pipeline.llm_router import NarrativeWriter
 
-        self._calls += 1
-        try:
-            response = litellm.completion(
-                model=self.model,
-                messages=messages,
-                api_key=self.api_key or None,
-                api_base=self.api_base or None,
-                timeout=self.timeout_seconds,
-                num_retries=self.num_retries,
-                response_format={"type": "json_object"},
-                temperature=0,
-            )
-            return parse_llm_reply(response.choices[0].message.content or "", self.model)
-        except (ValueError, openai.OpenAIError) as exc:
-            # A provider failure must not break a run: the offline summary is factual, if plainer.
-            self._fallbacks += 1
-            fallback = offline_summary(pr, features)
-            return Summary(fallback.summary, fallback.achievement, f"{OFFLINE} (fallback: {type(exc).__name__})")
+        return NarrativeWriter(self.settings(), cache=cache.litellm_cache())

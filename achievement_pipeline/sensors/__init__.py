@@ -1,1 +1,1 @@
-"""Automation: schedules now, the new-PR sensor with incremental ingestion (issue 3)."""
+"""Automation: the daily and weekly schedules, and the new-PR sensor."""

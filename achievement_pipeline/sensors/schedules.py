@@ -1,6 +1,16 @@
-"""Jobs and schedules: what runs by itself, and when."""
+"""Jobs and schedules: what runs by itself, and when (the new-PR sensor is in ``new_prs``)."""
 
-from dagster import AssetSelection, ScheduleDefinition, build_schedule_from_partitioned_job, define_asset_job
+import os
+from datetime import timedelta
+
+from dagster import (
+    AssetSelection,
+    RunRequest,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    define_asset_job,
+    schedule,
+)
 
 from achievement_pipeline.assets.enrich import enriched_prs
 from achievement_pipeline.assets.export import portfolio
@@ -12,19 +22,36 @@ from achievement_pipeline.assets.value import valuations
 
 STAGE_ASSETS = [pull_requests, enriched_prs, predictions, valuations, validated_achievements, portfolio]
 
+# Runs sharing a GitHub token share its rate limit: the run queue (deploy/dagster.yaml, the Helm
+# values) allows one run per token name at a time, so every run of the job carries the name.
+GITHUB_TOKEN_TAG = "achievement/github-token"
+
 # The daily job covers the partitioned stages; the models are trained by their own asset.
 daily_pipeline = define_asset_job(
     "daily_pipeline",
     selection=AssetSelection.assets(*STAGE_ASSETS),
     description="Ingest, enrich, predict, value, validate and export one or more days of merged PRs.",
+    tags={GITHUB_TOKEN_TAG: os.environ.get("ACHIEVEMENT_GITHUB_TOKEN_NAME", "default")},
 )
-daily_schedule = build_schedule_from_partitioned_job(
-    daily_pipeline, hour_of_day=2, description="Yesterday's merged PRs, every day at 02:00 UTC."
+
+
+@schedule(
+    name="daily_pipeline_schedule",
+    job=daily_pipeline,
+    cron_schedule="0 2 * * *",
+    execution_timezone="UTC",
+    description="Yesterday's merged PRs, every day at 02:00 UTC.",
 )
+def daily_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+    """Yesterday's partition (the partitions run to today, which the new-PR sensor keeps fresh)."""
+    day = (context.scheduled_execution_time - timedelta(days=1)).date().isoformat()
+    return RunRequest(partition_key=day, run_key=f"daily:{day}")
+
+
 train_models_job = define_asset_job(
     "train_models",
     selection=AssetSelection.assets(pr_models),
-    description="Refit the category and impact models on the whole warehouse history.",
+    description="Refit the category, impact and review-sentiment models on the whole warehouse history.",
 )
 weekly_training = ScheduleDefinition(
     job=train_models_job,

@@ -1,0 +1,191 @@
+"""The GraphQL collector against the fake GitHub: few requests, every PR once, incremental.
+
+The counts come from the server's own request log, so retries and follow-up pages are
+all in them. Request budgets are the issue's targets: at most 2 requests per 100 PRs on
+a first collection, at most 1 (a free 304) per source when nothing changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from achievement_pipeline.fake_github import FakeComment, FakeFile, FakeGitHub, FakeHistory, FakeReview
+from achievement_pipeline.fake_github.changes import labelled, new_merged_pull
+from achievement_pipeline.fake_github.history import generate_history
+from achievement_pipeline.github_errors import GitHubInputError
+from tests.github_support import QUARTER, USERS, app_keys, memory_engine, resource
+
+
+@pytest.fixture(scope="module")
+def history() -> FakeHistory:
+    return generate_history(users=USERS, prs_per_week=30)
+
+
+@pytest.fixture
+def fake(history: FakeHistory) -> Iterator[FakeGitHub]:
+    with FakeGitHub(history) as server:
+        yield server
+
+
+def merged_in(history: FakeHistory, start: date, end: date, author: str | None = None) -> set[str]:
+    return {p.pr_id for p in history.merged_pulls(author, start, end - timedelta(days=1))}
+
+
+def test_a_first_collection_costs_at_most_2_requests_per_100_prs(fake: FakeGitHub, history: FakeHistory):
+    collection = resource(fake).collect(*QUARTER, memory_engine())
+    prs = len(collection.prs)
+    assert {pr["pr_id"] for pr in collection.prs} == merged_in(history, *QUARTER, USERS[0]) | merged_in(
+        history, *QUARTER, USERS[1]
+    )
+    assert len(fake.requests) <= 2 * prs / 100, fake.requests.counts_by_kind()
+
+
+def test_every_pr_arrives_once_with_files_reviews_comments_labels_issues_and_commits(
+    fake: FakeGitHub, history: FakeHistory
+):
+    collection = resource(fake).collect(*QUARTER, memory_engine())
+    assert len({pr["pr_id"] for pr in collection.prs}) == len(collection.prs)
+    for pr in collection.prs:
+        truth = history.pull(pr["repo"], pr["number"])
+        assert truth is not None and truth.merged_at is not None
+        assert [f["filename"] for f in pr["files"]] == [f.filename for f in truth.files]
+        assert [(r["author"], r["state"]) for r in pr["reviews"]] == [(r.user, r.state) for r in truth.reviews]
+        assert sorted(c["body"] for c in pr["review_comments"]) == sorted(c.body for c in truth.review_comments)
+        assert [c["body"] for c in pr["issue_comments"]] == [c.body for c in truth.issue_comments]
+        assert pr["labels"] == sorted(truth.labels)
+        assert pr["linked_issues"] == list(truth.linked_issues)
+        assert pr["commits"] == truth.commits
+        assert pr["merged_at"] == truth.merged_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_collecting_unchanged_history_again_costs_one_free_request_per_source(fake: FakeGitHub):
+    store = memory_engine()
+    first = resource(fake).collect(*QUARTER, store)
+    fake.reset_counts()
+    again = resource(fake).collect(*QUARTER, store)
+    assert again.prs == first.prs
+    assert len(fake.requests) == len(USERS)
+    assert fake.requests.count(status=304) == len(USERS)
+
+
+def test_a_narrower_window_inside_a_collected_one_costs_one_request_per_source(fake: FakeGitHub):
+    store = memory_engine()
+    resource(fake).collect(*QUARTER, store)
+    fake.reset_counts()
+    february = resource(fake).collect(date(2025, 2, 1), date(2025, 3, 1), store)
+    assert {pr["merge_date"][:7] for pr in february.prs} == {"2025-02"}
+    assert len(fake.requests) == len(USERS)
+
+
+def test_a_late_change_to_a_collected_pr_is_read_back_with_two_requests(fake: FakeGitHub, history: FakeHistory):
+    store = memory_engine()
+    resource(fake).collect(*QUARTER, store)
+    old = history.merged_pulls(USERS[0], date(2025, 2, 1), date(2025, 2, 28))[0]
+    fake.apply([labelled(old, "late-label", datetime.now(UTC))])
+    fake.reset_counts()
+    collection = resource(fake).collect(*QUARTER, store)
+    (changed,) = [pr for pr in collection.prs if pr["pr_id"] == old.pr_id]
+    assert "late-label" in changed["labels"]
+    # The changed source: a probe (200) and one page of changes; the other source: a 304.
+    assert fake.requests.counts_by_kind() == {"search": 2, "graphql": 1, "not_modified": 1}
+
+
+def test_a_pr_merged_after_a_collection_is_found_by_the_next_one(fake: FakeGitHub, history: FakeHistory):
+    store = memory_engine()
+    today = datetime.now(UTC).date()
+    window = (today - timedelta(days=1), today + timedelta(days=1))
+    assert resource(fake).collect(*window, store).prs == []
+    fresh = new_merged_pull(history, repo="acme/web-app", author=USERS[0], merged_at=datetime.now(UTC))
+    fake.apply([fresh])
+    assert [pr["pr_id"] for pr in resource(fake).collect(*window, store).prs] == [fresh.pr_id]
+
+
+def test_organisations_and_repositories_are_sources_too_without_doubles(fake: FakeGitHub, history: FakeHistory):
+    collection = resource(fake, users=[USERS[0]], orgs=["northwind"], repos=["acme/web-app"]).collect(
+        *QUARTER, memory_engine()
+    )
+    expected = merged_in(history, *QUARTER, USERS[0]) | {
+        p.pr_id
+        for p in history.merged_pulls(None, QUARTER[0], QUARTER[1] - timedelta(days=1))
+        if p.owner == "northwind" or p.repo == "acme/web-app"
+    }
+    ids = [pr["pr_id"] for pr in collection.prs]
+    assert len(ids) == len(set(ids)) and set(ids) == expected
+
+
+def test_more_than_1000_search_results_are_collected_in_slices():
+    history = generate_history(prs_per_week=100, repos_per_user=2)
+    with FakeGitHub(history) as fake:
+        collection = resource(fake, users=[USERS[0]]).collect(*QUARTER, memory_engine())
+        assert len(collection.prs) > 1_000
+        assert {pr["pr_id"] for pr in collection.prs} == merged_in(history, *QUARTER, USERS[0])
+        assert len(fake.requests) <= 2 * len(collection.prs) / 100
+
+
+def test_lists_longer_than_a_page_are_completed(fake: FakeGitHub, history: FakeHistory):
+    big = history.merged_pulls(USERS[0], date(2025, 3, 3), date(2025, 3, 3))[0]
+    at = big.merged_at - timedelta(minutes=5)  # type: ignore[operator]
+    files = tuple(FakeFile(f"src/gen/file_{i:03}.ts", "added", 3, 0, f"{i:040x}") for i in range(230))
+    reviews = tuple(FakeReview(9_000 + i, "grace-ops", "COMMENTED", f"round {i}", at, "abc") for i in range(14))
+    review_comments = tuple(
+        FakeComment(8_000 + i, "grace-ops", f"nit {i}", at, "src/a.ts", 1, 9_000) for i in range(23)
+    )
+    comments = tuple(FakeComment(7_000 + i, "grace-ops", f"comment {i}", at) for i in range(41))
+    labels = tuple(f"area-{i:02}" for i in range(27))
+    fake.apply(
+        [
+            replace(
+                big,
+                files=files,
+                reviews=reviews,
+                review_comments=review_comments,
+                issue_comments=comments,
+                labels=labels,
+                linked_issues=tuple(range(1, 13)),
+            )
+        ]
+    )
+    collection = resource(fake, users=[USERS[0]]).collect(date(2025, 3, 3), date(2025, 3, 4), memory_engine())
+    (pr,) = [p for p in collection.prs if p["pr_id"] == big.pr_id]
+    assert [f["filename"] for f in pr["files"]] == [f.filename for f in files]
+    assert len(pr["reviews"]) == 14 and len(pr["review_comments"]) == 23 and len(pr["issue_comments"]) == 41
+    assert pr["labels"] == sorted(labels) and pr["linked_issues"] == list(range(1, 13))
+    # GraphQL continues the short lists; REST serves the files beyond GraphQL's first 100 (its pages 2 and 3).
+    assert [e.query.get("page") for e in fake.requests if e.kind == "rest"] == ["2", "3"]
+
+
+def test_github_enterprise_is_addressed_by_its_api_v3_url(fake: FakeGitHub, history: FakeHistory):
+    collection = resource(fake, base_url=fake.enterprise_url, users=[USERS[0]]).collect(*QUARTER, memory_engine())
+    assert {pr["pr_id"] for pr in collection.prs} == merged_in(history, *QUARTER, USERS[0])
+    assert {(e.kind, e.prefix or e.path) for e in fake.requests} == {("graphql", "/api/graphql"), ("search", "/api/v3")}
+
+
+def test_a_github_app_installation_can_collect(history: FakeHistory):
+    private, public = app_keys()
+    with FakeGitHub(history, tokens=set(), apps={77: public}, installations={88: 77}) as fake:
+        app = resource(fake, token="", users=[USERS[0]], app_id="77", app_installation_id="88", app_private_key=private)
+        collection = app.collect(*QUARTER, memory_engine())
+        assert {pr["pr_id"] for pr in collection.prs} == merged_in(history, *QUARTER, USERS[0])
+
+
+def test_an_app_id_without_its_key_names_the_missing_settings(fake: FakeGitHub):
+    with pytest.raises(GitHubInputError, match="GITHUB_APP_PRIVATE_KEY"):
+        resource(fake, token="", app_id="77").collect(*QUARTER, memory_engine())
+
+
+def test_a_failing_source_is_named_after_the_others_are_collected(fake: FakeGitHub):
+    store = memory_engine()
+    with pytest.raises(GitHubInputError, match=r"'acme/nope' \(ACHIEVEMENT_GITHUB_REPOS\)"):
+        resource(fake, repos=["acme/nope"]).collect(*QUARTER, store)
+    fake.reset_counts()
+    resource(fake).collect(*QUARTER, store)
+    assert fake.requests.count(status=304) == len(USERS)  # the good sources were stored by the failed run
+
+
+def test_a_malformed_repository_name_names_its_setting(fake: FakeGitHub):
+    with pytest.raises(GitHubInputError, match="ACHIEVEMENT_GITHUB_REPOS"):
+        resource(fake, repos=["just-a-name"]).collect(*QUARTER, memory_engine())
