@@ -2,7 +2,9 @@
 
 Input is the warehouse rows of one reporting window, joined per PR; output is a plain
 dict that validates against ``portfolio_schema.json``. Only accepted rows become
-achievements; rejected rows are listed with their reasons so nothing vanishes silently.
+achievements: one evidence entry per PR (``achievements``) and, above them, related PRs
+grouped into the achievements a person talks about (``achievement_groups``). Rejected
+rows are listed with their reasons so nothing vanishes silently.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-SCHEMA_VERSION = "1.0"
+from achievement_pipeline.achievements import build_achievements
+
+SCHEMA_VERSION = "1.1"
 
 
 def join_rows(*tables: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -60,6 +64,16 @@ def _achievement(row: dict[str, Any]) -> dict[str, Any]:
         "evidence": list(row["evidence"]),
         "assumptions": list(row["assumptions"]),
         "model": {"name": row["model_name"], "version": str(row["model_version"])},
+    }
+
+
+def _grouping_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The row as build_achievements reads it; fields older warehouses lack get neutral fallbacks."""
+    return {
+        "clean_title": row.get("clean_title") or row["title"],
+        "lines_changed": int(row.get("lines_changed") or int(row["additions"]) + int(row["deletions"])),
+        "review_count": int(row.get("review_count") or 0),
+        **{k: v for k, v in row.items() if k not in ("clean_title", "lines_changed", "review_count")},
     }
 
 
@@ -127,6 +141,7 @@ def build_portfolio(
             }
             for repo, group in sorted(by_repo.items(), key=lambda kv: (-value_sum(kv[1]), kv[0]))
         ],
+        "achievement_groups": build_achievements([_grouping_row(r) for r in accepted]),
         "achievements": achievements,
         "rejected": [
             {"pr_id": r["pr_id"], "title": r["title"], "url": r["url"], "reasons": list(r["reasons"])} for r in rejected

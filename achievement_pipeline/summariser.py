@@ -118,10 +118,101 @@ def _skills(facts: dict[str, Any], skill: str) -> list[str]:
     return list(dict.fromkeys(found))[:_MAX_SKILLS]
 
 
+# Titles are imperatives ("add retries"): the record reads better in the past ("added retries")
+# than behind the type's verb ("Shipped add retries"). Only common, unambiguous verbs.
+_IMPERATIVES = frozenset(
+    [
+        "add",
+        "allow",
+        "avoid",
+        "bump",
+        "cache",
+        "change",
+        "clean",
+        "create",
+        "disable",
+        "drop",
+        "enable",
+        "ensure",
+        "expose",
+        "extract",
+        "fix",
+        "handle",
+        "implement",
+        "improve",
+        "introduce",
+        "make",
+        "migrate",
+        "move",
+        "pin",
+        "prevent",
+        "reduce",
+        "refactor",
+        "remove",
+        "rename",
+        "replace",
+        "retry",
+        "ship",
+        "show",
+        "simplify",
+        "skip",
+        "speed",
+        "split",
+        "stop",
+        "support",
+        "switch",
+        "update",
+        "upgrade",
+        "use",
+        "validate",
+        "wrap",
+        "write",
+    ]
+)
+_IRREGULAR_PAST = {"make": "made", "speed": "sped", "split": "split", "write": "wrote", "show": "showed"}
+_DOUBLED = frozenset({"drop", "pin", "ship", "skip", "stop", "wrap"})
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+def _past_tense(verb: str) -> str:
+    if verb in _IRREGULAR_PAST:
+        return _IRREGULAR_PAST[verb]
+    if verb in _DOUBLED:
+        return verb + verb[-1] + "ed"
+    if verb.endswith("e"):
+        return verb + "d"
+    if verb.endswith("y") and verb[-2:-1] not in "aeiou":
+        return verb[:-1] + "ied"
+    return verb + "ed"
+
+
+def _as_done(what: str) -> str | None:
+    """ "add retries to checkout" -> "added retries to checkout"; None when it does not start with a verb."""
+    first, _, rest = what.partition(" ")
+    if first.lower() not in _IMPERATIVES or not rest:
+        return None
+    return f"{_past_tense(first.lower())} {rest}"
+
+
 def offline_narrative(facts: dict[str, Any]) -> Narrative:
     """The deterministic Narrative for one PR's facts: plain, factual, always valid."""
     past, infinitive, skill = _VERBS.get(str(facts["conventional_type"]), _DEFAULT_VERB)
     what = _clip(_lower_first(str(facts["clean_title"]).rstrip(".")), 120) or "a change"
+    done = _as_done(what)
+    if done:
+        # The title's own verb carries the meaning: "Added retries", not "Shipped add retries".
+        past, infinitive, what = (
+            _upper_first(done.split(" ", 1)[0]),
+            _upper_first(what.split(" ", 1)[0]),
+            what.split(" ", 1)[1],
+        )
     repo, number = facts["repository"], facts["number"]
     ref = f"{repo}#{number}"
     claims, areas, issues = facts["measurable_claims"], facts["areas"], facts["linked_issues"]
@@ -144,8 +235,8 @@ def offline_narrative(facts: dict[str, Any]) -> Narrative:
     parts.append(changed + (f" across {', '.join(areas)}" if areas else "") + ".")
     if facts["reviews"]:
         parts.append(
-            f"Reviewed {facts['reviews']} times ({facts['approvals']} approvals, "
-            f"{facts['review_comments']} review comments)."
+            f"Reviewed {_times(facts['reviews'])} ({_count(facts['approvals'], 'approval')}, "
+            f"{_count(facts['review_comments'], 'review comment')})."
         )
     if issues:
         parts.append(f"Closes {closes}.")
@@ -154,7 +245,7 @@ def offline_narrative(facts: dict[str, Any]) -> Narrative:
     situation += f", tracked in issue {closes}." if issues else "."
     result = _sentence(_upper_first(claims[0])) if claims else f"Merged as {ref}."
     if facts["reviews"]:
-        result += f" Reviewed {facts['reviews']} times with {facts['approvals']} approvals."
+        result += f" Reviewed {_times(facts['reviews'])} with {_count(facts['approvals'], 'approval')}."
     star = Star(
         situation=_clip(situation, STAR_PART_MAX),
         task=f"{infinitive} {what}.",

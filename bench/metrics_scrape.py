@@ -9,10 +9,11 @@ its error, as Dagster writes them) and six stage materializations (the metadata 
 report), and a warehouse of 20 PRs and 20 predictions per run in the same database. Then, over
 HTTP as Prometheus does:
 
-- the exporter (sources runs, events, warehouse): the first scrape (reads the whole history) and
-  ``--scrapes`` steady-state scrapes (p50/p95), then again with one new run finished between scrapes;
-- a naive baseline in the same run: a stateless exporter that reads every run and every
-  materialization on every scrape (fresh ledgers each time, so the same metrics).
+- the exporter (sources runs, events, warehouse): its start-up read of the whole history (done
+  before it listens), its first scrape, ``--scrapes`` steady-state scrapes (p50/p95), then again
+  with one new run finished between scrapes;
+- a naive baseline in the same run: a stateless exporter that reads every run and every event on
+  every scrape (fresh ledgers each time, so the same metrics).
 
 The MLflow source is left out: it reads the registry at most once per ACHIEVEMENT_METRICS_MODELS_TTL
 (300 s), so it does not add to a steady scrape. Results: bench/results/metrics_scrape.{md,json}.
@@ -287,10 +288,14 @@ def main(argv: list[str] | None = None) -> None:
             naive = build_registry(
                 [NaiveSource("runs", instance), NaiveSource("events", instance), WarehouseSource(warehouse_url)]
             )
+            # What achievement-metrics does before it opens its port: read the whole history once.
+            started = time.perf_counter()
+            list(exporter.collect())
+            startup_s = time.perf_counter() - started
             exporter_server, exporter_url = serve(exporter)
             naive_server, naive_url = serve(naive)
             try:
-                cold = timed_scrapes(exporter_url, 1)
+                first = timed_scrapes(exporter_url, 1)
                 steady = timed_scrapes(exporter_url, args.scrapes)
                 naive_steady = timed_scrapes(naive_url, args.scrapes)
                 counter = iter(range(args.runs, args.runs + 10 * args.scrapes))
@@ -320,7 +325,8 @@ def main(argv: list[str] | None = None) -> None:
         "events": n_events,
         "warehouse_prs": 20 * args.runs,
         "setup_seconds": round(setup_s, 1),
-        "exporter_first_scrape_ms": round(cold[0] * 1000, 1),
+        "exporter_startup_read_ms": round(startup_s * 1000, 1),
+        "exporter_first_scrape_ms": round(first[0] * 1000, 1),
         "exporter_steady": ms(steady),
         "naive_steady": ms(naive_steady),
         "exporter_one_new_run_per_scrape": ms(churn),
@@ -362,8 +368,10 @@ a stateless exporter that reads every run and every event on every scrape.
 {row(f"steady state ({e['n']} scrapes, nothing new)", e, n)}
 {row(f"one new run finished before each scrape ({ec['n']} scrapes)", ec, nc)}
 
-- First scrape after the exporter starts (reads the whole history once): {r["exporter_first_scrape_ms"]} ms.
-  `achievement-metrics` does it before it starts listening.
+- Every scrape Prometheus can make stays under one second: the exporter's p95 above, and its very
+  first scrape, {r["exporter_first_scrape_ms"]} ms. The whole history is read once at start-up,
+  {r["exporter_startup_read_ms"]} ms, before `achievement-metrics` opens its port (until then a
+  scrape is refused, not slow).
 - Both exporters report the same run counts and step figures: {r["same_run_counts"]}.
   Response size {r["response_bytes"]:,} bytes.
 - The naive exporter's time grows with the history (every run and event is read and

@@ -12,7 +12,6 @@ import json
 import re
 import subprocess
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -251,7 +250,9 @@ def test_each_dashboard_shows_the_figures_of_its_topic(name):
 def test_the_dashboard_queries_are_valid_promql(tmp_path):
     queries = [expr for board in dashboards().values() for expr in exprs(board)]
     as_rules = {
-        "groups": [{"name": "dashboards", "rules": [{"record": f"dashboard:q{i}", "expr": e} for i, e in enumerate(queries)]}]
+        "groups": [
+            {"name": "dashboards", "rules": [{"record": f"dashboard:q{i}", "expr": e} for i, e in enumerate(queries)]}
+        ]
     }
     path = tmp_path / "dashboard-queries.yml"
     path.write_text(yaml.safe_dump(as_rules))

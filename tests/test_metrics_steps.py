@@ -41,7 +41,9 @@ def test_successful_step_durations_fill_a_histogram_per_step():
     assert got[(bucket, (("dagster_job", JOB), ("le", "10"), ("step", "enriched_prs")))] == 1
     assert got[(bucket, (("dagster_job", JOB), ("le", "60"), ("step", "enriched_prs")))] == 2
     assert got[(bucket, (("dagster_job", JOB), ("le", "60"), ("step", "pull_requests")))] == 0
-    assert got[("achievement_dagster_step_duration_seconds_sum", (("dagster_job", JOB), ("step", "enriched_prs")))] == 44
+    assert (
+        got[("achievement_dagster_step_duration_seconds_sum", (("dagster_job", JOB), ("step", "enriched_prs")))] == 44
+    )
 
 
 def test_failures_are_counted_by_step_and_error_class_and_add_no_duration():

@@ -68,7 +68,9 @@ def test_each_model_is_labelled_with_its_own_version(tmp_path):
 
 def test_prs_without_review_text_are_left_out_of_the_sentiment_confidence(tmp_path):
     url = f"sqlite:///{tmp_path / 'warehouse.db'}"
-    write_predictions(url, [prediction(1, category=0.5, sentiment=0.8), prediction(2, category=0.5, sentiment=0, texts=0)])
+    write_predictions(
+        url, [prediction(1, category=0.5, sentiment=0.8), prediction(2, category=0.5, sentiment=0, texts=0)]
+    )
     got = scrape(url)
     assert got[(f"{FAMILY}_gcount", (("model", "pr-review-sentiment"), ("version", "1")))] == 1
     assert got[(f"{FAMILY}_gcount", (("model", "pr-category"), ("version", "3")))] == 2
@@ -93,7 +95,9 @@ def test_a_predictions_table_without_the_sentiment_column_still_reports_the_othe
     got = scrape(url)
     assert got[("achievement_exporter_source_up", (("source", "warehouse"),))] == 1
     assert got[(f"{FAMILY}_gcount", (("model", "pr-category"), ("version", "4")))] == 1
-    assert not [labels for name, labels in got if name == f"{FAMILY}_gcount" and ("model", "pr-review-sentiment") in labels]
+    assert not [
+        labels for name, labels in got if name == f"{FAMILY}_gcount" and ("model", "pr-review-sentiment") in labels
+    ]
 
 
 def test_model_versions_read_the_combined_and_the_bare_form():

@@ -1,8 +1,10 @@
 from datetime import UTC, date, datetime
 
+import jsonschema
 import pytest
 
-from achievement_pipeline.portfolio import build_portfolio, join_rows
+from achievement_pipeline import reports
+from achievement_pipeline.portfolio import SCHEMA_VERSION, build_portfolio, join_rows
 from achievement_pipeline.reporting_window import WindowError, parse_window, period_window
 from achievement_pipeline.valuation import load_ledger
 
@@ -44,8 +46,8 @@ def _row(pr_id: str, merge_date: str, category: str, value: float, status: str =
 
 
 ROWS = [
-    _row("acme/a#1", "2025-01-05", "feature", 100),
-    _row("acme/a#2", "2025-02-05", "fix", 300),
+    {**_row("acme/a#1", "2025-01-05", "feature", 100), "linked_issues": [7], "head_ref": "feat/retry-payments"},
+    {**_row("acme/a#2", "2025-02-05", "fix", 300), "linked_issues": [7], "head_ref": "fix/retry-timeouts"},
     _row("acme/b#3", "2025-02-06", "feature", 50),
     _row("acme/b#4", "2025-02-07", "docs", 0, status="rejected"),
 ]
@@ -76,6 +78,35 @@ def test_totals_count_only_accepted_achievements():
 
 def test_achievements_are_ordered_by_expected_value():
     assert [a["pr_id"] for a in _doc()["achievements"]] == ["acme/a#2", "acme/a#1", "acme/b#3"]
+
+
+def test_document_validates_and_carries_the_schema_version():
+    doc = _doc()
+    reports.validate_portfolio(doc)
+    assert doc["schema_version"] == SCHEMA_VERSION == reports.SCHEMA_VERSION
+
+
+def test_achievement_groups_join_related_prs_and_sum_their_values():
+    doc = _doc()
+    groups = doc["achievement_groups"]
+    assert [g["pr_ids"] for g in groups] == [["acme/a#1", "acme/a#2"], ["acme/b#3"]]
+    assert groups[0]["grouped_by"] == ["closes the same issue"] and groups[1]["grouped_by"] == []
+    assert set(groups[0]["star"]) == {"situation", "task", "action", "result"}
+    per_pr = {a["pr_id"]: a for a in doc["achievements"]}
+    for group in groups:
+        for field in ("value", "hours"):
+            for part in ("low", "expected", "high"):
+                assert group[field][part] == pytest.approx(sum(per_pr[p][field][part] for p in group["pr_ids"]))
+    # every accepted PR is in exactly one group, rejected PRs in none; the per-PR evidence is unchanged
+    assert sorted(p for g in groups for p in g["pr_ids"]) == sorted(per_pr)
+    assert [a["pr_id"] for a in doc["achievements"]] == ["acme/a#2", "acme/a#1", "acme/b#3"]
+
+
+def test_a_group_citing_an_unknown_pr_fails_validation():
+    doc = _doc()
+    doc["achievement_groups"][0]["pr_ids"].append("acme/b#4")  # the rejected PR
+    with pytest.raises(jsonschema.ValidationError, match="not in achievements"):
+        reports.validate_portfolio(doc)
 
 
 def test_rejections_keep_their_reasons():

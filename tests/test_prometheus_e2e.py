@@ -229,7 +229,9 @@ def test_prometheus_has_the_failed_steps_error_class(stack, runs):
 def test_the_exporters_output_passes_promtool_check_metrics(stack):
     with urllib.request.urlopen(stack["exporter"], timeout=30) as response:
         body = response.read()
-    result = subprocess.run([require_tool("promtool"), "check", "metrics"], input=body, capture_output=True, check=False)
+    result = subprocess.run(
+        [require_tool("promtool"), "check", "metrics"], input=body, capture_output=True, check=False
+    )
     assert (result.returncode, result.stdout + result.stderr) == (0, b"")
 
 

@@ -23,6 +23,7 @@ import jsonschema
 import pytest
 
 from achievement_pipeline import reports
+from achievement_pipeline.achievements import build_achievements
 
 # --------------------------------------------------------------------------- sample document
 
@@ -337,9 +338,54 @@ def _achievement(pr: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# How some sample PRs relate: a feature branch family and a shared issue, so the sample has
+# multi-PR achievement groups; one PR carries the STAR story the enrich stage writes.
+_SAMPLE_LINKS: dict[str, dict[str, Any]] = {
+    "acme/web-app#12": {
+        "head_ref": "feat/checkout-retry",
+        "linked_issues": [140],
+        "star": {
+            "situation": "Card payments failed at checkout whenever the gateway timed out or soft-declined.",
+            "task": "Recover transient failures without ever charging a customer twice.",
+            "action": "Added exponential-backoff retries keyed by idempotency keys, shipped behind a flag.",
+            "result": "Payment failure rate fell from 2.1% to 0.6% over 7 days.",
+        },
+    },
+    "acme/web-app#27": {"head_ref": "docs/checkout-retry-flags"},
+    "acme/payments-api#88": {"head_ref": "perf/batch-balance", "linked_issues": [412]},
+    "acme/payments-api#97": {"head_ref": "test/rounding-props", "linked_issues": [412]},
+}
+
+
+def _group_row(pr: dict[str, Any], achievement: dict[str, Any]) -> dict[str, Any]:
+    """The fully joined row build_achievements reads, for one sample PR."""
+    links = _SAMPLE_LINKS.get(achievement["pr_id"], {})
+    return {
+        "pr_id": achievement["pr_id"],
+        "repo": pr["repo"],
+        "title": pr["title"],
+        "clean_title": re.sub(r"^[a-z]+(\([^)]*\))?:\s*", "", pr["title"]),
+        "achievement": pr["statement"],
+        "claims": [pr["claim"]] if pr["claim"] else [],
+        "areas": pr["areas"],
+        "category": pr["category"],
+        "impact": pr["impact"],
+        "merged_at": pr["merged_at"],
+        "merge_date": pr["merged_at"][:10],
+        "lines_changed": pr["additions"] + pr["deletions"],
+        "review_count": 2,
+        "head_ref": links.get("head_ref", f"topic/pr-{pr['number']}"),
+        "linked_issues": links.get("linked_issues", []),
+        "star": links.get("star"),
+        "currency": "USD",
+        **{f"{field}_{k}": achievement[field][k] for field in ("value", "hours") for k in ("low", "expected", "high")},
+    }
+
+
 def make_sample_portfolio() -> dict[str, Any]:
-    """A realistic, internally consistent portfolio: 15 PRs, 3 repositories, 3 months, 1 rejection."""
+    """A realistic, consistent portfolio: 15 PRs in 13 achievements, 3 repositories, 3 months, 1 rejection."""
     achievements = sorted((_achievement(row) for row in _SAMPLE_PRS), key=lambda a: -a["value"]["expected"])
+    groups = build_achievements([_group_row(pr, _achievement(pr)) for pr in _SAMPLE_PRS])
 
     def total(key: str, part: str) -> float:
         return sum(a[key][part] for a in achievements)
@@ -362,7 +408,7 @@ def make_sample_portfolio() -> dict[str, Any]:
         return max(cats, key=lambda c: cats[c])
 
     return {
-        "schema_version": "1.0",
+        "schema_version": reports.SCHEMA_VERSION,
         "generated_at": "2025-04-01T00:00:00Z",
         "subject": {"login": "octo-demo", "kind": "user"},
         "window": {"start": "2025-01-01", "end": "2025-03-31"},
@@ -399,6 +445,7 @@ def make_sample_portfolio() -> dict[str, Any]:
             ),
             key=lambda r: -r["value_expected"],
         ),
+        "achievement_groups": groups,
         "achievements": achievements,
         "rejected": [
             {
@@ -440,6 +487,7 @@ def sample() -> dict[str, Any]:
 
 HOSTILE_SCRIPT = "<script>alert(1)</script>"
 HOSTILE_IMG = '<img src=x onerror="alert(1)">'
+HOSTILE_GROUP = "<script>alert('group')</script>"
 
 
 def make_hostile_portfolio(fetch_url: str = "http://127.0.0.1:9/x") -> dict[str, Any]:
@@ -461,6 +509,13 @@ def make_hostile_portfolio(fetch_url: str = "http://127.0.0.1:9/x") -> dict[str,
     doc["rejected"][0]["title"] = HOSTILE_SCRIPT
     doc["rejected"][0]["reasons"] = [HOSTILE_IMG]
     doc["assumptions"]["evil"] = {"value": {"<b>": HOSTILE_IMG}, "unit": "<u>", "note": HOSTILE_SCRIPT}
+    group = doc["achievement_groups"][0]
+    group["title"] = f'{HOSTILE_GROUP}{HOSTILE_IMG}<img src="{fetch_url}">'
+    group["statement"] = f'<a href="javascript:alert(3)">{HOSTILE_GROUP}</a>'
+    group["star"]["situation"] = f'<style>@import "{fetch_url}";</style>{HOSTILE_GROUP}'
+    group["star"]["result"] = f"<iframe src={fetch_url}></iframe>{HOSTILE_IMG}"
+    group["grouped_by"] = [HOSTILE_GROUP, f'<a href="{fetch_url}">x</a>']
+    group["repos"] = [HOSTILE_SCRIPT]
     return doc
 
 
@@ -519,6 +574,10 @@ def test_schema_id_carries_the_version() -> None:
         lambda d: d["window"].update(start="2025-13-01"),
         lambda d: d["achievements"][0]["value"].update(low=10_000.0),  # low > expected
         lambda d: d["window"].update(start="2025-04-01"),  # start after end
+        lambda d: d.pop("achievement_groups"),
+        lambda d: d["achievement_groups"][0].pop("star"),
+        lambda d: d["achievement_groups"][0]["pr_ids"].append("acme/web-app#29"),  # the rejected PR
+        lambda d: d["achievement_groups"][0]["value"].update(high=0.0),
     ],
     ids=[
         "missing-totals",
@@ -528,6 +587,10 @@ def test_schema_id_carries_the_version() -> None:
         "bad-date",
         "unordered-range",
         "inverted-window",
+        "missing-groups",
+        "group-without-star",
+        "group-cites-unknown-pr",
+        "unordered-group-range",
     ],
 )
 def test_broken_document_fails_validation(sample: dict[str, Any], breakage: Any) -> None:
@@ -564,6 +627,48 @@ def test_html_lists_achievements_repositories_rejections_and_ledger(sample: dict
     assert "acme/payments-api" in html and "acme/infra" in html
     assert "claims a 10x speed-up that the PR does not measure" in html
     assert "hourly_rate" in html
+
+
+def test_html_leads_with_achievement_groups_told_as_star(sample: dict[str, Any]) -> None:
+    html = reports.render_html(sample)
+    groups = sample["achievement_groups"]
+    assert html.count('<article class="card group">') == min(8, len(groups))
+    assert html.index("<h2>Achievements</h2>") < html.index("<h2>Top pull requests</h2>")
+    assert f"and {len(groups) - 8} more achievements in the JSON export" in html
+    assert html.index(groups[0]["title"]) < html.index(groups[1]["title"])  # by value
+    checkout = next(g for g in groups if g["id"] == "ach-acme/web-app#12")
+    start = html.index(checkout["title"])
+    card = html[start : html.index("</article>", start)]
+    for label in ("Situation", "Task", "Action", "Result"):
+        assert f"<dt>{label}</dt>" in card
+    assert "Payment failure rate fell from 2.1% to 0.6% over 7 days." in card
+    assert 'href="https://github.com/acme/web-app/pull/12"' in card
+    assert 'href="https://github.com/acme/web-app/pull/27"' in card
+    assert "grouped because same feature branch" in card
+    assert reports.format_money_range(checkout["value"]["low"], checkout["value"]["high"], "USD") in card
+
+
+def test_group_pr_links_come_only_from_safe_per_pr_urls(sample: dict[str, Any]) -> None:
+    member = next(a for a in sample["achievements"] if a["pr_id"] == "acme/web-app#27")
+    member["url"] = "javascript:alert(1)"
+    html = reports.render_html(sample)
+    assert "javascript:" not in html
+    assert all(h.startswith("https://github.com/acme/") for h in _hrefs(html))
+    assert "acme/web-app#27" in html  # still named as evidence, just not linked
+
+
+def test_hostile_group_text_is_escaped() -> None:
+    html = reports.render_html(make_hostile_portfolio())
+    start = html.index("<h2>Achievements</h2>")
+    section = html[start : html.index("<h2>Top pull requests</h2>")]
+    assert "<script" not in section.lower() and "<iframe" not in section.lower() and "<style" not in section
+    assert "&lt;script&gt;alert(&#39;group&#39;)&lt;/script&gt;" in section  # title, statement, situation, reason
+    assert section.count("&lt;script&gt;alert(&#39;group&#39;)") >= 4
+    assert "&lt;iframe" in section and 'href="javascript' not in section
+    assert all(h.startswith("https://github.com/acme/") for h in _hrefs(section))
+    markdown, summary_html = reports.render_executive_summary(make_hostile_portfolio())
+    assert "<script" not in summary_html.lower() and '<a href="javascript' not in summary_html
+    assert "\\<script" in markdown or "\\<a href" in markdown
 
 
 def test_hostile_text_is_escaped() -> None:
@@ -654,7 +759,7 @@ def test_huge_and_unusual_text_renders_without_error(sample: dict[str, Any]) -> 
 
 
 def test_empty_portfolio_renders(sample: dict[str, Any]) -> None:
-    for key in ("category_mix", "value_over_time", "repositories", "achievements", "rejected"):
+    for key in ("category_mix", "value_over_time", "repositories", "achievement_groups", "achievements", "rejected"):
         sample[key] = []
     sample["assumptions"] = {}
     sample["totals"].update(
@@ -703,6 +808,38 @@ def test_pdf_text_contains_subject_and_a_title(sample_pdf: bytes, tmp_path: Path
     assert "octo-demo" in text
     assert "ci: cache dependencies and split test jobs" in text
     assert re.search(r"Page 1 of \d+", text)
+
+
+def _poppler(tool: str) -> str:
+    exe = shutil.which(tool)
+    if exe is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{tool} (poppler-utils) is required in CI")
+        pytest.skip(f"{tool} (poppler-utils) not installed")
+    return exe
+
+
+def test_pdf_pages_all_render_and_lead_with_the_top_achievement(sample_pdf: bytes, tmp_path: Path) -> None:
+    from PIL import Image, ImageOps
+
+    pdf = tmp_path / "portfolio.pdf"
+    pdf.write_bytes(sample_pdf)
+    info = subprocess.run([_poppler("pdfinfo"), str(pdf)], capture_output=True, check=True, text=True, timeout=60)
+    pages = int(re.search(r"^Pages:\s+(\d+)$", info.stdout, re.MULTILINE).group(1))
+    assert pages >= 2
+    subprocess.run(
+        [_poppler("pdftoppm"), "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True, timeout=120
+    )
+    images = sorted(tmp_path.glob("page-*.png"))
+    assert len(images) == pages
+    for image in images:
+        with Image.open(image) as page:
+            # A page with any ink has dark pixels; a blank (all-white) page has no bounding box at all.
+            assert ImageOps.invert(page.convert("L")).getbbox() is not None, f"{image.name} is blank"
+            assert page.convert("L").getextrema()[0] < 128, f"{image.name} has no legible text"
+    text = _pdf_text(sample_pdf, tmp_path)
+    assert make_sample_portfolio()["achievement_groups"][0]["title"] in text
+    assert "Achievements" in text and "SITUATION" in text.upper()
 
 
 class _RecordingHandler(http.server.BaseHTTPRequestHandler):
@@ -782,15 +919,29 @@ def test_executive_summary_has_headline_highlights_value_and_mix(sample: dict[st
     assert "hourly rate of 100 USD/hour" in markdown
     assert "Most of the value came from feature work" in markdown
     assert "\\$" in markdown  # dollar signs escaped so renderers do not start inline math
-    assert html.count('href="https://github.com/acme/') == len(bullets)
+    assert html.count('href="https://github.com/acme/') == markdown.count("](https://github.com/acme/")
+
+
+def test_executive_summary_highlights_cite_groups_with_every_pr_link(sample: dict[str, Any]) -> None:
+    markdown, html = reports.render_executive_summary(sample)
+    ledger = next(g for g in sample["achievement_groups"] if g["id"] == "ach-acme/payments-api#88")
+    line = next(line for line in markdown.splitlines() if "acme/payments-api/pull/88)" in line)
+    assert "acme/payments-api/pull/97)" in line  # both PRs of the group, on one highlight
+    assert ledger["statement"][:40] in html
+
+
+def _set_top_statements(sample: dict[str, Any], text: str) -> None:
+    """Put ``text`` where highlights read it: the top group and the top PR (documents without groups)."""
+    sample["achievements"][0]["statement"] = text
+    sample["achievement_groups"][0]["statement"] = text
 
 
 def test_executive_summary_markdown_escapes_injected_links(sample: dict[str, Any]) -> None:
-    top = sample["achievements"][0]
-    top["statement"] = (
+    _set_top_statements(
+        sample,
         "[click me](https://evil.example/steal) ![x](https://evil.example/p.png) "
         "<img src=x onerror=alert(1)> **bold** `code` https://evil.example www.evil.example "
-        "a@evil.example"
+        "a@evil.example",
     )
     markdown, html = reports.render_executive_summary(sample)
     assert "[click me](" not in markdown and "\\[click me\\]\\(" in markdown
@@ -802,8 +953,9 @@ def test_executive_summary_markdown_escapes_injected_links(sample: dict[str, Any
 
 def test_executive_summary_markdown_renders_only_pr_links(sample: dict[str, Any]) -> None:
     markdown_it = pytest.importorskip("markdown_it")
-    sample["achievements"][0]["statement"] = (
-        "[click](https://evil.example) <b onclick=x>hi</b> https://evil.example/a www.evil.example b@evil.example"
+    _set_top_statements(
+        sample,
+        "[click](https://evil.example) <b onclick=x>hi</b> https://evil.example/a www.evil.example b@evil.example",
     )
     markdown, _ = reports.render_executive_summary(sample)
     parser = markdown_it.MarkdownIt("commonmark", {"html": True})

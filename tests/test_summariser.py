@@ -63,3 +63,15 @@ def test_secrets_in_the_body_never_reach_the_narrative():
     pr = make_pr(body="Rotated token ghp_0123456789abcdefghijABCDEFGHIJ0123 for ci@example.com.")
     text = json.dumps(offline_summary(pr, pr_features(pr)).model_dump())
     assert "ghp_" not in text and "ci@example.com" not in text
+
+
+def test_an_imperative_title_becomes_a_past_tense_record():
+    pr = make_pr(title="refactor(db): move raw SQL into repository classes", body="", linked_issues=[])
+    achievement = offline_summary(pr, pr_features(pr)).achievement
+    assert achievement.startswith("Moved raw SQL into repository classes in acme/web-app")
+
+
+def test_counts_in_the_summary_read_naturally():
+    pr = make_pr(reviews=[{"author": "r", "state": "APPROVED", "body": "", "submitted_at": "2025-01-03T09:00:00Z"}])
+    summary = offline_summary(pr, pr_features(pr)).summary
+    assert "Reviewed once (1 approval, 1 review comment)." in summary

@@ -2,7 +2,6 @@
 
 from collections import Counter
 
-import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from achievement_pipeline.assets._common import preview, run_window, window_metadata
@@ -58,6 +57,8 @@ def predictions(
     rows: list[dict[str, object]] = []
     if inputs:
         champions = load_champions(mlflow.resolved_tracking_uri(), mlflow.resolved_registry_uri())
+        import pandas as pd  # imported where used: the code location loads without it
+
         predicted = champions.predict(pd.DataFrame(inputs))
         for source, (_, out) in zip(inputs, predicted.iterrows(), strict=True):
             row: dict[str, object] = {"pr_id": source["pr_id"], "merge_date": source["merge_date"]}

@@ -19,7 +19,6 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from achievement_pipeline.models.registry import CHAMPION_ALIAS
 
-
 MAX_VERSIONS = 10
 
 

@@ -32,7 +32,7 @@ class StepEnded:
 
 
 class StepLedger:
-    """Folds step ends (in storage order, each once) into a duration histogram and outcome counters."""
+    """Folds step ends (in storage order, each once) into a duration histogram and failure counters."""
 
     def __init__(self, buckets: tuple[float, ...] = STEP_BUCKETS) -> None:
         self.buckets = buckets

@@ -57,15 +57,16 @@ def _md_env() -> Environment:
     return env
 
 
-def render_html(portfolio: Mapping[str, Any], *, top_n: int = 10, max_rows: int = 200) -> str:
+def render_html(portfolio: Mapping[str, Any], *, top_n: int = 10, max_rows: int = 200, top_groups: int = 8) -> str:
     """Render the portfolio as one self-contained HTML page (inline CSS and SVG, no scripts).
 
-    ``top_n`` achievements get a full card with evidence; up to ``max_rows`` more are
+    The ``top_groups`` most valuable achievement groups (related PRs told as one STAR
+    story) come first; then ``top_n`` pull requests get a full card with evidence; up to ``max_rows`` more are
     listed in a compact table, so a year of work stays a readable document. The input is
     not validated here (call ``validate_portfolio`` at the boundary); missing or odd
     fields degrade to placeholders instead of failing the report.
     """
-    view = _portfolio_view(portfolio, max(0, top_n), max(0, max_rows))
+    view = _portfolio_view(portfolio, max(0, top_n), max(0, max_rows), max(0, top_groups))
     return _html_env().get_template("portfolio.html.j2").render(v=view)
 
 

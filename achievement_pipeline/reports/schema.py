@@ -17,7 +17,7 @@ from typing import Any
 
 import jsonschema
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SCHEMA_PATH = Path(__file__).parent.with_name("portfolio_schema.json")
 
 
@@ -42,7 +42,8 @@ def validate_portfolio(doc: Mapping[str, Any]) -> None:
     """Raise ``jsonschema.ValidationError`` unless ``doc`` is a valid portfolio document.
 
     Besides the schema, this checks what JSON Schema cannot express but readers rely
-    on: every range is ordered (low <= expected <= high) and the window is not inverted,
+    on: every range is ordered (low <= expected <= high), the window is not inverted and
+    every achievement group cites only PRs listed in ``achievements`` (its evidence),
     because a report showing "$400 (range $500-$100)" would discredit the whole document.
     """
     _validator().validate(doc)
@@ -61,3 +62,12 @@ def validate_portfolio(doc: Mapping[str, Any]) -> None:
     for index, item in enumerate(doc["achievements"]):
         check_range(item["hours"], ("achievements", index, "hours"))
         check_range(item["value"], ("achievements", index, "value"))
+    pr_ids = {item["pr_id"] for item in doc["achievements"]}
+    for index, group in enumerate(doc["achievement_groups"]):
+        check_range(group["hours"], ("achievement_groups", index, "hours"))
+        check_range(group["value"], ("achievement_groups", index, "value"))
+        if unknown := [pr_id for pr_id in group["pr_ids"] if pr_id not in pr_ids]:
+            raise jsonschema.ValidationError(
+                f"achievement group cites PRs that are not in achievements: {', '.join(unknown[:5])}",
+                path=("achievement_groups", index, "pr_ids"),
+            )

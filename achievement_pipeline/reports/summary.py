@@ -22,7 +22,16 @@ from achievement_pipeline.reports.formatting import (
     format_money_range,
 )
 from achievement_pipeline.reports.text import HIGHLIGHT_LIMIT, LABEL_LIMIT, _MdSafe, clean_text, md_escape, safe_href
-from achievement_pipeline.reports.views import _assumption_value, _common_view, _sorted_achievements
+from achievement_pipeline.reports.views import (
+    _assumption_value,
+    _common_view,
+    _pr_links,
+    _pr_urls,
+    _sorted_achievements,
+    _sorted_groups,
+)
+
+HIGHLIGHT_PRS = 4
 
 
 def _highlights(achievements: list[Mapping[str, Any]], count: int = 5) -> list[Mapping[str, Any]]:
@@ -93,16 +102,25 @@ def _assumption_note(ledger: Mapping[str, Any]) -> str:
 def _summary_view(portfolio: Mapping[str, Any]) -> dict[str, Any]:
     view = _common_view(portfolio)
     currency = view["currency"]
-    achievements = _sorted_achievements(portfolio)
+    # Highlights cite achievement groups when the document has them (one line per feature,
+    # linking every PR behind it); older documents without groups cite single PRs.
+    groups = _sorted_groups(portfolio)
+    urls = _pr_urls(portfolio)
     highlights = []
-    for item in _highlights(achievements):
+    for item in _highlights(groups or _sorted_achievements(portfolio)):
         low, expected, high = _range(item.get("value"))
         cur = _currency_code(item.get("currency")) or currency
+        if groups:
+            prs = _pr_links(_as_list(item.get("pr_ids")), urls, HIGHLIGHT_PRS)
+            more = max(0, len(_as_list(item.get("pr_ids"))) - HIGHLIGHT_PRS)
+        else:
+            prs = [{"pr_id": clean_text(item.get("pr_id"), 120) or "pull request", "href": safe_href(item.get("url"))}]
+            more = 0
         highlights.append(
             {
                 "text": clean_text(item.get("statement") or item.get("title"), HIGHLIGHT_LIMIT) or "(untitled)",
-                "pr_id": clean_text(item.get("pr_id"), 120) or "pull request",
-                "href": safe_href(item.get("url")),
+                "prs": prs,
+                "prs_more": more,
                 "value": format_money(expected, cur),
                 "range": format_money_range(low, high, cur),
                 "category": category_label(item.get("category")),

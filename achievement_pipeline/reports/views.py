@@ -48,6 +48,9 @@ from achievement_pipeline.reports.text import (
 )
 
 _IMPACTS = ("low", "medium", "high")
+_STAR_PARTS = (("situation", "Situation"), ("task", "Task"), ("action", "Action"), ("result", "Result"))
+STAR_LIMIT = 260
+GROUP_PR_LINKS = 12
 
 
 def _evidence_view(items: list[Any]) -> tuple[list[dict[str, str]], int]:
@@ -133,6 +136,67 @@ def _achievement_view(item: Mapping[str, Any], rank: int, colour_index: dict[str
     }
 
 
+def _pr_links(pr_ids: list[Any], urls: Mapping[str, Any], limit: int = GROUP_PR_LINKS) -> list[dict[str, Any]]:
+    """A group's PRs as link views; a link comes only from the per-PR evidence entry, through safe_href."""
+    links = []
+    for raw in pr_ids[:limit]:
+        pr_id = clean_text(raw, 120)
+        if pr_id:
+            links.append({"pr_id": pr_id, "href": safe_href(urls.get(str(raw)))})
+    return links
+
+
+def _group_view(
+    item: Mapping[str, Any], rank: int, urls: Mapping[str, Any], colour_index: dict[str, int]
+) -> dict[str, Any]:
+    currency = _currency_code(item.get("currency")) or "USD"
+    v_low, v_exp, v_high = _range(item.get("value"))
+    h_low, h_exp, h_high = _range(item.get("hours"))
+    title = clean_text(item.get("title"), TITLE_LIMIT) or "(untitled achievement)"
+    category = clean_text(item.get("category"), LABEL_LIMIT)
+    colour_index.setdefault(category.lower(), len(colour_index))
+    impact = clean_text(item.get("impact"), 16).lower()
+    star = _as_dict(item.get("star"))
+    pr_ids = _as_list(item.get("pr_ids"))
+    first, last = format_date(item.get("first_merged_at")), format_date(item.get("last_merged_at"))
+    reasons = [r for r in (clean_text(x, REASON_LIMIT) for x in _as_list(item.get("grouped_by"))[:REASON_ITEMS]) if r]
+    return {
+        "rank": rank,
+        "title": title,
+        "statement": clean_text(item.get("statement"), STATEMENT_LIMIT),
+        "star": [
+            {"label": label, "text": text}
+            for key, label in _STAR_PARTS
+            if (text := clean_text(star.get(key), STAR_LIMIT))
+        ],
+        "category": category_label(category),
+        "category_colour": _category_colour(category, colour_index[category.lower()]),
+        "impact": impact if impact in _IMPACTS else "unknown",
+        "impact_label": f"{impact.capitalize()} impact" if impact in _IMPACTS else "Impact not assessed",
+        "repos": [r for r in (clean_text(x, 100) for x in _as_list(item.get("repos"))[:4]) if r],
+        "prs": _pr_links(pr_ids, urls),
+        "prs_more": max(0, len(pr_ids) - GROUP_PR_LINKS),
+        "pr_count": len(pr_ids),
+        "pr_noun": _plural(len(pr_ids), "pull request"),
+        "merged": first if first == last or not last else f"{first} – {last}",
+        "reasons": reasons,
+        "value_expected": format_money(v_exp, currency),
+        "value_range": format_money_range(v_low, v_high, currency),
+        "hours_expected": format_hours(h_exp),
+        "hours_range": format_hours_range(h_low, h_high),
+    }
+
+
+def _sorted_groups(portfolio: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Achievement groups, highest expected value first (re-sorted for the same reason as the per-PR list)."""
+    items = [_as_dict(g) for g in _as_list(portfolio.get("achievement_groups"))]
+    return sorted(items, key=lambda g: (-_range(g.get("value"))[1], str(g.get("first_merged_at", ""))))
+
+
+def _pr_urls(portfolio: Mapping[str, Any]) -> dict[str, Any]:
+    return {str(a.get("pr_id")): a.get("url") for a in (_as_dict(x) for x in _as_list(portfolio.get("achievements")))}
+
+
 def _sorted_achievements(portfolio: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """Highest expected value first (the document promises this; re-sorting costs nothing and is safer)."""
     items = [_as_dict(a) for a in _as_list(portfolio.get("achievements"))]
@@ -205,13 +269,16 @@ def _common_view(portfolio: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _portfolio_view(portfolio: Mapping[str, Any], top_n: int, max_rows: int) -> dict[str, Any]:
+def _portfolio_view(portfolio: Mapping[str, Any], top_n: int, max_rows: int, top_groups: int = 8) -> dict[str, Any]:
     view = _common_view(portfolio)
     currency = view["currency"]
     colour_index: dict[str, int] = {}
     categories = _category_rows(_as_list(portfolio.get("category_mix")), currency)
     for cat in categories:
         colour_index.setdefault(cat["key"].lower(), len(colour_index))
+    groups = _sorted_groups(portfolio)
+    urls = _pr_urls(portfolio)
+    group_views = [_group_view(g, i + 1, urls, colour_index) for i, g in enumerate(groups[:top_groups])]
     achievements = _sorted_achievements(portfolio)
     top = [_achievement_view(a, i + 1, colour_index) for i, a in enumerate(achievements[:top_n])]
     rest_items = achievements[top_n : top_n + max_rows]
@@ -249,6 +316,9 @@ def _portfolio_view(portfolio: Mapping[str, Any], top_n: int, max_rows: int) -> 
         {
             "time_chart": _time_chart(_as_list(portfolio.get("value_over_time")), currency),
             "category_chart": _category_chart(categories),
+            "groups": group_views,
+            "groups_hidden": max(0, len(groups) - len(group_views)),
+            "groups_total": len(groups),
             "top": top,
             "rest": rest,
             "rest_hidden": max(0, len(achievements) - top_n - len(rest)),
