@@ -31,7 +31,7 @@ ui: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 lint: install
-	$(BIN)/ruff check achievement_pipeline tests
+	$(BIN)/ruff check achievement_pipeline tests bench deploy
 
 test: lint
 	$(BIN)/pytest -q

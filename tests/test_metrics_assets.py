@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -142,9 +141,6 @@ STAGE_MODULES = {
 }
 
 
-# Keys the exporter reads before their stage reports them; each has a strict xfail below, so
-# the day its stage starts reporting it the xfail fails and this entry is removed.
-PENDING = {"predictions.inference_seconds"}
 ASSETS = Path(__file__).resolve().parents[1] / "achievement_pipeline" / "assets"
 
 
@@ -156,12 +152,8 @@ def test_every_metadata_key_the_exporter_reads_is_one_its_stage_reports():
     from achievement_pipeline.metrics.assets import LATEST, TOTALS
 
     missing = {f"{f.asset}.{f.key}" for f in (*TOTALS, *LATEST) if not _reported(f.asset, f.key)}
-    assert missing - PENDING == set()
+    assert missing == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="assets/predict.py does not report inference_seconds yet: the lead adds it, then removes this marker",
-)
 def test_the_predictions_stage_reports_its_inference_time():
     assert _reported("predictions", "inference_seconds")

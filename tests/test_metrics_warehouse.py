@@ -103,3 +103,11 @@ def test_a_predictions_table_without_the_sentiment_column_still_reports_the_othe
 def test_model_versions_read_the_combined_and_the_bare_form():
     assert model_versions(VERSIONS, "pr-category") == {"pr-category": "3", "pr-impact": "2", "pr-review-sentiment": "1"}
     assert model_versions("7", "pr-category") == {"pr-category": "7"}
+
+
+def test_the_exporter_only_reads_an_empty_database_stays_empty(tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    got = scrape(url)
+    assert got[("achievement_exporter_source_up", (("source", "warehouse"),))] == 1
+    assert not [name for name, _ in got if name == "achievement_warehouse_rows"]
+    assert sa.inspect(sa.create_engine(url)).get_table_names() == []

@@ -1,5 +1,6 @@
 """Stage 3, predict: category, impact and review sentiment for each PR from the MLflow champion models."""
 
+import time
 from collections import Counter
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
@@ -55,11 +56,14 @@ def predictions(
     store = warehouse.get()
     inputs = model_inputs(store.read_window("pull_requests", start, end), store.read_window("enriched_prs", start, end))
     rows: list[dict[str, object]] = []
+    inference_seconds = 0.0
     if inputs:
         champions = load_champions(mlflow.resolved_tracking_uri(), mlflow.resolved_registry_uri())
         import pandas as pd  # imported where used: the code location loads without it
 
+        started = time.perf_counter()
         predicted = champions.predict(pd.DataFrame(inputs))
+        inference_seconds = time.perf_counter() - started
         for source, (_, out) in zip(inputs, predicted.iterrows(), strict=True):
             row: dict[str, object] = {"pr_id": source["pr_id"], "merge_date": source["merge_date"]}
             row.update({c: out[c] for c in _COLUMNS})
@@ -71,6 +75,7 @@ def predictions(
         metadata={
             **window_metadata(start, end),
             "row_count": written,
+            "inference_seconds": round(inference_seconds, 4),
             "model_versions": ", ".join(sorted({str(r["model_version"]) for r in rows})) or "-",
             "category_mix": _mix(rows, "category"),
             "review_sentiment_mix": _mix(rows, "review_sentiment"),

@@ -1,7 +1,9 @@
 """The warehouse as metrics: rows per stage table, the newest merge day, and prediction confidence.
 
 These come from the tables themselves, not from run metadata, so they stay true after a
-manual fix in the database or a run that wrote rows but failed to report.
+manual fix in the database or a run that wrote rows but failed to report. The exporter only
+reads, with its own engine: it never creates a table (its role is read-only) and reads the tables
+and columns that exist, so a warehouse part-way through a migration is still monitored.
 
 Prediction confidence is the distribution of the winning class's probability over the
 predictions the warehouse holds now, per model and version: a new version whose predictions are
@@ -20,7 +22,7 @@ import sqlalchemy as sa
 from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily, Metric
 
 from achievement_pipeline.models.registry import CATEGORY_MODEL, IMPACT_MODEL, SENTIMENT_MODEL
-from achievement_pipeline.warehouse import TABLES, Warehouse, connect
+from achievement_pipeline.warehouse import TABLES
 
 # Which model's confidence each predictions column holds. sentiment_confidence is 0 for a PR
 # without review text (no prediction was made), so those rows are left out of its distribution.
@@ -49,16 +51,19 @@ def model_versions(model_version: str, model_name: str) -> dict[str, str]:
     return {name.strip(): version.strip() for name, version in pairs}
 
 
-def prediction_confidence(store: Warehouse) -> dict[tuple[str, str], Confidence]:
+def prediction_confidence(engine: sa.Engine) -> dict[tuple[str, str], Confidence]:
     """Confidence distributions per (model, version), one grouped query per confidence column.
 
     A column the database does not have yet (a table created before the column was added) is
     skipped rather than failing the source.
     """
     table = TABLES["predictions"]
-    present = {column["name"] for column in sa.inspect(store.engine).get_columns("predictions")}
+    inspector = sa.inspect(engine)
+    if not inspector.has_table("predictions"):
+        return {}
+    present = {column["name"] for column in inspector.get_columns("predictions")}
     out: dict[tuple[str, str], Confidence] = {}
-    with store.engine.connect() as conn:
+    with engine.connect() as conn:
         for column_name, model in CONFIDENCE_COLUMNS.items():
             if column_name not in present or column_name not in table.c:
                 continue
@@ -94,12 +99,17 @@ def confidence_family(confidence: dict[tuple[str, str], Confidence]) -> Metric:
     return family
 
 
-def warehouse_figures(store: Warehouse) -> tuple[dict[str, int], float | None]:
-    """Rows per table, and the newest ``merge_date`` of pull_requests as a Unix time (None if empty)."""
-    rows = {name: store.count(name) for name in TABLES}
-    table = TABLES["pull_requests"]
-    with store.engine.connect() as conn:
-        newest = conn.execute(sa.select(sa.func.max(table.c.merge_date))).scalar_one()
+def warehouse_figures(engine: sa.Engine) -> tuple[dict[str, int], float | None]:
+    """Rows per existing table, and the newest ``merge_date`` of pull_requests as a Unix time (None if empty)."""
+    existing = set(sa.inspect(engine).get_table_names())
+    rows: dict[str, int] = {}
+    newest = None
+    with engine.connect() as conn:
+        for name, table in TABLES.items():
+            if name in existing:
+                rows[name] = int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+        if "pull_requests" in existing:
+            newest = conn.execute(sa.select(sa.func.max(TABLES["pull_requests"].c.merge_date))).scalar_one()
     if newest is None:
         return rows, None
     return rows, datetime.fromisoformat(newest).replace(tzinfo=UTC).timestamp()
@@ -112,14 +122,25 @@ class WarehouseSource:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self._engine: sa.Engine | None = None
         self._lock = threading.Lock()
+
+    def engine(self) -> sa.Engine:
+        if self._engine is None:
+            kwargs: dict[str, object] = {"pool_pre_ping": True}
+            if self.url.startswith("sqlite"):
+                kwargs["connect_args"] = {"timeout": 30}
+            self._engine = sa.create_engine(self.url, **kwargs)
+        return self._engine
 
     def collect(self) -> list[Metric]:
         with self._lock:
-            store = connect(self.url)
-            rows, newest = warehouse_figures(store)
-            confidence = prediction_confidence(store)
-        table_rows = GaugeMetricFamily("achievement_warehouse_rows", "Rows in each stage table.", labels=["table"])
+            engine = self.engine()
+            rows, newest = warehouse_figures(engine)
+            confidence = prediction_confidence(engine)
+        table_rows = GaugeMetricFamily(
+            "achievement_warehouse_rows", "Rows in each stage table (absent while it does not exist).", labels=["table"]
+        )
         for name, n in rows.items():
             table_rows.add_metric([name], n)
         latest = GaugeMetricFamily(
