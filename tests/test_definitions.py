@@ -75,3 +75,17 @@ def test_the_daily_schedule_asks_for_yesterdays_partition():
     context = build_schedule_context(scheduled_execution_time=when, repository_def=definitions.get_repository_def())
     requests = schedule.evaluate_tick(context).run_requests
     assert [request.partition_key for request in requests] == ["2025-03-01"]
+
+
+def test_every_asset_says_what_it_is_who_owns_it_and_its_code_version():
+    for node in build_definitions().resolve_asset_graph().asset_nodes:
+        assert node.description and node.owners and node.code_version, node.key
+
+
+def test_warehouse_backed_stages_publish_their_column_schema():
+    from achievement_pipeline.warehouse import TABLES
+
+    graph = build_definitions().resolve_asset_graph()
+    for table in STAGES[:-1]:
+        schema = graph.get(AssetKey(table)).metadata["dagster/column_schema"]
+        assert [column.name for column in schema.columns] == [c.name for c in TABLES[table].columns], table

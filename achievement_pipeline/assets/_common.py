@@ -35,3 +35,21 @@ def preview(rows: Sequence[dict[str, Any]], columns: Sequence[str], limit: int =
 
 def window_metadata(start: date, end: date) -> dict[str, Any]:
     return {"window_start": start.isoformat(), "window_end_exclusive": end.isoformat()}
+
+
+# Who answers for the stages in the UI, and the code version of each stage's logic: bump a
+# stage's version when its output for the same input changes, and the UI marks it stale.
+OWNERS = ["team:achievements"]
+
+
+def warehouse_table_metadata(table: str) -> dict[str, Any]:
+    """Definition metadata for a warehouse-backed asset: its column schema, shown in the UI."""
+    from dagster import TableColumn, TableSchema
+
+    from achievement_pipeline.warehouse import TABLES
+
+    columns = [
+        TableColumn(name=column.name, type=str(column.type).lower(), constraints=None)
+        for column in TABLES[table].columns
+    ]
+    return {"dagster/column_schema": TableSchema(columns=columns), "warehouse_table": table}

@@ -2,7 +2,7 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from achievement_pipeline.assets._common import preview, run_window, window_metadata
+from achievement_pipeline.assets._common import OWNERS, preview, run_window, warehouse_table_metadata, window_metadata
 from achievement_pipeline.assets.ingest import pull_requests
 from achievement_pipeline.features import pr_features
 from achievement_pipeline.narrative import pr_facts
@@ -16,6 +16,9 @@ from achievement_pipeline.valuation import load_ledger
 
 
 @asset(
+    owners=OWNERS,
+    code_version="2",
+    metadata=warehouse_table_metadata("enriched_prs"),
     deps=[pull_requests],
     partitions_def=daily_partitions,
     backfill_policy=single_run,

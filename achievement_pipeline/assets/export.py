@@ -5,7 +5,7 @@ import json
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
-from achievement_pipeline.assets._common import run_window, window_metadata
+from achievement_pipeline.assets._common import OWNERS, run_window, window_metadata
 from achievement_pipeline.assets.validate import validated_achievements
 from achievement_pipeline.partitions import daily_partitions, single_run
 from achievement_pipeline.portfolio import build_portfolio, join_rows
@@ -26,6 +26,8 @@ class PortfolioConfig(Config):
 
 
 @asset(
+    owners=OWNERS,
+    code_version="2",
     deps=[validated_achievements],
     partitions_def=daily_partitions,
     backfill_policy=single_run,

@@ -2,13 +2,16 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from achievement_pipeline.assets._common import preview, run_window, window_metadata
+from achievement_pipeline.assets._common import OWNERS, preview, run_window, warehouse_table_metadata, window_metadata
 from achievement_pipeline.partitions import daily_partitions, single_run
 from achievement_pipeline.resources.github import GitHubResource
 from achievement_pipeline.resources.warehouse import WarehouseResource
 
 
 @asset(
+    owners=OWNERS,
+    code_version="2",
+    metadata=warehouse_table_metadata("pull_requests"),
     partitions_def=daily_partitions,
     backfill_policy=single_run,
     group_name="ingest",

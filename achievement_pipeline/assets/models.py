@@ -15,6 +15,7 @@ from dagster import (
     asset,
 )
 
+from achievement_pipeline.assets._common import OWNERS
 from achievement_pipeline.assets.enrich import enriched_prs
 from achievement_pipeline.features import model_inputs
 from achievement_pipeline.resources.mlflow import MlflowResource
@@ -24,6 +25,8 @@ CHAMPION_CHECK = "champion_comparison"
 
 
 @asset(
+    owners=OWNERS,
+    code_version="2",
     deps=[enriched_prs],
     group_name="intelligence",
     kinds={"scikitlearn", "mlflow"},

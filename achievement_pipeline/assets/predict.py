@@ -5,7 +5,7 @@ from collections import Counter
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from achievement_pipeline.assets._common import preview, run_window, window_metadata
+from achievement_pipeline.assets._common import OWNERS, preview, run_window, warehouse_table_metadata, window_metadata
 from achievement_pipeline.assets.enrich import enriched_prs
 from achievement_pipeline.assets.models import pr_models
 from achievement_pipeline.features import model_inputs
@@ -38,6 +38,9 @@ def _mix(rows: list[dict[str, object]], column: str) -> MetadataValue:
 
 
 @asset(
+    owners=OWNERS,
+    code_version="2",
+    metadata=warehouse_table_metadata("predictions"),
     deps=[enriched_prs, pr_models],
     partitions_def=daily_partitions,
     backfill_policy=single_run,

@@ -2,7 +2,7 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
-from achievement_pipeline.assets._common import preview, run_window, window_metadata
+from achievement_pipeline.assets._common import OWNERS, preview, run_window, warehouse_table_metadata, window_metadata
 from achievement_pipeline.assets.value import valuations
 from achievement_pipeline.partitions import daily_partitions, single_run
 from achievement_pipeline.plausibility import HistoryBaseline, plausibility_reasons
@@ -11,6 +11,9 @@ from achievement_pipeline.valuation import load_ledger
 
 
 @asset(
+    owners=OWNERS,
+    code_version="2",
+    metadata=warehouse_table_metadata("validated_achievements"),
     deps=[valuations],
     partitions_def=daily_partitions,
     backfill_policy=single_run,

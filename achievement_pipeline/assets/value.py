@@ -2,7 +2,7 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from achievement_pipeline.assets._common import preview, run_window, window_metadata
+from achievement_pipeline.assets._common import OWNERS, preview, run_window, warehouse_table_metadata, window_metadata
 from achievement_pipeline.assets.predict import predictions
 from achievement_pipeline.partitions import daily_partitions, single_run
 from achievement_pipeline.portfolio import join_rows
@@ -11,6 +11,9 @@ from achievement_pipeline.valuation import estimate, load_ledger
 
 
 @asset(
+    owners=OWNERS,
+    code_version="1",
+    metadata=warehouse_table_metadata("valuations"),
     deps=[predictions],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
