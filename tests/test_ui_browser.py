@@ -124,3 +124,33 @@ def test_materializing_one_partition_from_the_asset_page_runs_it(dagster_ui, bro
         time.sleep(2)
     assert runs[0]["status"] == "SUCCESS"
     assert {"key": "dagster/partition", "value": "2025-01-06"} in runs[0]["tags"]
+
+
+def test_a_seven_day_backfill_from_the_partitions_dialog_is_one_run(dagster_ui, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1500, "height": 950})
+    page.goto(f"{dagster_ui}/assets/pull_requests", wait_until="networkidle")
+    page.get_by_role("button", name="Materialize", exact=False).first.click()
+    page.get_by_text("Show all partitions").click()
+    box = page.locator("[role=dialog] input[type=text]").first
+    box.fill("[2025-02-03...2025-02-09]")
+    box.press("Enter")
+    page.get_by_text("7 partitions").first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Launch backfill").click()
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(tmp_path / "backfill.png"))
+    page.close()
+
+    query = "{ runsOrError(limit: 5) { ... on Runs { results { status tags { key value } } } } }"
+    deadline = time.monotonic() + 300
+    while True:
+        runs = [
+            run
+            for run in _graphql(dagster_ui, query)["runsOrError"]["results"]
+            if {"key": "dagster/asset_partition_range_start", "value": "2025-02-03"} in run["tags"]
+        ]
+        if runs and all(run["status"] in ("SUCCESS", "FAILURE", "CANCELED") for run in runs):
+            break
+        assert time.monotonic() < deadline, f"the backfill did not finish within 300 s: {runs}"
+        time.sleep(3)
+    assert len(runs) == 1 and runs[0]["status"] == "SUCCESS"
+    assert {"key": "dagster/asset_partition_range_end", "value": "2025-02-09"} in runs[0]["tags"]
