@@ -4,30 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.parser import text_string_to_metric_families
-
 from achievement_pipeline.metrics.assets import Materialization, MaterializationLedger
+from tests.metrics_support import samples
 
 _ids = iter(range(1, 10_000))
 
 
 def event(asset: str, run_id: str, ts: float = 1_700_000_000.0, texts: dict | None = None, **numbers: float):
     return Materialization(next(_ids), asset, run_id, ts, numbers, texts or {})
-
-
-def samples(ledger: MaterializationLedger) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    class _Collector:
-        def collect(self):
-            return ledger.families()
-
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Collector())
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(generate_latest(registry).decode())
-        for s in family.samples
-    }
 
 
 def test_a_partition_range_run_counts_its_requests_once():

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.parser import text_string_to_metric_families
-
 from achievement_pipeline.metrics.runs import UPDATE_OVERLAP, RunLedger, RunView
+from tests.metrics_support import samples
 
 T0 = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
 
@@ -25,23 +23,6 @@ def run(run_id: str, status: str, *, job: str = "daily_pipeline", start: float =
         ended=base + start + took if finished else None,
         updated=updated,
     )
-
-
-def samples(ledger: RunLedger) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """Every exposed sample, keyed by name and sorted labels, through the real text format."""
-
-    class _Collector:
-        def collect(self):
-            return ledger.families()
-
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Collector())
-    text = generate_latest(registry).decode()
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
 
 
 def test_finished_runs_are_counted_by_job_and_final_status():

@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 from dagster._utils.error import SerializableErrorInfo
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.parser import text_string_to_metric_families
 
 from achievement_pipeline.metrics.steps import StepEnded, StepLedger, error_class
+from tests.metrics_support import samples
 
 JOB = "daily_pipeline"
-
-
-def samples(ledger: StepLedger) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    class _Collector:
-        def collect(self):
-            return ledger.families()
-
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Collector())
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(generate_latest(registry).decode())
-        for s in family.samples
-    }
 
 
 def ok(step: str, seconds: float) -> StepEnded:
