@@ -58,7 +58,7 @@ def test_an_unreachable_github_names_the_url_setting():
 
 def test_an_unreachable_redis_names_its_setting():
     with pytest.raises(CacheUnavailable, match="ACHIEVEMENT_REDIS_URL"):
-        CacheResource(redis_url="redis://127.0.0.1:9/0").get("anything")
+        CacheResource(redis_url="redis://127.0.0.1:9/0").litellm_cache()
 
 
 def test_a_malformed_partition_start_date_names_its_setting(monkeypatch):

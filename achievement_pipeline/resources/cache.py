@@ -1,7 +1,8 @@
-"""The cache: Redis when configured, a local disk cache otherwise.
+"""The cache resource: where litellm keeps LLM answers, Redis when configured, a local folder otherwise.
 
-LLM answers live in litellm's own response cache, which this resource configures
-(:meth:`CacheResource.litellm_cache`); the plain string get/set is for other stages.
+LLM answers live in litellm's own response cache (:meth:`CacheResource.litellm_cache`), so a
+re-run of unchanged PRs makes no provider call. This resource only chooses and checks the
+backend, so a missing Redis fails the run with a message naming the setting.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from dagster import ConfigurableResource
-from pydantic import Field, PrivateAttr
+from pydantic import Field
 
 from achievement_pipeline import settings
 
@@ -19,43 +20,34 @@ class CacheUnavailable(ConnectionError):
 
 
 class CacheResource(ConfigurableResource):
-    """Strings by key, with hit counting so materializations can report them."""
+    """Redis URL and key namespace of the LLM answer cache; empty URL means the local disk cache."""
 
     redis_url: str = Field(default="", description="redis://host:port/db; empty means the local disk cache")
     namespace: str = Field(default="achievement-pipeline", description="Key prefix shared by all entries")
-    _client: Any = PrivateAttr(default=None)
-    _hits: int = PrivateAttr(default=0)
-    _misses: int = PrivateAttr(default=0)
 
-    def setup_for_execution(self, context: object) -> None:
-        self._client = self._connect()
+    def check_reachable(self) -> None:
+        """Ping the configured Redis; raise CacheUnavailable naming ACHIEVEMENT_REDIS_URL if it does not answer."""
+        if not self.redis_url:
+            return
+        import redis
 
-    def _connect(self) -> Any:
-        if self.redis_url:
-            import redis
-
-            client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=5, decode_responses=True)
-            try:
-                client.ping()
-            except redis.RedisError as exc:
-                where = client.connection_pool.connection_kwargs
-                raise CacheUnavailable(
-                    f"Redis at {where.get('host')}:{where.get('port')} (ACHIEVEMENT_REDIS_URL) is unreachable: "
-                    f"{exc}. Start Redis or unset ACHIEVEMENT_REDIS_URL to use the local cache"
-                ) from exc
-            return client
-        import diskcache
-
-        folder = settings.home() / "cache"
-        folder.mkdir(parents=True, exist_ok=True)
-        return diskcache.Cache(str(folder))
+        client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=5)
+        try:
+            client.ping()
+        except redis.RedisError as exc:
+            where = client.connection_pool.connection_kwargs
+            raise CacheUnavailable(
+                f"Redis at {where.get('host')}:{where.get('port')} (ACHIEVEMENT_REDIS_URL) is unreachable: "
+                f"{exc}. Start Redis or unset ACHIEVEMENT_REDIS_URL to use the local cache"
+            ) from exc
+        finally:
+            client.close()
 
     def litellm_cache(self) -> Any:
         """litellm's response cache: this Redis (keys ``{namespace}:llm:*``), else ACHIEVEMENT_HOME/llm-cache."""
         from achievement_pipeline.llm_cache import build_cache
 
-        if self.redis_url and self._client is None:
-            self._client = self._connect()  # fail early, with the message that names ACHIEVEMENT_REDIS_URL
+        self.check_reachable()  # fail early, with the message that names ACHIEVEMENT_REDIS_URL
         return build_cache(
             redis_url=self.redis_url, namespace=self.namespace, disk_folder=settings.home() / "llm-cache"
         )
@@ -63,29 +55,3 @@ class CacheResource(ConfigurableResource):
     @property
     def backend(self) -> str:
         return "redis" if self.redis_url else "disk"
-
-    def _key(self, key: str) -> str:
-        return f"{self.namespace}:{key}"
-
-    def get(self, key: str) -> str | None:
-        if self._client is None:
-            self._client = self._connect()
-        value = self._client.get(self._key(key))
-        if value is None:
-            self._misses += 1
-        else:
-            self._hits += 1
-        return value
-
-    @property
-    def hits(self) -> int:
-        return self._hits
-
-    @property
-    def misses(self) -> int:
-        return self._misses
-
-    def set(self, key: str, value: str) -> None:
-        if self._client is None:
-            self._client = self._connect()
-        self._client.set(self._key(key), value)
