@@ -13,6 +13,7 @@ from dagster import Definitions, EnvVar
 
 from achievement_pipeline.assets.checks import stage_checks
 from achievement_pipeline.assets.models import pr_models
+from achievement_pipeline.automation import follow_ingest_sensor, freshness_checks, freshness_sensor
 from achievement_pipeline.llm_config import env_number
 from achievement_pipeline.resources.cache import CacheResource
 from achievement_pipeline.resources.github import GitHubResource
@@ -23,7 +24,7 @@ from achievement_pipeline.resources.warehouse import WarehouseResource
 from achievement_pipeline.sensors.new_prs import new_merged_prs
 from achievement_pipeline.sensors.schedules import (
     STAGE_ASSETS,
-    daily_pipeline,
+    collect_prs,
     daily_schedule,
     train_models_job,
     weekly_training,
@@ -81,12 +82,13 @@ def build_resources() -> dict[str, object]:
 
 def build_definitions() -> Definitions:
     """The code location as the current environment configures it."""
+    freshness = freshness_checks(STAGE_ASSETS[0], STAGE_ASSETS[-1])
     return Definitions(
         assets=[*STAGE_ASSETS, pr_models],
-        asset_checks=stage_checks,
-        jobs=[daily_pipeline, train_models_job],
+        asset_checks=[*stage_checks, *freshness],
+        jobs=[collect_prs, train_models_job],
         schedules=[daily_schedule, weekly_training],
-        sensors=[new_merged_prs],
+        sensors=[new_merged_prs, follow_ingest_sensor(STAGE_ASSETS[1:]), freshness_sensor(freshness)],
         resources=build_resources(),
     )
 

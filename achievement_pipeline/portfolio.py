@@ -16,7 +16,7 @@ from typing import Any
 
 from achievement_pipeline.achievements import build_achievements
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def join_rows(*tables: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -45,6 +45,7 @@ def _achievement(row: dict[str, Any]) -> dict[str, Any]:
         "repo": row["repo"],
         "number": int(row["number"]),
         "title": row["title"],
+        "author": str(row.get("author") or ""),
         "url": row["url"],
         "merged_at": row["merged_at"],
         "category": row["category"],
@@ -80,7 +81,7 @@ def _grouping_row(row: dict[str, Any]) -> dict[str, Any]:
 def build_portfolio(
     rows: list[dict[str, Any]],
     *,
-    subject: str,
+    subject: dict[str, Any] | str,
     window_start: date,
     window_end: date,
     github_base_url: str,
@@ -108,7 +109,7 @@ def build_portfolio(
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "subject": {"login": subject, "kind": "user"},
+        "subject": subject if isinstance(subject, dict) else {"login": subject, "kind": "user"},
         "window": {"start": window_start.isoformat(), "end": (window_end - timedelta(days=1)).isoformat()},
         "sources": {
             "github_base_url": github_base_url,

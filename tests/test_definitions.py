@@ -70,7 +70,7 @@ def test_the_daily_schedule_asks_for_yesterdays_partition():
     from dagster import build_schedule_context
 
     definitions = build_definitions()
-    schedule = definitions.resolve_schedule_def("daily_pipeline_schedule")
+    schedule = definitions.resolve_schedule_def("nightly_collect")
     when = datetime(2025, 3, 2, 2, 0, tzinfo=UTC)
     context = build_schedule_context(scheduled_execution_time=when, repository_def=definitions.get_repository_def())
     requests = schedule.evaluate_tick(context).run_requests

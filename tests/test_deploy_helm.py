@@ -159,8 +159,8 @@ def test_the_plain_production_instance_has_the_same_token_limit(instance):
     ]
 
 
-def test_the_daily_pipelines_runs_carry_the_token_tag():
+def test_ingest_runs_carry_the_token_tag():
     from achievement_pipeline.definitions import build_definitions
 
-    job = build_definitions().resolve_job_def("daily_pipeline")
-    assert job.run_tags.get(TOKEN_TAG), f"daily_pipeline runs carry no {TOKEN_TAG} tag: {job.run_tags}"
+    job = build_definitions().resolve_job_def("collect_prs")
+    assert job.run_tags.get(TOKEN_TAG), f"collect_prs runs carry no {TOKEN_TAG} tag: {job.run_tags}"

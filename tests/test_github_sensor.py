@@ -71,7 +71,7 @@ def test_a_tick_over_new_prs_requests_runs_for_exactly_their_merge_days(
     assert sorted(r.partition_key for r in result.run_requests) == sorted(
         {now.date().isoformat(), old.merged_at.date().isoformat()}  # type: ignore[union-attr]
     )
-    assert all(r.job_name in (None, "daily_pipeline") for r in result.run_requests)
+    assert all(r.job_name in (None, "collect_prs") for r in result.run_requests)
 
 
 def test_a_change_is_run_once_and_a_quiet_tick_costs_one_free_request_per_source(
@@ -86,13 +86,13 @@ def test_a_change_is_run_once_and_a_quiet_tick_costs_one_free_request_per_source
     assert len(fake.requests) == len(USERS) and fake.requests.count(status=304) == len(USERS)
 
 
-def test_the_sensor_runs_the_daily_pipeline_and_todays_partition_exists():
+def test_the_sensor_collects_changed_days_and_todays_partition_exists():
     from achievement_pipeline.definitions import build_definitions
     from achievement_pipeline.partitions import daily_partitions
 
     definitions = build_definitions()
     sensor = definitions.resolve_sensor_def("new_merged_prs")
-    assert sensor.job_name == "daily_pipeline"
+    assert sensor.job_name == "collect_prs"
     today = datetime.now(UTC).date().isoformat()
     assert daily_partitions.get_last_partition_key() == today
 
@@ -101,7 +101,7 @@ def test_the_daily_schedule_still_asks_for_yesterday_now_that_today_exists():
     from achievement_pipeline.definitions import build_definitions
 
     definitions = build_definitions()
-    schedule = definitions.resolve_schedule_def("daily_pipeline_schedule")
+    schedule = definitions.resolve_schedule_def("nightly_collect")
     context = build_schedule_context(
         scheduled_execution_time=datetime(2025, 3, 2, 2, 0, tzinfo=UTC), repository_def=definitions.get_repository_def()
     )

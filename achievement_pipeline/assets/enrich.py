@@ -4,6 +4,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from achievement_pipeline.assets._common import OWNERS, preview, run_window, warehouse_table_metadata, window_metadata
 from achievement_pipeline.assets.ingest import pull_requests
+from achievement_pipeline.automation import FOLLOWS_UPSTREAM
 from achievement_pipeline.features import pr_features
 from achievement_pipeline.narrative import pr_facts
 from achievement_pipeline.number_check import evidence_numbers, flag_numbers
@@ -22,6 +23,7 @@ from achievement_pipeline.valuation import load_ledger
     deps=[pull_requests],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
+    automation_condition=FOLLOWS_UPSTREAM,
     group_name="intelligence",
     kinds={"python", "sql"},
     description="Size, areas, conventional type, measurable claims, and an LLM (or offline) narrative per PR.",

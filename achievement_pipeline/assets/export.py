@@ -1,14 +1,17 @@
 """Stage 6, export: the portfolio of a reporting window as JSON, HTML, PDF and an executive summary."""
 
 import json
+from datetime import timedelta
 
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
 from achievement_pipeline.assets._common import OWNERS, run_window, window_metadata
 from achievement_pipeline.assets.validate import validated_achievements
+from achievement_pipeline.automation import FOLLOWS_UPSTREAM
 from achievement_pipeline.partitions import daily_partitions, single_run
 from achievement_pipeline.portfolio import build_portfolio, join_rows
+from achievement_pipeline.portfolio_subject import Subject, choose_subject, select_rows
 from achievement_pipeline.reporting_window import parse_window, period_window
 from achievement_pipeline.resources.github import GitHubResource
 from achievement_pipeline.resources.storage import ObjectStoreResource
@@ -22,7 +25,18 @@ class PortfolioConfig(Config):
     )
     window_start: str = Field(default="", description="First merge date (YYYY-MM-DD); empty: the run's partitions")
     window_end: str = Field(default="", description="Last merge date, inclusive (YYYY-MM-DD)")
-    subject: str = Field(default="", description="Whose portfolio this is; empty: the configured GitHub user")
+    person: str = Field(default="", description="GitHub login: a portfolio of this person's PRs only")
+    team: str = Field(default="", description="Team name for a portfolio of several people (with members)")
+    members: list[str] = Field(default=[], description="GitHub logins of the team; empty: everyone collected")
+
+
+def _everyone(github: GitHubResource) -> Subject:
+    """With nothing chosen, the portfolio holds every PR collected, named after the sources."""
+    users = list(github.users) or ([github.subject()] if github.demo else [])
+    kind = "user" if len(users) == 1 and not github.orgs and not github.repos else "team"
+    if not users and github.orgs and not github.repos:
+        kind = "organization"
+    return Subject(login=github.subject(), kind=kind)
 
 
 @asset(
@@ -31,6 +45,7 @@ class PortfolioConfig(Config):
     deps=[validated_achievements],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
+    automation_condition=FOLLOWS_UPSTREAM,
     group_name="portfolio",
     kinds={"html", "pdf", "json"},
     description=(
@@ -51,19 +66,20 @@ def portfolio(
         start, end = period_window(config.period)
     else:
         start, end = parse_window(config.window_start, config.window_end, run_window(context))
+    subject = choose_subject(config.person, config.team, config.members, default=_everyone(github))
     store = warehouse.get()
     ledger = load_ledger()
-    rows = join_rows(
+    joined = join_rows(
         store.read_window("validated_achievements", start, end),
         store.read_window("valuations", start, end),
         store.read_window("predictions", start, end),
         store.read_window("enriched_prs", start, end),
         store.read_window("pull_requests", start, end),
     )
-    subject = config.subject or github.subject()
+    rows = select_rows(joined, subject, f"{start}..{end - timedelta(days=1)}")
     document = build_portfolio(
         rows,
-        subject=subject,
+        subject=subject.as_document(),
         window_start=start,
         window_end=end,
         github_base_url="demo (built-in fake GitHub)" if github.demo else github.resolved_base_url(),
@@ -72,7 +88,7 @@ def portfolio(
     reports.validate_portfolio(document)
     html = reports.render_html(document)
     summary_md, summary_html = reports.render_executive_summary(document)
-    folder = f"{subject}/{document['window']['start']}_{document['window']['end']}"
+    folder = f"{subject.login}/{document['window']['start']}_{document['window']['end']}"
     written = {
         "json": storage.put(f"{folder}/portfolio.json", json.dumps(document, indent=2).encode()),
         "schema": storage.put(f"{folder}/portfolio.schema.json", json.dumps(reports.load_schema(), indent=2).encode()),
@@ -83,7 +99,7 @@ def portfolio(
     }
     totals = document["totals"]
     headline = (
-        f"**{subject}**, {document['window']['start']} to {document['window']['end']}: {totals['prs']} PRs in "
+        f"**{subject.login}**, {document['window']['start']} to {document['window']['end']}: {totals['prs']} PRs in "
         f"{totals['repositories']} repositories, expected value {totals['value']['expected']:,.0f} "
         f"{totals['currency']} ({totals['value']['low']:,.0f}–{totals['value']['high']:,.0f}); "
         f"{totals['rejected']} rejected.\n\n"

@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from achievement_pipeline.assets._common import OWNERS, preview, run_window, warehouse_table_metadata, window_metadata
 from achievement_pipeline.assets.enrich import enriched_prs
 from achievement_pipeline.assets.models import pr_models
+from achievement_pipeline.automation import FOLLOWS_UPSTREAM
 from achievement_pipeline.features import model_inputs
 from achievement_pipeline.partitions import daily_partitions, single_run
 from achievement_pipeline.resources.mlflow import MlflowResource
@@ -44,6 +45,7 @@ def _mix(rows: list[dict[str, object]], column: str) -> MetadataValue:
     deps=[enriched_prs, pr_models],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
+    automation_condition=FOLLOWS_UPSTREAM,
     group_name="intelligence",
     kinds={"mlflow", "sql"},
     description=(

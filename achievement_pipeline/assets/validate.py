@@ -4,6 +4,7 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from achievement_pipeline.assets._common import OWNERS, preview, run_window, warehouse_table_metadata, window_metadata
 from achievement_pipeline.assets.value import valuations
+from achievement_pipeline.automation import FOLLOWS_UPSTREAM
 from achievement_pipeline.partitions import daily_partitions, single_run
 from achievement_pipeline.plausibility import HistoryBaseline, plausibility_reasons
 from achievement_pipeline.resources.warehouse import WarehouseResource
@@ -17,6 +18,7 @@ from achievement_pipeline.valuation import load_ledger
     deps=[valuations],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
+    automation_condition=FOLLOWS_UPSTREAM,
     group_name="portfolio",
     kinds={"python", "sql"},
     description=(

@@ -4,6 +4,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from achievement_pipeline.assets._common import OWNERS, preview, run_window, warehouse_table_metadata, window_metadata
 from achievement_pipeline.assets.predict import predictions
+from achievement_pipeline.automation import FOLLOWS_UPSTREAM
 from achievement_pipeline.partitions import daily_partitions, single_run
 from achievement_pipeline.portfolio import join_rows
 from achievement_pipeline.resources.warehouse import WarehouseResource
@@ -17,6 +18,7 @@ from achievement_pipeline.valuation import estimate, load_ledger
     deps=[predictions],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
+    automation_condition=FOLLOWS_UPSTREAM,
     group_name="portfolio",
     kinds={"python", "sql"},
     description="Business value per PR in hours and money from the assumptions ledger, every figure with evidence.",

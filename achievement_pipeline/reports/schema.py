@@ -17,7 +17,7 @@ from typing import Any
 
 import jsonschema
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 SCHEMA_PATH = Path(__file__).parent.with_name("portfolio_schema.json")
 
 

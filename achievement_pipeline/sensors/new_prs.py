@@ -1,8 +1,8 @@
-"""The new-PR sensor: runs the daily pipeline for exactly the days whose merged PRs changed.
+"""The new-PR sensor: collects exactly the days whose merged PRs changed.
 
 Every few minutes it asks GitHub (one conditional search per source, free when nothing
 changed) which merged PRs are new or were updated since its last tick, and requests one
-run of ``daily_pipeline`` per affected merge day. Its cursor is the watch state of
+run of ``collect_prs`` per affected merge day. Its cursor is the watch state of
 ``github_watch``. The run key names the day and the changes, so a tick that is repeated
 after a crash does not launch the same run twice.
 """
@@ -17,7 +17,7 @@ from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, Se
 
 from achievement_pipeline.partitions import daily_partitions
 from achievement_pipeline.resources.github import GitHubResource
-from achievement_pipeline.sensors.schedules import daily_pipeline
+from achievement_pipeline.sensors.schedules import collect_prs
 
 # How often to ask GitHub; each quiet tick costs one free 304 per source.
 POLL_SECONDS = int(os.environ.get("ACHIEVEMENT_GITHUB_POLL_SECONDS", "300"))
@@ -25,10 +25,10 @@ POLL_SECONDS = int(os.environ.get("ACHIEVEMENT_GITHUB_POLL_SECONDS", "300"))
 
 @sensor(
     name="new_merged_prs",
-    job=daily_pipeline,
+    job=collect_prs,
     minimum_interval_seconds=POLL_SECONDS,
     default_status=DefaultSensorStatus.STOPPED,
-    description="Polls GitHub for newly merged or updated PRs and runs the pipeline for their merge days.",
+    description="Polls GitHub for newly merged or updated PRs and collects their merge days; the later stages follow.",
 )
 def new_merged_prs(context: SensorEvaluationContext, github: GitHubResource) -> SensorResult:
     watched = github.watch(context.cursor)

@@ -1,4 +1,4 @@
-"""Jobs and schedules: what runs by itself, and when (the new-PR sensor is in ``new_prs``)."""
+"""Jobs and schedules: what is started by itself, and when (the new-PR sensor is in ``new_prs``)."""
 
 import os
 from datetime import timedelta
@@ -26,21 +26,22 @@ STAGE_ASSETS = [pull_requests, enriched_prs, predictions, valuations, validated_
 # values) allows one run per token name at a time, so every run of the job carries the name.
 GITHUB_TOKEN_TAG = "achievement/github-token"
 
-# The daily job covers the partitioned stages; the models are trained by their own asset.
-daily_pipeline = define_asset_job(
-    "daily_pipeline",
-    selection=AssetSelection.assets(*STAGE_ASSETS),
-    description="Ingest, enrich, predict, value, validate and export one or more days of merged PRs.",
+# Only ingest is started by the schedule and the sensor: the later stages follow it by their
+# automation conditions (``achievement_pipeline.automation``); the models have their own job.
+collect_prs = define_asset_job(
+    "collect_prs",
+    selection=AssetSelection.assets(pull_requests),
+    description="Collect one or more days of merged PRs from GitHub; enrich through export follow by themselves.",
     tags={GITHUB_TOKEN_TAG: os.environ.get("ACHIEVEMENT_GITHUB_TOKEN_NAME", "default")},
 )
 
 
 @schedule(
-    name="daily_pipeline_schedule",
-    job=daily_pipeline,
+    name="nightly_collect",
+    job=collect_prs,
     cron_schedule="0 2 * * *",
     execution_timezone="UTC",
-    description="Yesterday's merged PRs, every day at 02:00 UTC.",
+    description="Collects yesterday's merged PRs every day at 02:00 UTC; the later stages follow.",
 )
 def daily_schedule(context: ScheduleEvaluationContext) -> RunRequest:
     """Yesterday's partition (the partitions run to today, which the new-PR sensor keeps fresh)."""
