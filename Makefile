@@ -28,7 +28,7 @@ demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/achievement-demo
 
 ui: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(BIN)/achievement-ui --port 3000 --exports-port 3001
 
 lint: install
 	$(BIN)/ruff check achievement_pipeline tests bench deploy

@@ -75,6 +75,7 @@ def build_resources() -> dict[str, object]:
             endpoint_url=_env("ACHIEVEMENT_S3_ENDPOINT_URL"),
             region_name=_env("AWS_REGION"),
             local_dir=_env("ACHIEVEMENT_EXPORT_DIR"),
+            public_base_url=os.environ.get("ACHIEVEMENT_EXPORT_BASE_URL", ""),
         ),
         "warehouse": WarehouseResource(url=_env("ACHIEVEMENT_WAREHOUSE_URL")),
     }

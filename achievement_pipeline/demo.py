@@ -31,7 +31,7 @@ def _range_tags(first: date, last: date) -> dict[str, str]:
 
 
 def run_pipeline(first: date, last: date, *, instance: object, defs: Definitions | None = None) -> dict[str, str]:
-    """Materialize every stage for the days first..last (inclusive); return the export locations."""
+    """Materialize every stage for the days first..last (inclusive); return the export locations and link."""
     from dagster import AssetKey
 
     from achievement_pipeline.definitions import build_definitions
@@ -50,9 +50,12 @@ def run_pipeline(first: date, last: date, *, instance: object, defs: Definitions
     # A range run records one materialization per partition, all with the same export metadata.
     exported = next(m for m in result.get_asset_materialization_events() if m.asset_key == AssetKey("portfolio"))
     metadata = exported.materialization.metadata
-    return {
+    locations = {
         key.removesuffix("_location"): str(value.value) for key, value in metadata.items() if key.endswith("_location")
     }
+    if "html_url" in metadata:
+        locations["browser"] = str(metadata["html_url"].value)
+    return locations
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     for kind, where in locations.items():
         print(f"  {kind:<13} {where}")
     print(f"\nOpen the Dagster UI on the same runs: make ui   (DAGSTER_HOME={os.environ['DAGSTER_HOME']})")
+    if "browser" in locations:
+        print(f"While it runs, the portfolio opens at {locations['browser']} (linked from the portfolio asset)")
     return 0
 
 

@@ -53,3 +53,59 @@ def test_s3_exports_are_uploaded_with_their_content_type(s3_endpoint, aws_creden
     stored = s3.get_object(Bucket="portfolios", Key="portfolio/octo/2025-01-01_2025-01-31/portfolio.html")
     assert stored["Body"].read() == b"<html></html>"
     assert stored["ContentType"] == "text/html"
+
+
+def test_a_local_export_links_to_the_export_server(tmp_path):
+    store = ObjectStoreResource(local_dir=str(tmp_path))
+    where = store.put("Platform team/2025-01-01_2025-01-31/portfolio.html", b"<html></html>")
+    assert (
+        store.browser_url(where)
+        == "http://127.0.0.1:3001/portfolio/Platform%20team/2025-01-01_2025-01-31/portfolio.html"
+    )
+
+
+def test_a_configured_base_url_replaces_the_default_link(tmp_path):
+    store = ObjectStoreResource(local_dir=str(tmp_path), public_base_url="https://reports.example.com/achievements/")
+    where = store.put("octo/w/portfolio.pdf", b"%PDF")
+    assert store.browser_url(where) == "https://reports.example.com/achievements/portfolio/octo/w/portfolio.pdf"
+
+
+def test_an_s3_export_links_to_the_console_never_to_a_presigned_url():
+    store = ObjectStoreResource(bucket="exports", region_name="eu-west-1")
+    url = store.browser_url("s3://exports/portfolio/octo/w/portfolio.html")
+    assert (
+        url
+        == "https://s3.console.aws.amazon.com/s3/object/exports?region=eu-west-1&prefix=portfolio/octo/w/portfolio.html"
+    )
+    assert "Signature" not in url and "Credential" not in url
+
+
+def test_an_s3_compatible_store_without_a_base_url_has_no_link():
+    store = ObjectStoreResource(bucket="exports", endpoint_url="http://minio:9000")
+    assert store.browser_url("s3://exports/portfolio/octo/w/portfolio.html") is None
+
+
+def test_the_export_server_serves_the_folder_read_only(tmp_path):
+    import socket
+    import urllib.error
+    import urllib.request
+
+    from achievement_pipeline.export_server import serve_exports
+
+    store = ObjectStoreResource(local_dir=str(tmp_path))
+    where = store.put("octo/w/portfolio.html", b"<html>ok</html>")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = serve_exports(tmp_path, port=port)
+    try:
+        link = store.browser_url(where).replace(":3001", f":{port}")
+        with urllib.request.urlopen(link, timeout=10) as response:
+            assert response.read() == b"<html>ok</html>"
+            assert response.headers["Content-Type"] == "text/html"
+        put = urllib.request.Request(link, data=b"x", method="PUT")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(put, timeout=10)
+        assert refused.value.code == 501
+    finally:
+        server.shutdown()

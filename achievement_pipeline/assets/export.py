@@ -13,6 +13,7 @@ from achievement_pipeline.partitions import daily_partitions, single_run
 from achievement_pipeline.portfolio import build_portfolio, join_rows
 from achievement_pipeline.portfolio_subject import Subject, choose_subject, select_rows
 from achievement_pipeline.reporting_window import parse_window, period_window
+from achievement_pipeline.reports.text import md_escape
 from achievement_pipeline.resources.github import GitHubResource
 from achievement_pipeline.resources.storage import ObjectStoreResource
 from achievement_pipeline.resources.warehouse import WarehouseResource
@@ -97,13 +98,20 @@ def portfolio(
         "summary_md": storage.put(f"{folder}/executive-summary.md", summary_md.encode()),
         "summary_html": storage.put(f"{folder}/executive-summary.html", summary_html.encode()),
     }
+    links = {kind: storage.browser_url(where) for kind, where in written.items()}
     totals = document["totals"]
+    opened = " · ".join(
+        f"[{label}]({links[kind]})"
+        for kind, label in (("html", "Open the portfolio"), ("pdf", "PDF"), ("summary_html", "Executive summary"))
+        if links[kind]
+    )
     headline = (
         f"**{subject.login}**, {document['window']['start']} to {document['window']['end']}: {totals['prs']} PRs in "
         f"{totals['repositories']} repositories, expected value {totals['value']['expected']:,.0f} "
         f"{totals['currency']} ({totals['value']['low']:,.0f}–{totals['value']['high']:,.0f}); "
         f"{totals['rejected']} rejected.\n\n"
-        + "\n".join(f"- {a['statement']} ({a['pr_id']})" for a in document["achievements"][:5])
+        + "\n".join(f"- {md_escape(a['statement'])} ({a['pr_id']})" for a in document["achievements"][:5])
+        + (f"\n\n{opened}" if opened else "")
     )
     context.log.info(f"portfolio written: {written['html']}")
     return MaterializeResult(
@@ -116,10 +124,12 @@ def portfolio(
             "value_expected": totals["value"]["expected"],
             "value_high": totals["value"]["high"],
             "headline": MetadataValue.md(headline),
+            **{f"{kind}_url": MetadataValue.url(url) for kind, url in links.items() if url and kind != "schema"},
+            # Where the files are, for scripts and shells: a path, or the s3:// URI (not a browser link).
             **{
-                f"{kind}_location": MetadataValue.path(where)
-                if not where.startswith("s3://")
-                else MetadataValue.url(where)
+                f"{kind}_location": MetadataValue.text(where)
+                if where.startswith("s3://")
+                else MetadataValue.path(where)
                 for kind, where in written.items()
             },
         }

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
+from urllib.parse import quote
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
 from achievement_pipeline import settings
+from achievement_pipeline.export_server import DEFAULT_HOST, DEFAULT_PORT
 
 
 class ObjectStoreResource(ConfigurableResource):
@@ -19,8 +21,13 @@ class ObjectStoreResource(ConfigurableResource):
     endpoint_url: str = Field(default="", description="S3-compatible endpoint, e.g. MinIO; empty for AWS")
     region_name: str = Field(default="", description="AWS region of the bucket")
     local_dir: str = Field(default="", description="Local export folder; empty means ACHIEVEMENT_HOME/exports")
+    public_base_url: str = Field(
+        default="",
+        description="Where people open the exports (a web server or CDN in front of the folder or bucket); "
+        "empty: the local export server (make ui) for a folder, the AWS console for a bucket",
+    )
 
-    def _local_root(self) -> Path:
+    def local_root(self) -> Path:
         return Path(self.local_dir).expanduser().resolve() if self.local_dir else settings.home() / "exports"
 
     def put(self, relative_key: str, data: bytes) -> str:
@@ -35,9 +42,27 @@ class ObjectStoreResource(ConfigurableResource):
             content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
             client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
             return f"s3://{self.bucket}/{key}"
-        path = self._local_root() / key
+        path = self.local_root() / key
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_bytes(data)
         tmp.replace(path)  # readers never see a half-written portfolio
         return str(path)
+
+    def browser_url(self, location: str) -> str | None:
+        """A link a person can open from the Dagster UI for what ``put`` returned, if there is one.
+
+        No presigned S3 URLs: they would put a working credential into the event log that
+        everyone with UI access reads, for as long as it lasts.
+        """
+        if location.startswith("s3://"):
+            key = location.removeprefix(f"s3://{self.bucket}/")
+            if self.public_base_url:
+                return f"{self.public_base_url.rstrip('/')}/{quote(key)}"
+            if self.endpoint_url:
+                return None  # an S3-compatible store has no console we know the address of
+            region = f"?region={self.region_name}&" if self.region_name else "?"
+            return f"https://s3.console.aws.amazon.com/s3/object/{self.bucket}{region}prefix={quote(key)}"
+        relative = Path(location).resolve().relative_to(self.local_root())
+        base = self.public_base_url or f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+        return f"{base.rstrip('/')}/{quote(relative.as_posix())}"

@@ -1,0 +1,54 @@
+"""`achievement-ui`: the Dagster UI (`dagster dev`) with the export folder served beside it.
+
+The portfolio asset's materializations link to the HTML, PDF and executive summary through
+the export server (http://127.0.0.1:3001 unless ACHIEVEMENT_EXPORT_BASE_URL says otherwise),
+so both run together: stopping this command (Ctrl-C) stops both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from achievement_pipeline.export_server import DEFAULT_HOST, DEFAULT_PORT, serve_exports
+
+
+def _export_root() -> Path:
+    from achievement_pipeline.resources.storage import ObjectStoreResource
+
+    return ObjectStoreResource(local_dir=os.environ.get("ACHIEVEMENT_EXPORT_DIR", "")).local_root()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=DEFAULT_HOST, help="interface for both servers (default: loopback)")
+    parser.add_argument("--port", type=int, default=3000, help="Dagster UI port (default: 3000)")
+    parser.add_argument("--exports-port", type=int, default=DEFAULT_PORT, help="export server port (default: 3001)")
+    parser.add_argument("--workspace", default="workspace.yaml", help="Dagster workspace file")
+    args = parser.parse_args(argv)
+
+    env = dict(os.environ)
+    if args.host != DEFAULT_HOST or args.exports_port != DEFAULT_PORT:
+        # Runs launched from this UI must link to where the exports are served now.
+        env.setdefault("ACHIEVEMENT_EXPORT_BASE_URL", f"http://{args.host}:{args.exports_port}")
+    root = _export_root()
+    try:
+        exports = serve_exports(root, args.host, args.exports_port)
+    except OSError as exc:
+        parser.error(f"cannot serve the exports on {args.host}:{args.exports_port} ({exc}): choose --exports-port")
+    print(f"Exports served from {root} at http://{args.host}:{args.exports_port}/", flush=True)
+    dagster = Path(sys.executable).with_name("dagster")
+    command = [str(dagster), "dev", "-w", args.workspace, "-h", args.host, "-p", str(args.port)]
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 130  # dagster dev got the same Ctrl-C and stops by itself
+    finally:
+        exports.shutdown()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
