@@ -25,7 +25,7 @@ from achievement_pipeline.sensors.new_prs import new_merged_prs
 from achievement_pipeline.sensors.schedules import (
     STAGE_ASSETS,
     collect_prs,
-    daily_schedule,
+    nightly_collect,
     train_models_job,
     weekly_training,
 )
@@ -88,7 +88,7 @@ def build_definitions() -> Definitions:
         assets=[*STAGE_ASSETS, pr_models],
         asset_checks=[*stage_checks, *freshness],
         jobs=[collect_prs, train_models_job],
-        schedules=[daily_schedule, weekly_training],
+        schedules=[nightly_collect, weekly_training],
         sensors=[new_merged_prs, follow_ingest_sensor(STAGE_ASSETS[1:]), freshness_sensor(freshness)],
         resources=build_resources(),
     )

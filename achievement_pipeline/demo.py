@@ -53,8 +53,8 @@ def run_pipeline(first: date, last: date, *, instance: object, defs: Definitions
     locations = {
         key.removesuffix("_location"): str(value.value) for key, value in metadata.items() if key.endswith("_location")
     }
-    if "html_url" in metadata:
-        locations["browser"] = str(metadata["html_url"].value)
+    if "portfolio_html" in metadata:
+        locations["browser"] = str(metadata["portfolio_html"].value)
     return locations
 
 

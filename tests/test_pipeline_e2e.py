@@ -115,6 +115,17 @@ def test_the_html_pdf_and_summary_are_written(runs):
     assert "<html" in exported(first.locations, "summary_html").read_text().lower()
 
 
+def test_the_export_materialization_links_to_what_it_wrote(runs):
+    first, _, instance = runs
+    event = instance.get_latest_materialization_event(AssetKey("portfolio"))
+    metadata = event.asset_materialization.metadata  # type: ignore[union-attr]
+    html = metadata["portfolio_html"].value
+    assert html == first.locations["browser"]
+    assert html.startswith("http://127.0.0.1:3001/portfolio/octo-demo/") and html.endswith("/portfolio.html")
+    assert metadata["portfolio_pdf"].value.endswith("/portfolio.pdf")
+    assert f"]({html})" in metadata["headline"].value
+
+
 def test_predictions_record_the_model_version(runs):
     first, _, _ = runs
     versions = {r["model_version"] for r in first.snapshot["predictions"]}

@@ -31,6 +31,15 @@ class PortfolioConfig(Config):
     members: list[str] = Field(default=[], description="GitHub logins of the team; empty: everyone collected")
 
 
+# Materialization metadata names of the links to each export a person opens in a browser.
+_LINK_NAMES = {
+    "html": "portfolio_html",
+    "pdf": "portfolio_pdf",
+    "summary_html": "executive_summary",
+    "json": "portfolio_json",
+}
+
+
 def _everyone(github: GitHubResource) -> Subject:
     """With nothing chosen, the portfolio holds every PR collected, named after the sources."""
     users = list(github.users) or ([github.subject()] if github.demo else [])
@@ -110,12 +119,18 @@ def portfolio(
         f"{totals['repositories']} repositories, expected value {totals['value']['expected']:,.0f} "
         f"{totals['currency']} ({totals['value']['low']:,.0f}–{totals['value']['high']:,.0f}); "
         f"{totals['rejected']} rejected.\n\n"
-        + "\n".join(f"- {md_escape(a['statement'])} ({a['pr_id']})" for a in document["achievements"][:5])
+        + "\n".join(
+            f"- {md_escape(a['statement'])}" + ("" if a["pr_id"] in a["statement"] else f" ({a['pr_id']})")
+            for a in document["achievements"][:5]
+        )
         + (f"\n\n{opened}" if opened else "")
     )
     context.log.info(f"portfolio written: {written['html']}")
     return MaterializeResult(
         metadata={
+            # First what a person opens: the headline with its links, then the links one by one.
+            "headline": MetadataValue.md(headline),
+            **{_LINK_NAMES[kind]: MetadataValue.url(url) for kind, url in links.items() if url and kind in _LINK_NAMES},
             **window_metadata(start, end),
             "row_count": len(rows),
             "achievements": totals["prs"],
@@ -123,8 +138,6 @@ def portfolio(
             "value_low": totals["value"]["low"],
             "value_expected": totals["value"]["expected"],
             "value_high": totals["value"]["high"],
-            "headline": MetadataValue.md(headline),
-            **{f"{kind}_url": MetadataValue.url(url) for kind, url in links.items() if url and kind != "schema"},
             # Where the files are, for scripts and shells: a path, or the s3:// URI (not a browser link).
             **{
                 f"{kind}_location": MetadataValue.text(where)

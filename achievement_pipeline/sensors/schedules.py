@@ -43,7 +43,7 @@ collect_prs = define_asset_job(
     execution_timezone="UTC",
     description="Collects yesterday's merged PRs every day at 02:00 UTC; the later stages follow.",
 )
-def daily_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+def nightly_collect(context: ScheduleEvaluationContext) -> RunRequest:
     """Yesterday's partition (the partitions run to today, which the new-PR sensor keeps fresh)."""
     day = (context.scheduled_execution_time - timedelta(days=1)).date().isoformat()
     return RunRequest(partition_key=day, run_key=f"daily:{day}")
