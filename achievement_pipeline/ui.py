@@ -2,13 +2,14 @@
 
 The portfolio asset's materializations link to the HTML, PDF and executive summary through
 the export server (http://127.0.0.1:3001 unless ACHIEVEMENT_EXPORT_BASE_URL says otherwise),
-so both run together: stopping this command (Ctrl-C) stops both.
+so both run together: stopping this command (Ctrl-C, or SIGTERM) stops both.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -42,10 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Exports served from {root} at http://{args.host}:{args.exports_port}/", flush=True)
     dagster = Path(sys.executable).with_name("dagster")
     command = [str(dagster), "dev", "-w", args.workspace, "-h", args.host, "-p", str(args.port)]
+    child = subprocess.Popen(command, env=env)
+    # A service manager may signal only this process: pass it on so dagster dev is never orphaned.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: child.send_signal(signum))
     try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return 130  # dagster dev got the same Ctrl-C and stops by itself
+        while True:
+            try:
+                return child.wait()
+            except KeyboardInterrupt:
+                child.send_signal(signal.SIGINT)  # from a terminal it has it already; from kill -INT not
     finally:
         exports.shutdown()
 
