@@ -613,6 +613,23 @@ def test_html_contains_headline_figures(sample: dict[str, Any]) -> None:
     assert reports.format_hours(totals["hours"]["expected"]) in html
 
 
+def test_a_team_portfolio_names_its_members_and_whose_each_achievement_is(sample: dict[str, Any]) -> None:
+    sample["subject"] = {"login": "Platform", "kind": "team", "members": ["octo-demo", "ada-dev"]}
+    for index, achievement in enumerate(sample["achievements"]):
+        achievement["author"] = ["octo-demo", "ada-dev"][index % 2]
+    reports.validate_portfolio(sample)
+    html = reports.render_html(sample)
+    assert "Members: <bdi>octo-demo</bdi>, <bdi>ada-dev</bdi>" in html
+    assert "by <bdi>ada-dev</bdi>" in html and "by <bdi>octo-demo</bdi>" in html
+
+
+def test_a_personal_portfolio_does_not_repeat_the_author_on_every_card(sample: dict[str, Any]) -> None:
+    for achievement in sample["achievements"]:
+        achievement["author"] = "octo-demo"
+    html = reports.render_html(sample)
+    assert "by <bdi>" not in html and "Members:" not in html
+
+
 def test_html_has_inline_svg_charts(sample: dict[str, Any]) -> None:
     html = reports.render_html(sample)
     assert html.count("<svg") == 2

@@ -110,6 +110,7 @@ def _achievement_view(item: Mapping[str, Any], rank: int, colour_index: dict[str
         "title": title,
         "show_title": bool(statement),
         "pr_id": clean_text(item.get("pr_id"), 120) or title,
+        "author": clean_text(item.get("author"), 39),
         "repo": clean_text(item.get("repo"), 100),
         "href": safe_href(item.get("url")),
         "merged": format_date(item.get("merged_at")),
@@ -247,6 +248,9 @@ def _common_view(portfolio: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "login": clean_text(subject.get("login"), 80) or "unknown",
         "kind_label": {"organization": "Organization", "team": "Team"}.get(kind, ""),
+        # A team's portfolio names its members and, on every achievement, whose it is.
+        "members": [m for m in (clean_text(x, 39) for x in _as_list(subject.get("members"))[:50]) if m],
+        "show_authors": kind in ("team", "organization"),
         "window": _format_window(window.get("start"), window.get("end")),
         "generated": _format_generated(portfolio.get("generated_at")),
         "generated_iso": f"{generated.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" if generated else "",
