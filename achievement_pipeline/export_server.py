@@ -11,8 +11,7 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 3001
+from achievement_pipeline.settings import EXPORT_SERVER_HOST, EXPORT_SERVER_PORT
 
 
 class _ExportHandler(SimpleHTTPRequestHandler):
@@ -27,7 +26,7 @@ class _ExportHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def serve_exports(root: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> ThreadingHTTPServer:
+def serve_exports(root: Path, host: str = EXPORT_SERVER_HOST, port: int = EXPORT_SERVER_PORT) -> ThreadingHTTPServer:
     """Start serving ``root`` in a daemon thread; call ``shutdown()`` on the result to stop."""
     root.mkdir(parents=True, exist_ok=True)
     server = ThreadingHTTPServer((host, port), functools.partial(_ExportHandler, directory=str(root)))

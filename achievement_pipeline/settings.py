@@ -30,6 +30,15 @@ def start_date() -> str:
     return raw
 
 
+# The local export server `make ui` runs beside the Dagster UI, so the UI's export links open.
+EXPORT_SERVER_HOST = "127.0.0.1"
+EXPORT_SERVER_PORT = 3001
+
+
+def export_server_url(host: str = EXPORT_SERVER_HOST, port: int = EXPORT_SERVER_PORT) -> str:
+    return f"http://{host}:{port}"
+
+
 def env_list(name: str) -> list[str]:
     """A comma-separated environment variable as a list without blanks."""
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]

@@ -14,7 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from achievement_pipeline.export_server import DEFAULT_HOST, DEFAULT_PORT, serve_exports
+from achievement_pipeline import settings
+from achievement_pipeline.export_server import serve_exports
 
 
 def _export_root() -> Path:
@@ -25,22 +26,25 @@ def _export_root() -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default=DEFAULT_HOST, help="interface for both servers (default: loopback)")
+    parser.add_argument(
+        "--host", default=settings.EXPORT_SERVER_HOST, help="interface for both servers (default: loopback)"
+    )
     parser.add_argument("--port", type=int, default=3000, help="Dagster UI port (default: 3000)")
-    parser.add_argument("--exports-port", type=int, default=DEFAULT_PORT, help="export server port (default: 3001)")
+    parser.add_argument(
+        "--exports-port", type=int, default=settings.EXPORT_SERVER_PORT, help="export server port (default: 3001)"
+    )
     parser.add_argument("--workspace", default="workspace.yaml", help="Dagster workspace file")
     args = parser.parse_args(argv)
 
-    env = dict(os.environ)
-    if args.host != DEFAULT_HOST or args.exports_port != DEFAULT_PORT:
-        # Runs launched from this UI must link to where the exports are served now.
-        env.setdefault("ACHIEVEMENT_EXPORT_BASE_URL", f"http://{args.host}:{args.exports_port}")
+    exports_url = settings.export_server_url(args.host, args.exports_port)
+    # Runs launched from this UI link to where the exports are served now (unless a real server is set).
+    env = {"ACHIEVEMENT_EXPORT_BASE_URL": exports_url, **os.environ}
     root = _export_root()
     try:
         exports = serve_exports(root, args.host, args.exports_port)
     except OSError as exc:
         parser.error(f"cannot serve the exports on {args.host}:{args.exports_port} ({exc}): choose --exports-port")
-    print(f"Exports served from {root} at http://{args.host}:{args.exports_port}/", flush=True)
+    print(f"Exports served from {root} at {exports_url}/", flush=True)
     dagster = Path(sys.executable).with_name("dagster")
     command = [str(dagster), "dev", "-w", args.workspace, "-h", args.host, "-p", str(args.port)]
     child = subprocess.Popen(command, env=env)

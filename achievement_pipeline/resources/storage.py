@@ -10,7 +10,6 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from achievement_pipeline import settings
-from achievement_pipeline.export_server import DEFAULT_HOST, DEFAULT_PORT
 
 
 class ObjectStoreResource(ConfigurableResource):
@@ -64,5 +63,5 @@ class ObjectStoreResource(ConfigurableResource):
             region = f"?region={self.region_name}&" if self.region_name else "?"
             return f"https://s3.console.aws.amazon.com/s3/object/{self.bucket}{region}prefix={quote(key)}"
         relative = Path(location).resolve().relative_to(self.local_root())
-        base = self.public_base_url or f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+        base = self.public_base_url or settings.export_server_url()
         return f"{base.rstrip('/')}/{quote(relative.as_posix())}"
