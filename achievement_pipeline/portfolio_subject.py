@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 # GitHub's login rule: alphanumerics and single hyphens, at most 39 characters.
@@ -27,8 +28,12 @@ class Subject:
     kind: str  # "user", "team" or "organization", as in the portfolio schema
     members: tuple[str, ...] = ()  # empty: every author collected
 
+    @cached_property
+    def _folded_members(self) -> frozenset[str]:
+        return frozenset(m.lower() for m in self.members)
+
     def includes(self, author: str) -> bool:
-        return not self.members or author.lower() in {m.lower() for m in self.members}
+        return not self.members or author.lower() in self._folded_members
 
     def as_document(self) -> dict[str, Any]:
         document: dict[str, Any] = {"login": self.login, "kind": self.kind}

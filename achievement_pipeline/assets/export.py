@@ -31,21 +31,19 @@ class PortfolioConfig(Config):
     members: list[str] = Field(default=[], description="GitHub logins of the team; empty: everyone collected")
 
 
-# Materialization metadata names of the links to each export a person opens in a browser.
-_LINK_NAMES = {
-    "html": "portfolio_html",
-    "pdf": "portfolio_pdf",
-    "summary_html": "executive_summary",
-    "json": "portfolio_json",
-}
+# The exports a person opens in a browser: (written file, metadata name, label in the headline).
+_LINKS = (
+    ("html", "portfolio_html", "Open the portfolio"),
+    ("pdf", "portfolio_pdf", "PDF"),
+    ("summary_html", "executive_summary", "Executive summary"),
+    ("json", "portfolio_json", ""),
+)
 
 
 def _everyone(github: GitHubResource) -> Subject:
     """With nothing chosen, the portfolio holds every PR collected, named after the sources."""
-    users = list(github.users) or ([github.subject()] if github.demo else [])
-    kind = "user" if len(users) == 1 and not github.orgs and not github.repos else "team"
-    if not users and github.orgs and not github.repos:
-        kind = "organization"
+    kinds = [source.kind for source in github.sources()]
+    kind = "user" if kinds == ["user"] else "organization" if set(kinds) == {"org"} else "team"
     return Subject(login=github.subject(), kind=kind)
 
 
@@ -107,13 +105,9 @@ def portfolio(
         "summary_md": storage.put(f"{folder}/executive-summary.md", summary_md.encode()),
         "summary_html": storage.put(f"{folder}/executive-summary.html", summary_html.encode()),
     }
-    links = {kind: storage.browser_url(where) for kind, where in written.items()}
+    links = [(name, label, storage.browser_url(written[kind])) for kind, name, label in _LINKS]
     totals = document["totals"]
-    opened = " · ".join(
-        f"[{label}]({links[kind]})"
-        for kind, label in (("html", "Open the portfolio"), ("pdf", "PDF"), ("summary_html", "Executive summary"))
-        if links[kind]
-    )
+    opened = " · ".join(f"[{label}]({url})" for _, label, url in links if url and label)
     headline = (
         f"**{subject.login}**, {document['window']['start']} to {document['window']['end']}: {totals['prs']} PRs in "
         f"{totals['repositories']} repositories, expected value {totals['value']['expected']:,.0f} "
@@ -130,7 +124,7 @@ def portfolio(
         metadata={
             # First what a person opens: the headline with its links, then the links one by one.
             "headline": MetadataValue.md(headline),
-            **{_LINK_NAMES[kind]: MetadataValue.url(url) for kind, url in links.items() if url and kind in _LINK_NAMES},
+            **{name: MetadataValue.url(url) for name, _, url in links if url},
             **window_metadata(start, end),
             "row_count": len(rows),
             "achievements": totals["prs"],
