@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from dagster import DagsterInstance
 
 from achievement_pipeline.definitions import build_definitions
@@ -16,6 +19,22 @@ from achievement_pipeline.resources.warehouse import WarehouseResource
 from achievement_pipeline.warehouse import TABLES, Warehouse
 
 JANUARY = (date(2025, 1, 1), date(2025, 1, 31))
+
+
+@contextmanager
+def pipeline_environment(home: Path, github_url: str, users: str) -> Iterator[None]:
+    """Only these settings while inside: files under ``home``, ``users``' PRs from the fake GitHub at ``github_url``."""
+    from tests.conftest import PIPELINE_VARIABLES
+
+    with pytest.MonkeyPatch.context() as env:
+        for name in PIPELINE_VARIABLES:
+            env.delenv(name, raising=False)
+        env.setenv("ACHIEVEMENT_HOME", str(home))
+        env.setenv("GITHUB_API_URL", github_url)
+        env.setenv("GITHUB_TOKEN", "test-token-not-secret")
+        env.setenv("ACHIEVEMENT_GITHUB_USER", users)
+        env.setenv("ACHIEVEMENT_GITHUB_REQUEST_SPACING", "0")
+        yield
 
 
 @dataclass

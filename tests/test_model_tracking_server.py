@@ -10,7 +10,6 @@ home or the working directory.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,16 +21,11 @@ import pytest
 
 from achievement_pipeline.models import MODEL_NAMES, load_champions, train_models
 from achievement_pipeline.resources.mlflow import MlflowResource
+from tests.local_processes import free_port
 from tests.model_frames import make_frame
 
 BUCKET = "models"
 _AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 90.0) -> None:
@@ -73,7 +67,7 @@ def _boto_kwargs() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def tracking_server(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("mlflow-server")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         **_AWS,

@@ -12,7 +12,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 
 from achievement_pipeline import reports
-from tests.pipeline_run import JANUARY, PipelineRun, exported, run_month
+from tests.pipeline_run import JANUARY, PipelineRun, exported, pipeline_environment, run_month
 
 STAGES = ("pull_requests", "enriched_prs", "predictions", "valuations", "validated_achievements", "portfolio")
 
@@ -20,20 +20,10 @@ STAGES = ("pull_requests", "enriched_prs", "predictions", "valuations", "validat
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory, fake_github) -> Iterator[tuple[PipelineRun, PipelineRun, object]]:
     home = tmp_path_factory.mktemp("e2e")
-    with pytest.MonkeyPatch.context() as env:
-        from tests.conftest import PIPELINE_VARIABLES
-
-        for name in PIPELINE_VARIABLES:
-            env.delenv(name, raising=False)
-        env.setenv("ACHIEVEMENT_HOME", str(home))
-        env.setenv("GITHUB_API_URL", fake_github.base_url)
-        env.setenv("GITHUB_TOKEN", "test-token-not-secret")
-        env.setenv("ACHIEVEMENT_GITHUB_USER", "octo-demo")
-        env.setenv("ACHIEVEMENT_GITHUB_REQUEST_SPACING", "0")
-        with DagsterInstance.ephemeral() as instance:
-            first = run_month(instance)
-            second = run_month(instance)
-            yield first, second, instance
+    with pipeline_environment(home, fake_github.base_url, "octo-demo"), DagsterInstance.ephemeral() as instance:
+        first = run_month(instance)
+        second = run_month(instance)
+        yield first, second, instance
 
 
 def test_every_stage_is_materialized_for_every_day_of_the_window(runs):

@@ -10,6 +10,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 
 from achievement_pipeline.portfolio_subject import Subject, SubjectError, choose_subject, select_rows
+from tests.pipeline_run import pipeline_environment
 
 EVERYONE = Subject(login="octo-demo", kind="user")
 ROWS = [{"pr_id": "a#1", "author": "octo-demo"}, {"pr_id": "a#2", "author": "Ada-Dev"}]
@@ -76,30 +77,19 @@ def fake_github_two_people() -> Iterator[object]:
 def two_people(
     tmp_path_factory: pytest.TempPathFactory, fake_github_two_people
 ) -> Iterator[tuple[object, DagsterInstance]]:
-    """Three weeks collected for two people (two sources), models trained, every stage but export run."""
+    """Three weeks collected for two people (two sources) through every stage, as the demo runs them."""
+    from datetime import date
+
     from achievement_pipeline.definitions import build_definitions
-    from achievement_pipeline.demo import _range_tags
-    from tests.conftest import PIPELINE_VARIABLES
+    from achievement_pipeline.demo import _range_tags, run_pipeline
 
-    home = tmp_path_factory.mktemp("subject")
-    with pytest.MonkeyPatch.context() as env:
-        for name in PIPELINE_VARIABLES:
-            env.delenv(name, raising=False)
-        env.setenv("ACHIEVEMENT_HOME", str(home))
-        env.setenv("GITHUB_API_URL", fake_github_two_people.base_url)
-        env.setenv("GITHUB_TOKEN", "test-token-not-secret")
-        env.setenv("ACHIEVEMENT_GITHUB_USER", "octo-demo,ada-dev")
-        env.setenv("ACHIEVEMENT_GITHUB_REQUEST_SPACING", "0")
-        from datetime import date
-
+    first, last = date.fromisoformat(WEEK[0]), date.fromisoformat(WEEK[1])
+    with pipeline_environment(tmp_path_factory.mktemp("subject"), fake_github_two_people.base_url, "octo-demo,ada-dev"):
         defs = build_definitions()
         job = defs.resolve_implicit_global_asset_job_def()
-        tags = _range_tags(date.fromisoformat(WEEK[0]), date.fromisoformat(WEEK[1]))
-        stages = ["pull_requests", "enriched_prs", "predictions", "valuations", "validated_achievements"]
+        tags = _range_tags(first, last)
         with DagsterInstance.ephemeral() as instance:
-            job.execute_in_process(instance=instance, tags=tags, asset_selection=[AssetKey(s) for s in stages[:2]])
-            job.execute_in_process(instance=instance, asset_selection=[AssetKey("pr_models")])
-            job.execute_in_process(instance=instance, tags=tags, asset_selection=[AssetKey(s) for s in stages[2:]])
+            run_pipeline(first, last, instance=instance, defs=defs)
 
             def export(config: dict) -> object:
                 return job.execute_in_process(

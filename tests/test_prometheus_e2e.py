@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -25,15 +24,10 @@ import pytest
 import yaml
 
 from tests.conftest import PIPELINE_VARIABLES
+from tests.local_processes import free_port
 from tests.test_deploy_tools import ROOT, require_tool
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float = 60.0, procs: tuple = ()) -> Any:

@@ -8,6 +8,7 @@ import boto3
 import pytest
 
 from achievement_pipeline.resources.storage import ObjectStoreResource
+from tests.local_processes import free_port
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,6 @@ def test_an_s3_compatible_store_without_a_base_url_has_no_link():
 
 
 def test_the_export_server_serves_the_folder_read_only(tmp_path):
-    import socket
     import urllib.error
     import urllib.request
 
@@ -94,9 +94,7 @@ def test_the_export_server_serves_the_folder_read_only(tmp_path):
 
     store = ObjectStoreResource(local_dir=str(tmp_path))
     where = store.put("octo/w/portfolio.html", b"<html>ok</html>")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = serve_exports(tmp_path, port=port)
     try:
         link = store.browser_url(where).replace(":3001", f":{port}")

@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from tests.local_processes import environment_without_settings, free_port
 from tests.test_reports_browser import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,12 +45,6 @@ query Ticks($selector: SensorSelector!) {
     ... on Sensor { sensorState { status ticks(limit: 20) { status skipReason runIds } } }
   }
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _graphql(base_url: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -143,9 +137,9 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UI]:
     home = tmp_path_factory.mktemp("ui-home")
     (home / "dagster").mkdir()
     shutil.copy(ROOT / "dagster.yaml", home / "dagster" / "dagster.yaml")
-    port, exports_port = _free_port(), _free_port()
+    port, exports_port = free_port(), free_port()
     with FakeGitHub(generate_history(seed=42)) as fake:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "ACHIEVEMENT_", "MLFLOW_"))}
+        env = environment_without_settings()
         env.update(
             DAGSTER_HOME=str(home / "dagster"),
             ACHIEVEMENT_HOME=str(home),

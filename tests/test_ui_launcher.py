@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,13 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.local_processes import environment_without_settings, free_port
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _answers(url: str) -> bool:
@@ -36,9 +31,9 @@ def test_stopping_achievement_ui_stops_dagster_dev_and_the_export_server(tmp_pat
     (tmp_path / "dagster").mkdir()
     (tmp_path / "exports" / "portfolio").mkdir(parents=True)
     (tmp_path / "exports" / "portfolio" / "index.html").write_text("<html>exports</html>")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "ACHIEVEMENT_", "MLFLOW_"))}
+    env = environment_without_settings()
     env.update(DAGSTER_HOME=str(tmp_path / "dagster"), ACHIEVEMENT_HOME=str(tmp_path))
-    port, exports_port = _free_port(), _free_port()
+    port, exports_port = free_port(), free_port()
     launcher = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("achievement-ui")),
