@@ -47,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Exports served from {root} at {exports_url}/", flush=True)
     dagster = Path(sys.executable).with_name("dagster")
     command = [str(dagster), "dev", "-w", args.workspace, "-h", args.host, "-p", str(args.port)]
+    # Started as a background job, this process inherits SIGINT ignored, and so would dagster dev and
+    # its webserver and daemon, which it stops with SIGINT: they would never stop. A Python handler
+    # here is reset to the default in the child at exec.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     child = subprocess.Popen(command, env=env)
     # A service manager may signal only this process: pass it on so dagster dev is never orphaned.
     signal.signal(signal.SIGTERM, lambda signum, _frame: child.send_signal(signum))

@@ -26,7 +26,15 @@ def _answers(url: str) -> bool:
         return False
 
 
-@pytest.mark.parametrize("how", ["SIGTERM to the launcher only", "Ctrl-C to the process group"])
+@pytest.mark.parametrize(
+    "how",
+    [
+        "SIGTERM to the launcher only",
+        "Ctrl-C to the process group",
+        # `make ui &` from a script: the shell starts background jobs with SIGINT ignored.
+        "SIGTERM to a launcher started in the background",
+    ],
+)
 def test_stopping_achievement_ui_stops_dagster_dev_and_the_export_server(tmp_path, how):
     (tmp_path / "dagster").mkdir()
     (tmp_path / "exports" / "portfolio").mkdir(parents=True)
@@ -47,7 +55,9 @@ def test_stopping_achievement_ui_stops_dagster_dev_and_the_export_server(tmp_pat
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal
+        preexec_fn=lambda: signal.signal(
+            signal.SIGINT, signal.SIG_IGN if how.endswith("background") else signal.SIG_DFL
+        ),
     )
     ui, exports = f"http://127.0.0.1:{port}/server_info", f"http://127.0.0.1:{exports_port}/portfolio/index.html"
     try:
