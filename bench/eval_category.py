@@ -2,7 +2,7 @@
 
 The corpus is ../shared/data/vite-prs.jsonl: 6,383 merged pull requests of vitejs/vite whose titles
 follow conventional commits. The label of a PR is its conventional type mapped to the pipeline's ten
-categories *by the production weak-label rules* (``models.labels.category_label``):
+categories *by the production weak-label rules* (``ml.labels.category_label``):
 
     feat → feature; fix → fix, or security / reliability when the title names a vulnerability or a
     failure mode; perf → performance; refactor, style → refactor; docs, doc → docs; test → test;
@@ -46,8 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere: the package is the repo root
     sys.path.insert(0, str(ROOT))
 
-from achievement_pipeline.features import areas_touched, linked_issues, measurable_claims  # noqa: E402
-from achievement_pipeline.models.labels import category_label  # noqa: E402
+from achievement_pipeline.enrich.features import areas_touched, linked_issues, measurable_claims  # noqa: E402
+from achievement_pipeline.ml.labels import category_label  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "data" / "vite-prs.jsonl"
 RESULTS = ROOT / "bench" / "results"
@@ -95,7 +95,7 @@ def keyword_category(title: str, body: str, default: str) -> str:
 
 
 def load_corpus(path: Path) -> tuple[list[dict[str, Any]], Counter[str]]:
-    """Model-input rows (as ``features.model_inputs`` builds them) with a ``label``; skipped types counted."""
+    """Model-input rows (as ``ml.inputs.model_inputs`` builds them) with a ``label``; skipped types counted."""
     rows: list[dict[str, Any]] = []
     skipped: Counter[str] = Counter()
     with path.open(encoding="utf-8") as lines:
@@ -152,8 +152,8 @@ def evaluate(train: Sequence[dict[str, Any]], test: Sequence[dict[str, Any]]) ->
     """Fit the category model on ``train``; score it and the keyword baseline on ``test``."""
     import pandas as pd
 
-    from achievement_pipeline.models.inputs import _feature_frame
-    from achievement_pipeline.models.pipelines import build_category_pipeline
+    from achievement_pipeline.ml.inputs import feature_frame
+    from achievement_pipeline.ml.pipelines import build_category_pipeline
 
     classes = sorted({r["label"] for r in test})
     truth = [r["label"] for r in test]
@@ -164,10 +164,10 @@ def evaluate(train: Sequence[dict[str, Any]], test: Sequence[dict[str, Any]]) ->
     baseline_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
-    model = build_category_pipeline(SEED).fit(_feature_frame(pd.DataFrame(train)), [r["label"] for r in train])
+    model = build_category_pipeline(SEED).fit(feature_frame(pd.DataFrame(train)), [r["label"] for r in train])
     fit_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    predicted = [str(p) for p in model.predict(_feature_frame(pd.DataFrame(test)))]
+    predicted = [str(p) for p in model.predict(feature_frame(pd.DataFrame(test)))]
     predict_seconds = time.perf_counter() - started
     return {
         "classes": classes,

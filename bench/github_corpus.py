@@ -19,7 +19,7 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from achievement_pipeline.fake_github.model import (
+from achievement_pipeline.fakes.github.model import (
     FakeComment,
     FakeFile,
     FakeHistory,

@@ -48,10 +48,10 @@ def collect_ours(base_url: str, repos: list[str], window: tuple[date, date], sta
     import sqlalchemy as sa
     from github import Auth
 
-    from achievement_pipeline.github_client import open_client
-    from achievement_pipeline.github_collect import Collector
-    from achievement_pipeline.github_sources import sources_from
-    from achievement_pipeline.github_store import GitHubStore
+    from achievement_pipeline.sources.github.client import open_client
+    from achievement_pipeline.sources.github.collect import Collector
+    from achievement_pipeline.sources.github.sources import sources_from
+    from achievement_pipeline.sources.github.store import GitHubStore
 
     client = open_client(base_url, Auth.Token(TOKEN))
     store = GitHubStore(sa.create_engine(f"sqlite:///{state / 'ours.db'}"))
@@ -105,7 +105,7 @@ def collect_perceval(base_url: str, repos: list[str], window: tuple[date, date],
 
 
 _IMPORTS = {
-    "ours": ("sqlalchemy", "achievement_pipeline.github_collect"),
+    "ours": ("sqlalchemy", "achievement_pipeline.sources.github.collect"),
     "pygithub": ("github",),
     "perceval": ("perceval.backends.core.github",),
 }
@@ -178,8 +178,8 @@ def main(argv: list[str] | None = None) -> None:
 
     from github_corpus import vite_history
 
-    from achievement_pipeline.fake_github.graphql_api import github_schema
-    from achievement_pipeline.fake_github.server import FakeGitHub
+    from achievement_pipeline.fakes.github.graphql_api import github_schema
+    from achievement_pipeline.fakes.github.server import FakeGitHub
 
     started = time.perf_counter()
     history = vite_history(prs=args.prs, repos=int(args.repos))

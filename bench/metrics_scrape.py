@@ -158,7 +158,7 @@ def add_run(instance: Any, i: int, when: datetime) -> str:
 def fill_warehouse(url: str, prs: int) -> None:
     from datetime import date
 
-    from achievement_pipeline.warehouse import connect
+    from achievement_pipeline.core.warehouse import connect
 
     rows = []
     for n in range(prs):
@@ -239,8 +239,8 @@ class NaiveSource:
         self.instance = instance
 
     def collect(self) -> list[Any]:
-        from achievement_pipeline.metrics.events import EventsSource
-        from achievement_pipeline.metrics.runs import RunLedger, run_views
+        from achievement_pipeline.monitoring.events import EventsSource
+        from achievement_pipeline.monitoring.runs import RunLedger, run_views
 
         if self.name == "runs":
             runs = RunLedger()
@@ -264,8 +264,8 @@ def main(argv: list[str] | None = None) -> None:
 
     from dagster import DagsterInstance
 
-    from achievement_pipeline.metrics.exporter import build_registry
-    from achievement_pipeline.metrics.warehouse import WarehouseSource
+    from achievement_pipeline.monitoring.exporter import build_registry
+    from achievement_pipeline.monitoring.warehouse import WarehouseSource
 
     with scratch_database() as pg_url, tempfile.TemporaryDirectory() as home:
         os.environ["DAGSTER_PG_URL"] = pg_url
@@ -280,8 +280,8 @@ def main(argv: list[str] | None = None) -> None:
                 list(pool.map(lambda i: add_run(instance, i, base + timedelta(hours=i)), range(args.runs)))
             fill_warehouse(warehouse_url, 20 * args.runs)
             setup_s = time.perf_counter() - started
-            from achievement_pipeline.metrics.events import EventsSource, read_events
-            from achievement_pipeline.metrics.runs import RunsSource
+            from achievement_pipeline.monitoring.events import EventsSource, read_events
+            from achievement_pipeline.monitoring.runs import RunsSource
 
             n_events = sum(1 for _ in read_events(instance, -1))
             exporter = build_registry([RunsSource(instance), EventsSource(instance), WarehouseSource(warehouse_url)])

@@ -142,7 +142,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def code_location_load_seconds(repeats: int) -> list[float]:
     """Fresh-process time to import the code location and build its Definitions."""
-    code = "import achievement_pipeline.definitions as d; d.defs.resolve_asset_graph()"
+    code = "import achievement_pipeline.definitions as d; d.defs().resolve_asset_graph()"
     timings = []
     for _ in range(repeats):
         started = time.perf_counter()

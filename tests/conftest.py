@@ -61,8 +61,8 @@ def pipeline_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="session")
 def fake_github() -> Iterator[object]:
     """The fake GitHub on a loopback port, with the default demo history."""
-    from achievement_pipeline.fake_github.history import generate_history
-    from achievement_pipeline.fake_github.server import FakeGitHub
+    from achievement_pipeline.fakes.github.history import generate_history
+    from achievement_pipeline.fakes.github.server import FakeGitHub
 
     server = FakeGitHub(generate_history(seed=42))
     server.start()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from achievement_pipeline.records import PullRequestRecord
+from achievement_pipeline.core.records import PullRequestRecord
 
 
 def make_pr(number: int = 1, **overrides: Any) -> PullRequestRecord:

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from achievement_pipeline.fake_github import FakeGitHub
+from achievement_pipeline.fakes.github import FakeGitHub
 from achievement_pipeline.resources.github import GitHubResource
 
 USERS = ("octo-demo", "ada-dev")

@@ -1,4 +1,4 @@
-"""Synthetic model-input rows shaped like ``features.model_inputs``: PR text, paths and review text.
+"""Synthetic model-input rows shaped like ``ml.inputs.model_inputs``: PR text, paths and review text.
 
 Conventional-commit types drive the category weak labels, while titles, bodies, labels, areas and
 paths carry the vocabulary the models learn; reviews carry states (the sentiment weak labels) and

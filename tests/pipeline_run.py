@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from dagster import DagsterInstance
 
-from achievement_pipeline.definitions import build_definitions
-from achievement_pipeline.demo import run_pipeline
+from achievement_pipeline import definitions as code_location
+from achievement_pipeline.cli.demo import run_pipeline
+from achievement_pipeline.core.warehouse import TABLES, Warehouse
 from achievement_pipeline.resources.warehouse import WarehouseResource
-from achievement_pipeline.warehouse import TABLES, Warehouse
 
 JANUARY = (date(2025, 1, 1), date(2025, 1, 31))
 
@@ -50,7 +50,7 @@ def snapshot(warehouse: Warehouse) -> dict[str, list[dict[str, Any]]]:
 
 def run_month(instance: DagsterInstance) -> PipelineRun:
     """Materialize January 2025 (31 partitions) through every stage; snapshot the warehouse."""
-    defs = build_definitions()
+    defs = code_location.defs()
     locations = run_pipeline(*JANUARY, instance=instance, defs=defs)
     # The resource in defs holds EnvVar references; resolve the URL the way a run does.
     warehouse = WarehouseResource(url=os.environ.get("ACHIEVEMENT_WAREHOUSE_URL", "")).get()

@@ -1,4 +1,4 @@
-from achievement_pipeline.achievements import branch_family, build_achievements, group_related
+from achievement_pipeline.export.achievements import branch_family, build_achievements, group_related
 
 
 def _row(number: int, **overrides) -> dict:

@@ -17,7 +17,7 @@ from dagster import (
     evaluate_automation_conditions,
 )
 
-from achievement_pipeline.definitions import build_definitions
+from achievement_pipeline import definitions as code_location
 
 DAY = "2025-02-04"
 FOLLOWERS = ["enriched_prs", "predictions", "valuations", "validated_achievements", "portfolio"]
@@ -25,7 +25,7 @@ FOLLOWERS = ["enriched_prs", "predictions", "valuations", "validated_achievement
 
 @pytest.fixture
 def defs() -> Definitions:
-    return build_definitions()
+    return code_location.defs()
 
 
 @pytest.fixture
@@ -106,7 +106,7 @@ def _freshness(defs: Definitions, instance: DagsterInstance, asset: str) -> tupl
 
 @pytest.mark.parametrize("asset", ["pull_requests", "portfolio"])
 def test_freshness_warns_until_yesterdays_partition_exists(defs, instance, asset):
-    from achievement_pipeline.automation import EXPORT_DEADLINE, INGEST_DEADLINE, expected_partition
+    from achievement_pipeline.defs.automation.freshness import EXPORT_DEADLINE, INGEST_DEADLINE, expected_partition
 
     deadline = INGEST_DEADLINE if asset == "pull_requests" else EXPORT_DEADLINE
     day, _ = expected_partition(datetime.now(UTC), deadline)
@@ -119,7 +119,7 @@ def test_freshness_warns_until_yesterdays_partition_exists(defs, instance, asset
 
 
 def test_before_the_deadline_the_day_before_yesterday_is_expected():
-    from achievement_pipeline.automation import expected_partition
+    from achievement_pipeline.defs.automation.freshness import expected_partition
 
     before = expected_partition(datetime(2025, 3, 10, 3, 59, tzinfo=UTC), time(4, 0))
     after = expected_partition(datetime(2025, 3, 10, 4, 0, tzinfo=UTC), time(4, 0))

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from achievement_pipeline.fake_github.server import FakeGitHub
-from achievement_pipeline.github_collect import GitHubInputError, GitHubUnavailable
+from achievement_pipeline.fakes.github.server import FakeGitHub
 from achievement_pipeline.resources.cache import CacheResource, CacheUnavailable
 from achievement_pipeline.resources.github import GitHubResource
+from achievement_pipeline.sources.github.collect import GitHubInputError, GitHubUnavailable
 
 JAN = (date(2025, 1, 1), date(2025, 1, 8))
 
@@ -62,7 +62,7 @@ def test_an_unreachable_redis_names_its_setting():
 
 
 def test_a_malformed_partition_start_date_names_its_setting(monkeypatch):
-    from achievement_pipeline import settings
+    from achievement_pipeline.core import settings
 
     monkeypatch.setenv("ACHIEVEMENT_START_DATE", "01/02/2025")
     with pytest.raises(ValueError, match="ACHIEVEMENT_START_DATE"):
@@ -70,7 +70,7 @@ def test_a_malformed_partition_start_date_names_its_setting(monkeypatch):
 
 
 def test_the_demo_refuses_a_malformed_date_range(capsys):
-    from achievement_pipeline.demo import main
+    from achievement_pipeline.cli.demo import main
 
     with pytest.raises(SystemExit):
         main(["--start", "2025-02-30"])
@@ -80,9 +80,9 @@ def test_the_demo_refuses_a_malformed_date_range(capsys):
 def test_a_failing_source_fails_the_ingest_run_with_the_same_message(pipeline_home, fake_github, monkeypatch):
     from dagster import DagsterInstance, materialize
 
-    from achievement_pipeline.assets.ingest import pull_requests
+    from achievement_pipeline.core.warehouse import connect
+    from achievement_pipeline.defs.ingest.assets import pull_requests
     from achievement_pipeline.resources.warehouse import WarehouseResource
-    from achievement_pipeline.warehouse import connect
 
     with DagsterInstance.ephemeral() as instance:
         result = materialize(

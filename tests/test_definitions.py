@@ -8,33 +8,34 @@ from pathlib import Path
 
 from dagster import AssetKey, BackfillPolicy, DailyPartitionsDefinition
 
-from achievement_pipeline.definitions import STAGE_ASSETS, build_definitions
+from achievement_pipeline import definitions as code_location
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ["pull_requests", "enriched_prs", "predictions", "valuations", "validated_achievements", "portfolio"]
 
 
 def test_the_six_stages_form_one_lineage_chain():
-    graph = build_definitions().resolve_asset_graph()
+    graph = code_location.defs().resolve_asset_graph()
     for upstream, downstream in zip(STAGES, STAGES[1:], strict=False):
         assert AssetKey(upstream) in graph.get(AssetKey(downstream)).parent_keys, (upstream, downstream)
 
 
 def test_the_models_feed_predictions_from_the_enriched_history():
-    graph = build_definitions().resolve_asset_graph()
+    graph = code_location.defs().resolve_asset_graph()
     assert AssetKey("enriched_prs") in graph.get(AssetKey("pr_models")).parent_keys
     assert AssetKey("pr_models") in graph.get(AssetKey("predictions")).parent_keys
 
 
 def test_every_stage_is_partitioned_by_utc_day_with_one_run_backfills():
-    for stage in STAGE_ASSETS:
+    graph = code_location.defs().resolve_asset_graph()
+    for stage in (graph.get(AssetKey(key)) for key in STAGES):
         assert isinstance(stage.partitions_def, DailyPartitionsDefinition), stage.key
         assert stage.partitions_def.timezone == "UTC"
         assert stage.backfill_policy == BackfillPolicy.single_run(), stage.key
 
 
 def test_every_stage_table_has_a_blocking_expectations_check():
-    graph = build_definitions().resolve_asset_graph()
+    graph = code_location.defs().resolve_asset_graph()
     checked = {key.asset_key.path[-1] for key in graph.asset_check_keys if key.name.endswith("_expectations")}
     assert checked == set(STAGES[:-1])
 
@@ -42,7 +43,7 @@ def test_every_stage_table_has_a_blocking_expectations_check():
 def test_secrets_reach_resources_as_environment_variable_names_only(monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_secretvalue000000000000000000000")
     monkeypatch.setenv("ACHIEVEMENT_LLM_API_KEY", "sk-secretvalue0000000000000")
-    resources = build_definitions().resources
+    resources = code_location.defs().resources
     assert "ghp_secretvalue" not in repr(resources["github"])
     assert "sk-secretvalue" not in repr(resources["llm"])
 
@@ -69,7 +70,7 @@ def test_the_daily_schedule_asks_for_yesterdays_partition():
 
     from dagster import build_schedule_context
 
-    definitions = build_definitions()
+    definitions = code_location.defs()
     schedule = definitions.resolve_schedule_def("nightly_collect")
     when = datetime(2025, 3, 2, 2, 0, tzinfo=UTC)
     context = build_schedule_context(scheduled_execution_time=when, repository_def=definitions.get_repository_def())
@@ -78,14 +79,14 @@ def test_the_daily_schedule_asks_for_yesterdays_partition():
 
 
 def test_every_asset_says_what_it_is_who_owns_it_and_its_code_version():
-    for node in build_definitions().resolve_asset_graph().asset_nodes:
+    for node in code_location.defs().resolve_asset_graph().asset_nodes:
         assert node.description and node.owners and node.code_version, node.key
 
 
 def test_warehouse_backed_stages_publish_their_column_schema():
-    from achievement_pipeline.warehouse import TABLES
+    from achievement_pipeline.core.warehouse import TABLES
 
-    graph = build_definitions().resolve_asset_graph()
+    graph = code_location.defs().resolve_asset_graph()
     for table in STAGES[:-1]:
         schema = graph.get(AssetKey(table)).metadata["dagster/column_schema"]
         assert [column.name for column in schema.columns] == [c.name for c in TABLES[table].columns], table

@@ -160,7 +160,7 @@ def test_the_plain_production_instance_has_the_same_token_limit(instance):
 
 
 def test_ingest_runs_carry_the_token_tag():
-    from achievement_pipeline.definitions import build_definitions
+    from achievement_pipeline import definitions as code_location
 
-    job = build_definitions().resolve_job_def("collect_prs")
+    job = code_location.defs().resolve_job_def("collect_prs")
     assert job.run_tags.get(TOKEN_TAG), f"collect_prs runs carry no {TOKEN_TAG} tag: {job.run_tags}"

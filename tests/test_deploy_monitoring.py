@@ -19,12 +19,12 @@ import yaml
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from achievement_pipeline.metrics.assets import LATEST, TOTALS, Materialization, MaterializationLedger
-from achievement_pipeline.metrics.models import Champion, VersionScores, champion_families, version_family
-from achievement_pipeline.metrics.runs import RunLedger, RunView
-from achievement_pipeline.metrics.sources import GuardedCollector
-from achievement_pipeline.metrics.steps import StepEnded, StepLedger
-from achievement_pipeline.metrics.warehouse import WarehouseSource
+from achievement_pipeline.monitoring.materializations import LATEST, TOTALS, Materialization, MaterializationLedger
+from achievement_pipeline.monitoring.model_registry import Champion, VersionScores, champion_families, version_family
+from achievement_pipeline.monitoring.runs import RunLedger, RunView
+from achievement_pipeline.monitoring.sources import GuardedCollector
+from achievement_pipeline.monitoring.steps import StepEnded, StepLedger
+from achievement_pipeline.monitoring.warehouse import WarehouseSource
 from tests.test_deploy_tools import ROOT, require_tool
 
 DEPLOY = ROOT / "deploy"
@@ -125,7 +125,7 @@ def exposition(tmp_path_factory) -> str:
         version_family([VersionScores("pr-category", 1, {"holdout_macro_f1": 0.7})]),
     ]
     warehouse_url = f"sqlite:///{tmp_path_factory.mktemp('warehouse') / 'warehouse.db'}"
-    from achievement_pipeline.warehouse import connect
+    from achievement_pipeline.core.warehouse import connect
     from tests.factories import make_pr
     from tests.test_metrics_warehouse import prediction, write_predictions
 

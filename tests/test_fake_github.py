@@ -20,8 +20,8 @@ import pytest
 import requests
 from github import Auth, Github
 
-from achievement_pipeline.fake_github import FakeGitHub, FakeHistory, generate_history
-from achievement_pipeline.fake_github.history import parse_search_query
+from achievement_pipeline.fakes.github import FakeGitHub, FakeHistory, generate_history
+from achievement_pipeline.fakes.github.history import parse_search_query
 
 TOKEN = "test-token"
 USER = "octo-demo"
@@ -72,7 +72,7 @@ def test_same_seed_gives_identical_history() -> None:
 
 def test_history_does_not_depend_on_hash_randomisation() -> None:
     script = (
-        "import hashlib; from achievement_pipeline.fake_github import generate_history; "
+        "import hashlib; from achievement_pipeline.fakes.github import generate_history; "
         "h = generate_history(users=('octo-demo', 'ada-dev')); "
         "print(hashlib.sha256(repr([(p.pr_id, p.title, p.merged_at, p.labels, p.files) for p in h.pulls])"
         ".encode()).hexdigest())"

@@ -18,10 +18,10 @@ import pytest
 import requests
 from github import Auth
 
-from achievement_pipeline.fake_github import FakeGitHub, FakeHistory, generate_history
-from achievement_pipeline.fake_github.faults import Fault
-from achievement_pipeline.fake_github.graphql_api import SCHEMA_FILE
-from achievement_pipeline.github_queries import PageShape, search_query
+from achievement_pipeline.fakes.github import FakeGitHub, FakeHistory, generate_history
+from achievement_pipeline.fakes.github.faults import Fault
+from achievement_pipeline.fakes.github.graphql_api import SCHEMA_FILE
+from achievement_pipeline.sources.github.queries import PageShape, search_query
 from tests.github_support import app_keys
 
 SHARED_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "github-graphql" / "schema.graphql"

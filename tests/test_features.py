@@ -1,12 +1,12 @@
-from achievement_pipeline.features import (
+from achievement_pipeline.enrich.features import (
     areas_touched,
     linked_issues,
     measurable_claims,
-    model_inputs,
     parse_conventional_title,
     pr_features,
     size_class,
 )
+from achievement_pipeline.ml.inputs import model_inputs
 from tests.factories import make_pr
 
 

@@ -13,10 +13,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from achievement_pipeline.fake_github import FakeComment, FakeFile, FakeGitHub, FakeHistory, FakeReview
-from achievement_pipeline.fake_github.changes import labelled, new_merged_pull
-from achievement_pipeline.fake_github.history import generate_history
-from achievement_pipeline.github_errors import GitHubInputError
+from achievement_pipeline.fakes.github import FakeComment, FakeFile, FakeGitHub, FakeHistory, FakeReview
+from achievement_pipeline.fakes.github.changes import labelled, new_merged_pull
+from achievement_pipeline.fakes.github.history import generate_history
+from achievement_pipeline.sources.github.errors import GitHubInputError
 from tests.github_support import QUARTER, USERS, app_keys, memory_engine, resource
 
 

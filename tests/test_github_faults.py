@@ -1,6 +1,6 @@
 """Collection survives GitHub's bad days, and a collection that stops resumes where it stopped.
 
-Faults come from the fake GitHub over real HTTP (see ``fake_github.faults``); the same
+Faults come from the fake GitHub over real HTTP (see ``fakes.github.faults``); the same
 collection with and without them must leave the same rows in the warehouse.
 """
 
@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from achievement_pipeline.fake_github import FakeGitHub, FakeHistory
-from achievement_pipeline.fake_github.faults import Fault
-from achievement_pipeline.fake_github.history import generate_history
-from achievement_pipeline.github_errors import GitHubRateLimited
+from achievement_pipeline.core.warehouse import Warehouse, connect
+from achievement_pipeline.fakes.github import FakeGitHub, FakeHistory
+from achievement_pipeline.fakes.github.faults import Fault
+from achievement_pipeline.fakes.github.history import generate_history
 from achievement_pipeline.resources.github import GitHubResource
-from achievement_pipeline.warehouse import Warehouse, connect
+from achievement_pipeline.sources.github.errors import GitHubRateLimited
 from tests import github_support as support
 from tests.github_support import QUARTER, USERS
 

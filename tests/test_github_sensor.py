@@ -13,11 +13,11 @@ from datetime import UTC, date, datetime
 import pytest
 from dagster import DagsterInstance, SensorResult, build_schedule_context, build_sensor_context
 
-from achievement_pipeline.fake_github import FakeGitHub, FakeHistory
-from achievement_pipeline.fake_github.changes import labelled, new_merged_pull
-from achievement_pipeline.fake_github.history import generate_history
+from achievement_pipeline.defs.ingest.sensors import new_merged_prs
+from achievement_pipeline.fakes.github import FakeGitHub, FakeHistory
+from achievement_pipeline.fakes.github.changes import labelled, new_merged_pull
+from achievement_pipeline.fakes.github.history import generate_history
 from achievement_pipeline.resources.github import GitHubResource
-from achievement_pipeline.sensors.new_prs import new_merged_prs
 
 USERS = ("octo-demo", "ada-dev")
 
@@ -87,10 +87,10 @@ def test_a_change_is_run_once_and_a_quiet_tick_costs_one_free_request_per_source
 
 
 def test_the_sensor_collects_changed_days_and_todays_partition_exists():
-    from achievement_pipeline.definitions import build_definitions
-    from achievement_pipeline.partitions import daily_partitions
+    from achievement_pipeline import definitions as code_location
+    from achievement_pipeline.defs.partitions import daily_partitions
 
-    definitions = build_definitions()
+    definitions = code_location.defs()
     sensor = definitions.resolve_sensor_def("new_merged_prs")
     assert sensor.job_name == "collect_prs"
     today = datetime.now(UTC).date().isoformat()
@@ -98,9 +98,9 @@ def test_the_sensor_collects_changed_days_and_todays_partition_exists():
 
 
 def test_the_daily_schedule_still_asks_for_yesterday_now_that_today_exists():
-    from achievement_pipeline.definitions import build_definitions
+    from achievement_pipeline import definitions as code_location
 
-    definitions = build_definitions()
+    definitions = code_location.defs()
     schedule = definitions.resolve_schedule_def("nightly_collect")
     context = build_schedule_context(
         scheduled_execution_time=datetime(2025, 3, 2, 2, 0, tzinfo=UTC), repository_def=definitions.get_repository_def()

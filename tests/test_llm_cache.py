@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import redis
 
-from achievement_pipeline.features import pr_features
-from achievement_pipeline.narrative import pr_facts
+from achievement_pipeline.enrich.features import pr_features
+from achievement_pipeline.enrich.narrative import pr_facts
 from achievement_pipeline.resources.cache import CacheResource
 from achievement_pipeline.resources.llm import LLMResource
 from tests.factories import make_pr

@@ -2,7 +2,7 @@
 
 import pytest
 
-from achievement_pipeline.llm_config import (
+from achievement_pipeline.enrich.llm.config import (
     CHEAP,
     STRONG,
     LLMConfigError,

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from dagster import DagsterInstance, materialize
 
-from achievement_pipeline.assets.enrich import enriched_prs
-from achievement_pipeline.features import MODEL_INPUT_COLUMNS
+from achievement_pipeline.defs.enrich.assets import enriched_prs
+from achievement_pipeline.ml.inputs import MODEL_INPUT_COLUMNS
 from achievement_pipeline.resources.cache import CacheResource
 from achievement_pipeline.resources.llm import LLMResource
 from achievement_pipeline.resources.warehouse import WarehouseResource

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from achievement_pipeline.features import pr_features
-from achievement_pipeline.narrative import llm_messages, parse_reply, pr_facts
+from achievement_pipeline.enrich.features import pr_features
+from achievement_pipeline.enrich.narrative import llm_messages, parse_reply, pr_facts
 from tests.factories import make_pr
 from tests.fake_llm import NARRATIVE
 

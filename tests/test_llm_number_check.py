@@ -1,7 +1,7 @@
 """Numbers in generated text that no evidence supports are flagged."""
 
-from achievement_pipeline.number_check import evidence_numbers, flag_numbers, numbers_in
-from achievement_pipeline.valuation import load_ledger
+from achievement_pipeline.core.ledger import load_ledger
+from achievement_pipeline.enrich.number_check import evidence_numbers, flag_numbers, numbers_in
 
 
 def test_a_number_from_the_pr_is_not_flagged():

@@ -2,9 +2,9 @@
 
 from datetime import date
 
-from achievement_pipeline import reports
-from achievement_pipeline.portfolio import build_portfolio
-from achievement_pipeline.valuation import load_ledger
+from achievement_pipeline.core.ledger import load_ledger
+from achievement_pipeline.export import reports
+from achievement_pipeline.export.document import build_portfolio
 from tests.fake_llm import NARRATIVE
 from tests.test_portfolio import _row
 

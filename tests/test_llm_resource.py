@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from achievement_pipeline.definitions import build_definitions
-from achievement_pipeline.llm_config import LLMConfigError
+from achievement_pipeline import definitions as code_location
+from achievement_pipeline.core.settings import SettingError
 
 
 def test_providers_and_budget_come_from_the_environment(pipeline_home, monkeypatch):
     monkeypatch.setenv("ACHIEVEMENT_LLM_PROVIDERS", "gpt-4o-mini, cohere/command-r-08-2024")
     monkeypatch.setenv("ACHIEVEMENT_LLM_STRONG_PROVIDERS", "gpt-4o")
     monkeypatch.setenv("ACHIEVEMENT_LLM_BUDGET_USD", "2.5")
-    llm = build_definitions().resources["llm"]
+    llm = code_location.defs().resources["llm"]
     assert (llm.providers, llm.strong_providers, llm.budget_usd) == (
         ["gpt-4o-mini", "cohere/command-r-08-2024"],
         ["gpt-4o"],
@@ -22,20 +22,20 @@ def test_providers_and_budget_come_from_the_environment(pipeline_home, monkeypat
 
 def test_the_older_single_model_variable_still_names_the_provider(pipeline_home, monkeypatch):
     monkeypatch.setenv("ACHIEVEMENT_LLM_MODEL", "ollama/llama3")
-    assert build_definitions().resources["llm"].providers == ["ollama/llama3"]
+    assert code_location.defs().resources["llm"].providers == ["ollama/llama3"]
 
 
 def test_no_provider_configured_means_the_offline_summariser(pipeline_home):
-    assert build_definitions().resources["llm"].name == "offline"
+    assert code_location.defs().resources["llm"].name == "offline"
 
 
 def test_a_malformed_budget_is_refused_naming_the_variable(pipeline_home, monkeypatch):
     monkeypatch.setenv("ACHIEVEMENT_LLM_BUDGET_USD", "five dollars")
-    with pytest.raises(LLMConfigError, match="ACHIEVEMENT_LLM_BUDGET_USD"):
-        build_definitions()
+    with pytest.raises(SettingError, match="ACHIEVEMENT_LLM_BUDGET_USD"):
+        code_location.defs()
 
 
 def test_the_endpoint_key_reaches_the_resource_as_a_variable_name_only(pipeline_home, monkeypatch):
     monkeypatch.setenv("ACHIEVEMENT_LLM_API_KEY", "sk-local-secret-000000000000")
     monkeypatch.setenv("ACHIEVEMENT_LLM_PROVIDERS", "openai/llama3")
-    assert "sk-local-secret" not in repr(build_definitions().resources["llm"])
+    assert "sk-local-secret" not in repr(code_location.defs().resources["llm"])

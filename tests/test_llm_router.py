@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from achievement_pipeline.features import pr_features
-from achievement_pipeline.llm_router import NarrativeWriter
-from achievement_pipeline.narrative import pr_facts
+from achievement_pipeline.enrich.features import pr_features
+from achievement_pipeline.enrich.llm.router import NarrativeWriter
+from achievement_pipeline.enrich.narrative import pr_facts
 from achievement_pipeline.resources.cache import CacheResource
 from achievement_pipeline.resources.llm import LLMResource
 from tests.factories import make_pr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from achievement_pipeline.metrics.assets import Materialization, MaterializationLedger
+from achievement_pipeline.monitoring.materializations import Materialization, MaterializationLedger
 from tests.metrics_support import samples
 
 _ids = iter(range(1, 10_000))
@@ -125,15 +125,15 @@ STAGE_MODULES = {
 }
 
 
-ASSETS = Path(__file__).resolve().parents[1] / "achievement_pipeline" / "assets"
+DEFS = Path(__file__).resolve().parents[1] / "achievement_pipeline" / "defs"
 
 
 def _reported(asset: str, key: str) -> bool:
-    return f'"{key}"' in (ASSETS / f"{STAGE_MODULES[asset]}.py").read_text()
+    return f'"{key}"' in (DEFS / STAGE_MODULES[asset] / "assets.py").read_text()
 
 
 def test_every_metadata_key_the_exporter_reads_is_one_its_stage_reports():
-    from achievement_pipeline.metrics.assets import LATEST, TOTALS
+    from achievement_pipeline.monitoring.materializations import LATEST, TOTALS
 
     missing = {f"{f.asset}.{f.key}" for f in (*TOTALS, *LATEST) if not _reported(f.asset, f.key)}
     assert missing == set()

@@ -17,7 +17,8 @@ from dagster import (
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from achievement_pipeline.metrics.exporter import build_registry, build_sources, main
+from achievement_pipeline.cli.metrics import main
+from achievement_pipeline.monitoring.exporter import build_registry, build_sources
 from achievement_pipeline.resources.warehouse import WarehouseResource
 from tests.conftest import PIPELINE_VARIABLES
 from tests.factories import make_pr
@@ -187,7 +188,7 @@ class _Records(logging.Handler):
 def test_an_unreachable_warehouse_is_a_source_failure_that_names_no_password(pipeline_home, monkeypatch):
     monkeypatch.setenv("ACHIEVEMENT_WAREHOUSE_URL", "postgresql+psycopg2://reader:pw-S3cr3t-9f@127.0.0.1:9/achievement")
     records = _Records()
-    logger = logging.getLogger("achievement_pipeline.metrics.sources")
+    logger = logging.getLogger("achievement_pipeline.monitoring.sources")
     logger.addHandler(records)
     try:
         with DagsterInstance.ephemeral() as instance:
@@ -210,7 +211,7 @@ def test_an_unknown_source_is_refused_with_the_setting_to_fix():
 
 
 def test_where_the_event_log_is_one_table_steps_come_with_the_materializations(pipeline_home):
-    from achievement_pipeline.metrics.events import keeps_steps_per_run
+    from achievement_pipeline.monitoring.events import keeps_steps_per_run
 
     with DagsterInstance.ephemeral() as instance:
         registry = build_registry(build_sources(["events"], instance))

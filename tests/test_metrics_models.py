@@ -8,9 +8,9 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from achievement_pipeline.metrics import models as models_source
-from achievement_pipeline.metrics.exporter import build_registry
-from achievement_pipeline.metrics.models import Champion, ModelsSource, Registry
+from achievement_pipeline.monitoring import model_registry as models_source
+from achievement_pipeline.monitoring.exporter import build_registry
+from achievement_pipeline.monitoring.model_registry import Champion, ModelsSource, Registry
 
 
 def scrape(source: ModelsSource) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -25,11 +25,11 @@ def scrape(source: ModelsSource) -> dict[tuple[str, tuple[tuple[str, str], ...]]
 @pytest.fixture(scope="module")
 def registry_uri(tmp_path_factory) -> str:
     """An MLflow store with pr-category (champion v2, macro-F1 0.71) and pr-sentiment (no champion)."""
-    from achievement_pipeline.models.mlflow_env import _mlflow_session
+    from achievement_pipeline.ml.mlflow_env import mlflow_session
 
     folder: Path = tmp_path_factory.mktemp("mlflow")
     uri = f"sqlite:///{folder / 'mlflow.db'}"
-    with _mlflow_session(uri, None) as mlflow:
+    with mlflow_session(uri, None) as mlflow:
         client = mlflow.MlflowClient()
         experiment = client.create_experiment("metrics-test", artifact_location=(folder / "artifacts").as_uri())
         client.create_registered_model("pr-category")
@@ -62,7 +62,7 @@ def test_every_version_reports_the_holdout_scores_of_its_training_run(registry_u
 
 
 def test_only_the_newest_versions_of_a_model_are_read(registry_uri):
-    from achievement_pipeline.metrics.models import read_registry
+    from achievement_pipeline.monitoring.model_registry import read_registry
 
     versions = read_registry(registry_uri, None, max_versions=1).versions
     assert [(v.model, v.version) for v in versions] == [("pr-category", 2)]

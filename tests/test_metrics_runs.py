@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from achievement_pipeline.metrics.runs import UPDATE_OVERLAP, RunLedger, RunView
+from achievement_pipeline.monitoring.runs import UPDATE_OVERLAP, RunLedger, RunView
 from tests.metrics_support import samples
 
 T0 = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dagster._utils.error import SerializableErrorInfo
 
-from achievement_pipeline.metrics.steps import StepEnded, StepLedger, error_class
+from achievement_pipeline.monitoring.steps import StepEnded, StepLedger, error_class
 from tests.metrics_support import samples
 
 JOB = "daily_pipeline"

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from achievement_pipeline.metrics.exporter import build_registry
-from achievement_pipeline.metrics.warehouse import WarehouseSource, model_versions
-from achievement_pipeline.warehouse import connect
+from achievement_pipeline.core.warehouse import connect
+from achievement_pipeline.monitoring.exporter import build_registry
+from achievement_pipeline.monitoring.warehouse import WarehouseSource, model_versions
 
 VERSIONS = "pr-category:3,pr-impact:2,pr-review-sentiment:1"
 FAMILY = "achievement_model_prediction_confidence"

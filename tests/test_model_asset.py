@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 from dagster import AssetCheckSeverity, DagsterInstance, materialize
 
-from achievement_pipeline.assets.models import CHAMPION_CHECK, pr_models
-from achievement_pipeline.models import MODEL_NAMES
+from achievement_pipeline.defs.training.assets import CHAMPION_CHECK, pr_models
+from achievement_pipeline.ml import MODEL_NAMES
 from achievement_pipeline.resources.mlflow import MlflowResource
 from achievement_pipeline.resources.warehouse import WarehouseResource
 from tests.model_frames import make_frame

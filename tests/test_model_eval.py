@@ -14,7 +14,7 @@ from types import ModuleType
 
 import pytest
 
-from achievement_pipeline.records import CATEGORIES
+from achievement_pipeline.core.records import CATEGORIES
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "vite-prs.jsonl"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from achievement_pipeline.features import model_inputs, pr_features
-from achievement_pipeline.models.inputs import _path_tokens, _prepare_features
+from achievement_pipeline.enrich.features import pr_features
+from achievement_pipeline.ml.inputs import model_inputs, path_tokens, prepare_features
 from tests.factories import make_pr
 
 
 def test_paths_become_extension_folder_test_and_manifest_tokens() -> None:
-    tokens = _path_tokens(["docs/guide/api.md", "packages/vite/src/__tests__/a.spec.ts", "pnpm-lock.yaml"]).split()
+    tokens = path_tokens(["docs/guide/api.md", "packages/vite/src/__tests__/a.spec.ts", "pnpm-lock.yaml"]).split()
     assert tokens == [
         "ext:md",
         "dir:docs",
@@ -22,13 +22,13 @@ def test_paths_become_extension_folder_test_and_manifest_tokens() -> None:
         "ext:yaml",
         "file:pnpm-lock.yaml",
     ]
-    assert _path_tokens([]) == _path_tokens(None) == "path:none"
+    assert path_tokens([]) == path_tokens(None) == "path:none"
 
 
 def test_prepared_features_keep_the_columns_earlier_champions_select() -> None:
-    # Saved pipelines call _prepare_features by name and select these columns: never rename or drop one.
+    # Saved pipelines call prepare_features by name and select these columns: never rename or drop one.
     earlier = {"text", "tags", "log_lines_changed", "log_review_count", "log_review_comment_count", "log_claims"}
-    assert earlier | {"log_linked_issues", "title", "paths"} <= set(_prepare_features(pd.DataFrame([{}])).columns)
+    assert earlier | {"log_linked_issues", "title", "paths"} <= set(prepare_features(pd.DataFrame([{}])).columns)
 
 
 def test_model_inputs_carry_paths_and_review_texts_for_the_models() -> None:

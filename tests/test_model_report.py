@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from achievement_pipeline.models import ModelOutcome, TrainingResult
-from achievement_pipeline.models.report import champion_report
+from achievement_pipeline.ml import ModelOutcome, TrainingResult
+from achievement_pipeline.ml.report import champion_report
 
 
 def _outcome(name: str, version: str, f1: float, champion: str | None, champion_f1: float | None, **kw) -> ModelOutcome:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from achievement_pipeline.models import review_texts, sentiment_label, summarise_sentiment
-from achievement_pipeline.models.sentiment_labels import sentiment_examples
+from achievement_pipeline.ml import review_texts, sentiment_label, summarise_sentiment
+from achievement_pipeline.ml.sentiment_labels import sentiment_examples
 
 
 @pytest.mark.parametrize(

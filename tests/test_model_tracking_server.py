@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from achievement_pipeline.models import MODEL_NAMES, load_champions, train_models
+from achievement_pipeline.ml import MODEL_NAMES, load_champions, train_models
 from achievement_pipeline.resources.mlflow import MlflowResource
 from tests.local_processes import free_port
 from tests.model_frames import make_frame

@@ -18,8 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from achievement_pipeline import models
-from achievement_pipeline.models import (
+from achievement_pipeline import ml as models
+from achievement_pipeline.core.records import CATEGORIES, IMPACT_TIERS
+from achievement_pipeline.ml import (
     CATEGORY_MODEL,
     IMPACT_MODEL,
     MODEL_NAMES,
@@ -32,7 +33,6 @@ from achievement_pipeline.models import (
     load_champions,
     train_models,
 )
-from achievement_pipeline.records import CATEGORIES, IMPACT_TIERS
 from tests.model_frames import make_frame
 
 
@@ -191,7 +191,7 @@ def test_each_run_logs_params_signature_and_the_fitted_pipeline(trained: Trained
     from mlflow import MlflowClient
     from mlflow.models import get_model_info
 
-    from achievement_pipeline.models.mlflow_env import _mlflow_session
+    from achievement_pipeline.ml.mlflow_env import mlflow_session
 
     client = MlflowClient(tracking_uri=trained.uri, registry_uri=trained.uri)
     for name in MODEL_NAMES:
@@ -199,7 +199,7 @@ def test_each_run_logs_params_signature_and_the_fitted_pipeline(trained: Trained
         run = client.get_run(outcome.run_id)
         assert run.data.params["model_name"] == name and run.data.params["comparison_basis"] == "no champion"
         assert client.get_model_version(name, outcome.version).tags["promoted"] == "true"
-        with _mlflow_session(trained.uri, None):
+        with mlflow_session(trained.uri, None):
             inputs = get_model_info(f"models:/{name}/{outcome.version}").signature.inputs.input_names()
         assert inputs == ["text"] if name == SENTIMENT_MODEL else {"clean_title", "body", "file_paths"} <= set(inputs)
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from dagster import AssetKey, DagsterInstance
 
-from achievement_pipeline import reports
+from achievement_pipeline.export import reports
 from tests.pipeline_run import JANUARY, PipelineRun, exported, pipeline_environment, run_month
 
 STAGES = ("pull_requests", "enriched_prs", "predictions", "valuations", "validated_achievements", "portfolio")

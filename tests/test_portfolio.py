@@ -3,10 +3,12 @@ from datetime import UTC, date, datetime
 import jsonschema
 import pytest
 
-from achievement_pipeline import reports
-from achievement_pipeline.portfolio import SCHEMA_VERSION, build_portfolio, join_rows
-from achievement_pipeline.reporting_window import WindowError, parse_window, period_window
-from achievement_pipeline.valuation import load_ledger
+from achievement_pipeline.core.ledger import load_ledger
+from achievement_pipeline.core.warehouse import join_rows
+from achievement_pipeline.core.windows import WindowError, parse_window, period_window
+from achievement_pipeline.export import reports
+from achievement_pipeline.export.document import build_portfolio
+from achievement_pipeline.export.schema import SCHEMA_VERSION
 
 
 def _row(pr_id: str, merge_date: str, category: str, value: float, status: str = "accepted") -> dict:

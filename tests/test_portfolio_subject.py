@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterInstance
 
-from achievement_pipeline.portfolio_subject import Subject, SubjectError, choose_subject, select_rows
+from achievement_pipeline.export.subjects import Subject, SubjectError, choose_subject, select_rows
 from tests.pipeline_run import pipeline_environment
 
 EVERYONE = Subject(login="octo-demo", kind="user")
@@ -64,8 +64,8 @@ WEEK = ("2025-02-03", "2025-02-23")  # three weeks: enough labelled PRs to train
 
 @pytest.fixture(scope="module")
 def fake_github_two_people() -> Iterator[object]:
-    from achievement_pipeline.fake_github.history import generate_history
-    from achievement_pipeline.fake_github.server import FakeGitHub
+    from achievement_pipeline.fakes.github.history import generate_history
+    from achievement_pipeline.fakes.github.server import FakeGitHub
 
     server = FakeGitHub(generate_history(seed=42, users=("octo-demo", "ada-dev")))
     server.start()
@@ -80,14 +80,14 @@ def two_people(
     """Three weeks collected for two people (two sources) through every stage, as the demo runs them."""
     from datetime import date
 
-    from achievement_pipeline.definitions import build_definitions
-    from achievement_pipeline.demo import _range_tags, run_pipeline
+    from achievement_pipeline import definitions as code_location
+    from achievement_pipeline.cli.demo import partition_range_tags, run_pipeline
 
     first, last = date.fromisoformat(WEEK[0]), date.fromisoformat(WEEK[1])
     with pipeline_environment(tmp_path_factory.mktemp("subject"), fake_github_two_people.base_url, "octo-demo,ada-dev"):
-        defs = build_definitions()
+        defs = code_location.defs()
         job = defs.resolve_implicit_global_asset_job_def()
-        tags = _range_tags(first, last)
+        tags = partition_range_tags(first, last)
         with DagsterInstance.ephemeral() as instance:
             run_pipeline(first, last, instance=instance, defs=defs)
 

@@ -82,7 +82,7 @@ def runs(tmp_path_factory, fake_github) -> Iterator[dict[str, Any]]:
     """A Dagster instance and warehouse after a real ingest run and a failed one (unknown user)."""
     from dagster import DagsterInstance, materialize
 
-    from achievement_pipeline.assets.ingest import pull_requests
+    from achievement_pipeline.defs.ingest.assets import pull_requests
     from achievement_pipeline.resources.github import GitHubResource
     from achievement_pipeline.resources.warehouse import WarehouseResource
 
@@ -147,7 +147,7 @@ def stack(runs, tmp_path_factory) -> Iterator[dict[str, Any]]:
     logs = {name: open(folder / f"{name}.log", "wb") for name in ("exporter", "prometheus", "alertmanager")}  # noqa: SIM115
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "achievement_pipeline.metrics.exporter", "--address", "127.0.0.1"]
+            [sys.executable, "-m", "achievement_pipeline.cli.metrics", "--address", "127.0.0.1"]
             + ["--port", str(exporter_port)],
             env={**runs["env"], "ACHIEVEMENT_HOME": str(runs["home"]), "DAGSTER_HOME": str(runs["home"] / "dagster")},
             stdout=logs["exporter"],

@@ -1,4 +1,4 @@
-"""Behaviour of the Great Expectations table checks in ``achievement_pipeline.quality``.
+"""Behaviour of the Great Expectations table checks in ``achievement_pipeline.validate.suites``.
 
 All tests share the module-level GX context that ``validate_table`` caches, so only the
 first validation pays for importing GX.
@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from achievement_pipeline import quality
-from achievement_pipeline.quality import QualityReport, validate_table
+from achievement_pipeline.validate import suites as quality
+from achievement_pipeline.validate.suites import QualityReport, validate_table
 
 DAY = date(2024, 3, 5)
 NEXT_DAY = date(2024, 3, 6)
@@ -330,10 +330,10 @@ def test_unknown_table_is_a_caller_error() -> None:
 
 def test_repeated_calls_reuse_one_context() -> None:
     validate_table("predictions", good_frame("predictions"))
-    first = quality._RUNTIME
+    first = quality.cached_runtime()
     validate_table("predictions", good_frame("predictions"))
 
-    assert first is not None and quality._RUNTIME is first
+    assert first is not None and quality.cached_runtime() is first
 
 
 def test_concurrent_validations_keep_their_own_frames() -> None:
@@ -364,7 +364,7 @@ def test_build_suite_holds_one_expectation_per_check() -> None:
 
 
 def test_importing_quality_does_not_import_great_expectations() -> None:
-    code = "import sys, achievement_pipeline.quality; print('great_expectations' in sys.modules)"
+    code = "import sys, achievement_pipeline.validate.suites; print('great_expectations' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert out.stdout.strip() == "False"

@@ -1,4 +1,4 @@
-from achievement_pipeline.redaction import redact
+from achievement_pipeline.enrich.redaction import redact
 
 
 def test_github_tokens_are_redacted():

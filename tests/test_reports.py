@@ -22,8 +22,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from achievement_pipeline import reports
-from achievement_pipeline.achievements import build_achievements
+from achievement_pipeline.export import reports
+from achievement_pipeline.export.achievements import build_achievements
 
 # --------------------------------------------------------------------------- sample document
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from achievement_pipeline import reports
+from achievement_pipeline.export import reports
 from tests.test_reports import local_server, make_hostile_portfolio, make_sample_portfolio  # noqa: F401
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -90,7 +90,7 @@ def test_the_export_server_serves_the_folder_read_only(tmp_path):
     import urllib.error
     import urllib.request
 
-    from achievement_pipeline.export_server import serve_exports
+    from achievement_pipeline.cli.export_server import serve_exports
 
     store = ObjectStoreResource(local_dir=str(tmp_path))
     where = store.put("octo/w/portfolio.html", b"<html>ok</html>")

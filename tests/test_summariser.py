@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from achievement_pipeline.features import pr_features
-from achievement_pipeline.narrative import Narrative, pr_facts
-from achievement_pipeline.number_check import evidence_numbers, flag_numbers
-from achievement_pipeline.summariser import offline_narrative, offline_summary
+from achievement_pipeline.enrich.features import pr_features
+from achievement_pipeline.enrich.narrative import Narrative, pr_facts
+from achievement_pipeline.enrich.number_check import evidence_numbers, flag_numbers
+from achievement_pipeline.enrich.summariser import offline_narrative, offline_summary
 from tests.factories import make_pr
 
 

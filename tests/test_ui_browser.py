@@ -131,8 +131,8 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UI]:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("chromium is not installed; .ci/run should install Debian's chromium", pytrace=False)
         pytest.skip("chromium is not installed")
-    from achievement_pipeline.fake_github import FakeGitHub
-    from achievement_pipeline.fake_github.history import generate_history
+    from achievement_pipeline.fakes.github import FakeGitHub
+    from achievement_pipeline.fakes.github.history import generate_history
 
     home = tmp_path_factory.mktemp("ui-home")
     (home / "dagster").mkdir()
@@ -212,9 +212,9 @@ def test_the_lineage_graph_shows_every_stage(ui, page):
 def test_every_stage_page_says_what_it_does_and_when_it_last_ran(ui, page):
     from dagster import AssetKey
 
-    from achievement_pipeline.definitions import build_definitions
+    from achievement_pipeline import definitions as code_location
 
-    graph = build_definitions().resolve_asset_graph()
+    graph = code_location.defs().resolve_asset_graph()
     for stage in STAGES:
         page.goto(f"{ui.url}/assets/{stage}", wait_until="networkidle")
         description = graph.get(AssetKey(stage)).description or ""
@@ -301,7 +301,7 @@ def test_a_seven_day_backfill_from_the_partitions_dialog_is_one_run(ui, page):
 
 
 def test_turning_the_sensor_on_runs_the_days_of_new_prs(ui, page):
-    from achievement_pipeline.fake_github.changes import new_merged_pull
+    from achievement_pipeline.fakes.github.changes import new_merged_pull
 
     sensor_page = f"{ui.url}/locations/achievement_pipeline/sensors/new_merged_prs"
     page.goto(sensor_page, wait_until="networkidle")

@@ -1,7 +1,8 @@
 import pytest
 
-from achievement_pipeline.plausibility import HistoryBaseline, plausibility_reasons
-from achievement_pipeline.valuation import LedgerError, estimate, load_ledger
+from achievement_pipeline.core.ledger import LedgerError, load_ledger
+from achievement_pipeline.validate.plausibility import HistoryBaseline, plausibility_reasons
+from achievement_pipeline.value.estimate import estimate
 from tests.factories import valuation_input
 
 
@@ -69,7 +70,7 @@ def test_a_ledger_missing_an_entry_names_it(tmp_path):
 
 
 def ledger_path():
-    from achievement_pipeline.valuation import DEFAULT_LEDGER
+    from achievement_pipeline.core.ledger import DEFAULT_LEDGER
 
     return DEFAULT_LEDGER
 

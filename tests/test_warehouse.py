@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from achievement_pipeline.warehouse import connect
+from achievement_pipeline.core.warehouse import connect
 from tests.factories import make_pr
 
 JAN3, JAN4 = date(2025, 1, 3), date(2025, 1, 4)
@@ -56,7 +56,7 @@ def test_an_unreachable_database_names_the_setting():
 def test_a_warehouse_created_by_an_older_version_is_refused_with_what_to_do(tmp_path):
     import sqlalchemy as sa
 
-    from achievement_pipeline.warehouse import SchemaMismatch
+    from achievement_pipeline.core.warehouse import SchemaMismatch
 
     url = f"sqlite:///{tmp_path}/old.db"
     engine = sa.create_engine(url)

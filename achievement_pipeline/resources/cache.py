@@ -12,7 +12,7 @@ from typing import Any
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from achievement_pipeline import settings
+from achievement_pipeline.core import settings
 
 
 class CacheUnavailable(ConnectionError):
@@ -45,7 +45,7 @@ class CacheResource(ConfigurableResource):
 
     def litellm_cache(self) -> Any:
         """litellm's response cache: this Redis (keys ``{namespace}:llm:*``), else ACHIEVEMENT_HOME/llm-cache."""
-        from achievement_pipeline.llm_cache import build_cache
+        from achievement_pipeline.enrich.llm.cache import build_cache
 
         self.check_reachable()  # fail early, with the message that names ACHIEVEMENT_REDIS_URL
         return build_cache(

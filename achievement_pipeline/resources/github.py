@@ -9,7 +9,6 @@ through PyGithub's ``Auth``; secrets reach the resource through ``EnvVar`` only.
 
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -17,33 +16,16 @@ from dagster import ConfigurableResource
 from github import Auth
 from pydantic import Field
 
-from achievement_pipeline.github_client import GitHubClient, open_client
-from achievement_pipeline.github_collect import Collection, Collector
-from achievement_pipeline.github_errors import GitHubInputError
-from achievement_pipeline.github_queries import PageShape
-from achievement_pipeline.github_sources import Source, sources_from
-from achievement_pipeline.github_store import GitHubStore
-from achievement_pipeline.github_watch import WatchResult, poll
+from achievement_pipeline.sources.github.client import GitHubClient, open_client
+from achievement_pipeline.sources.github.collect import Collection, Collector
+from achievement_pipeline.sources.github.errors import GitHubInputError
+from achievement_pipeline.sources.github.queries import PageShape
+from achievement_pipeline.sources.github.sources import Source, sources_from
+from achievement_pipeline.sources.github.store import GitHubStore
+from achievement_pipeline.sources.github.watch import WatchResult, poll
 
-DEMO_USER = "octo-demo"
 DEMO_TOKEN = "demo-token"  # the built-in fake accepts any token; GraphQL needs one
 PUBLIC_API = "https://api.github.com"
-
-_demo_lock = threading.Lock()
-_demo_servers: dict[int, str] = {}
-
-
-def demo_base_url(seed: int) -> str:
-    """Base URL of this process's fake GitHub for ``seed``, started on first use."""
-    with _demo_lock:
-        if seed not in _demo_servers:
-            from achievement_pipeline.fake_github.history import generate_history
-            from achievement_pipeline.fake_github.server import FakeGitHub
-
-            server = FakeGitHub(generate_history(seed=seed))
-            server.start()
-            _demo_servers[seed] = server.base_url
-        return _demo_servers[seed]
 
 
 class GitHubResource(ConfigurableResource):
@@ -79,14 +61,22 @@ class GitHubResource(ConfigurableResource):
     def resolved_base_url(self) -> str:
         if self.base_url:
             return self.base_url.rstrip("/")
-        return demo_base_url(self.demo_seed) if self.demo else PUBLIC_API
+        if self.demo:
+            from achievement_pipeline.fakes.github.demo import demo_base_url
+
+            return demo_base_url(self.demo_seed)
+        return PUBLIC_API
 
     def server_key(self) -> str:
         """Identity of the GitHub the cursors belong to (the demo's port changes, its data does not)."""
         return f"demo:{self.demo_seed}" if self.demo else self.resolved_base_url()
 
     def sources(self) -> list[Source]:
-        users = list(self.users) or ([DEMO_USER] if self.demo else [])
+        users = list(self.users)
+        if not users and self.demo:
+            from achievement_pipeline.fakes.github.demo import DEMO_USER
+
+            users = [DEMO_USER]
         found = sources_from(users, self.orgs, self.repos)
         if not found:
             raise GitHubInputError(
@@ -151,7 +141,7 @@ class GitHubResource(ConfigurableResource):
             client.close()
 
     def watch(self, cursor: str | None) -> WatchResult:
-        """New or changed merged PRs since the sensor state ``cursor`` (see ``github_watch``)."""
+        """New or changed merged PRs since the sensor state ``cursor`` (see ``sources.github.watch``)."""
         sources = self.sources()
         client = self.client()
         try:

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from achievement_pipeline.llm_config import LLMSettings
-from achievement_pipeline.summariser import OFFLINE
+from achievement_pipeline.enrich.llm.config import LLMSettings
+from achievement_pipeline.enrich.summariser import OFFLINE
 
 if TYPE_CHECKING:
-    from achievement_pipeline.llm_router import NarrativeWriter
+    from achievement_pipeline.enrich.llm.router import NarrativeWriter
     from achievement_pipeline.resources.cache import CacheResource
 
 
@@ -57,6 +57,6 @@ class LLMResource(ConfigurableResource):
 
     def writer(self, cache: CacheResource) -> NarrativeWriter:
         """A writer for one materialization: its own budget and counters, litellm's cache on ``cache``."""
-        from achievement_pipeline.llm_router import NarrativeWriter
+        from achievement_pipeline.enrich.llm.router import NarrativeWriter
 
         return NarrativeWriter(self.settings(), cache=cache.litellm_cache())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from achievement_pipeline import settings
+from achievement_pipeline.core import settings
 
 
 class MlflowResource(ConfigurableResource):

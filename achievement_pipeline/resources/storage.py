@@ -9,7 +9,7 @@ from urllib.parse import quote
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from achievement_pipeline import settings
+from achievement_pipeline.core import settings
 
 
 class ObjectStoreResource(ConfigurableResource):

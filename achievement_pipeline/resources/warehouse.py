@@ -5,8 +5,8 @@ from __future__ import annotations
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from achievement_pipeline import settings
-from achievement_pipeline.warehouse import Warehouse, connect
+from achievement_pipeline.core import settings
+from achievement_pipeline.core.warehouse import Warehouse, connect
 
 
 class WarehouseResource(ConfigurableResource):

@@ -1,0 +1,1 @@
+"""Console scripts: ``achievement-demo``, ``achievement-ui`` (with the export server), ``achievement-metrics``."""

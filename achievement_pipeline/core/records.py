@@ -1,0 +1,176 @@
+"""The row shapes that flow between stages.
+
+Every stage writes plain dict rows to a warehouse table; these TypedDicts are the
+contract between the stages, the warehouse schema (``core.warehouse`` derives each
+table's columns from them), the quality suites and the reports, so a change to a field
+is a change in one place that type checkers can follow. A text field annotated with
+:class:`Chars` is stored as a bounded string; plain ``str`` is unbounded text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, TypedDict
+
+
+@dataclass(frozen=True)
+class Chars:
+    """A text field of at most ``length`` characters (VARCHAR in the warehouse)."""
+
+    length: int
+
+
+@dataclass(frozen=True)
+class Default:
+    """The value the warehouse stores when a row lacks the field (rows from an older collector)."""
+
+    value: object
+
+
+# The key of every stage table: the PR ("owner/repo#123") and its UTC merge day (the partition).
+PrId = Annotated[str, Chars(300)]
+MergeDate = Annotated[str, Chars(10)]
+
+
+class FileChange(TypedDict):
+    filename: str
+    status: str  # added | modified | removed | renamed
+    additions: int
+    deletions: int
+
+
+class Review(TypedDict):
+    author: str
+    state: str  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED
+    body: str
+    submitted_at: str  # ISO 8601 UTC
+
+
+class Comment(TypedDict):
+    author: str
+    body: str
+    path: str  # file path for review comments, "" for conversation comments
+
+
+class PullRequestRecord(TypedDict):
+    """One merged pull request as ingested from GitHub (table ``pull_requests``)."""
+
+    pr_id: PrId  # "owner/repo#123": stable across re-runs, the primary key
+    repo: Annotated[str, Chars(200)]  # "owner/repo"
+    number: int
+    title: str
+    body: str
+    author: Annotated[str, Chars(100)]
+    url: str  # html_url on GitHub
+    created_at: Annotated[str, Chars(32)]  # ISO 8601 UTC
+    merged_at: Annotated[str, Chars(32)]  # ISO 8601 UTC
+    merge_date: MergeDate  # YYYY-MM-DD (UTC): the partition key
+    base_ref: Annotated[str, Chars(255)]
+    head_ref: Annotated[str, Chars(255)]
+    additions: int
+    deletions: int
+    changed_files: int
+    commits: Annotated[int, Default(0)]  # commits in the PR, as GitHub counts them
+    labels: list[str]
+    files: list[FileChange]
+    reviews: list[Review]
+    review_comments: list[Comment]
+    issue_comments: list[Comment]
+    linked_issues: list[int]
+
+
+class EnrichedRecord(TypedDict):
+    """Features and generated text for one PR (table ``enriched_prs``)."""
+
+    pr_id: PrId
+    merge_date: MergeDate
+    conventional_type: Annotated[str, Chars(20)]  # feat, fix, perf, ... or "" when the title has no prefix
+    scope: Annotated[str, Chars(100)]
+    clean_title: str  # title without its "type(scope):" prefix
+    lines_changed: int
+    size_class: Annotated[str, Chars(4)]  # xs | s | m | l | xl
+    areas: list[str]  # top-level areas touched, e.g. ["docs", "packages/vite"]
+    review_count: int
+    review_comment_count: int
+    claims: list[str]  # measurable claims quoted from the PR text
+    summary: str
+    achievement: str  # one line, past tense, outcome first
+    star: dict[str, str]  # the STAR story: {"situation", "task", "action", "result"}
+    skills: list[str]  # skills the work shows, e.g. ["Python", "caching"]
+    flagged_numbers: list[str]  # numbers in the generated text found in neither the PR nor the value ledger
+    # Who wrote the text: a litellm model name, "offline" or "offline (fallback: reason)".
+    summariser: Annotated[str, Chars(200)]
+
+
+class PredictionRecord(TypedDict):
+    """Model outputs for one PR (table ``predictions``)."""
+
+    pr_id: PrId
+    merge_date: MergeDate
+    category: Annotated[str, Chars(30)]
+    category_confidence: float
+    impact: Annotated[str, Chars(10)]  # low | medium | high
+    impact_confidence: float
+    # Review sentiment, aggregated over the PR's human review bodies and review comments:
+    # the class with the highest mean probability ("none" when there is no review text),
+    # that mean probability, the mean P(positive) - P(negative) in [-1, 1], the share of
+    # texts predicted negative, and how many texts were read.
+    review_sentiment: Annotated[str, Chars(10)]  # positive | neutral | negative | none
+    sentiment_confidence: float
+    sentiment_score: float
+    negative_review_share: float
+    review_text_count: int
+    model_name: Annotated[str, Chars(100)]
+    # "pr-category:N,pr-impact:N,pr-review-sentiment:N": every model that spoke.
+    model_version: Annotated[str, Chars(100)]
+
+
+class ValuationRecord(TypedDict):
+    """A value estimate with its evidence and assumptions (table ``valuations``)."""
+
+    pr_id: PrId
+    merge_date: MergeDate
+    hours_low: float
+    hours_expected: float
+    hours_high: float
+    value_low: float
+    value_expected: float
+    value_high: float
+    currency: Annotated[str, Chars(3)]
+    evidence: list[dict[str, str]]  # [{"kind": "...", "detail": "..."}]
+    assumptions: list[dict[str, object]]  # [{"name", "value", "unit", "source"}]
+
+
+class ValidationRecord(TypedDict):
+    """Whether a PR's achievement may be published, and why not (table ``validated_achievements``)."""
+
+    pr_id: PrId
+    merge_date: MergeDate
+    status: Annotated[str, Chars(10)]  # accepted | rejected
+    reasons: list[str]
+
+
+# Which record each stage table holds, in pipeline order.
+STAGE_RECORDS: dict[str, type] = {
+    "pull_requests": PullRequestRecord,
+    "enriched_prs": EnrichedRecord,
+    "predictions": PredictionRecord,
+    "valuations": ValuationRecord,
+    "validated_achievements": ValidationRecord,
+}
+
+CATEGORIES: tuple[str, ...] = (
+    "feature",
+    "fix",
+    "performance",
+    "security",
+    "reliability",
+    "refactor",
+    "docs",
+    "test",
+    "build/ci",
+    "chore",
+)
+IMPACT_TIERS: tuple[str, ...] = ("low", "medium", "high")
+SENTIMENTS: tuple[str, ...] = ("positive", "neutral", "negative")
+NO_REVIEW_TEXT = "none"  # review_sentiment of a PR nobody reviewed in words

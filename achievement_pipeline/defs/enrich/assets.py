@@ -1,0 +1,77 @@
+"""Stage 2, enrich: features, a summary, an achievement line, a STAR story and skills per PR."""
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from achievement_pipeline.core.ledger import load_ledger
+from achievement_pipeline.core.text import md_escape
+from achievement_pipeline.defs.automation.conditions import FOLLOWS_UPSTREAM
+from achievement_pipeline.defs.metadata import OWNERS, preview, warehouse_table_metadata, window_metadata
+from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
+from achievement_pipeline.enrich.features import pr_features
+from achievement_pipeline.enrich.narrative import pr_facts
+from achievement_pipeline.enrich.number_check import evidence_numbers, flag_numbers
+from achievement_pipeline.resources.cache import CacheResource
+from achievement_pipeline.resources.llm import LLMResource
+from achievement_pipeline.resources.warehouse import WarehouseResource
+
+
+@asset(
+    owners=OWNERS,
+    code_version="2",
+    metadata=warehouse_table_metadata("enriched_prs"),
+    deps=["pull_requests"],
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    automation_condition=FOLLOWS_UPSTREAM,
+    group_name="intelligence",
+    kinds={"python", "sql"},
+    description="Size, areas, conventional type, measurable claims, and an LLM (or offline) narrative per PR.",
+)
+def enriched_prs(
+    context: AssetExecutionContext, llm: LLMResource, cache: CacheResource, warehouse: WarehouseResource
+) -> MaterializeResult:
+    start, end = run_window(context)
+    store = warehouse.get()
+    writer = llm.writer(cache)
+    ledger = load_ledger().entries
+    rows = []
+    for pr in store.read_window("pull_requests", start, end):
+        features = pr_features(pr)  # type: ignore[arg-type]
+        facts = pr_facts(pr, features)  # type: ignore[arg-type]
+        written = writer.write(facts)
+        narrative = written.narrative
+        allowed = evidence_numbers(facts, pr["merged_at"], pr["created_at"], ledger)
+        rows.append(
+            {
+                **features,
+                "summary": narrative.summary,
+                "achievement": narrative.achievement,
+                "star": narrative.star.model_dump(),
+                "skills": list(narrative.skills),
+                "flagged_numbers": flag_numbers(narrative.texts(), allowed),
+                "summariser": written.summariser,
+            }
+        )
+    written_rows = store.replace_window("enriched_prs", start, end, rows)
+    stats = writer.stats
+    shown = [{**r, "achievement": md_escape(r["achievement"])} for r in rows]  # model text is untrusted Markdown
+    return MaterializeResult(
+        metadata={
+            **window_metadata(start, end),
+            "row_count": written_rows,
+            "summariser": llm.name,
+            "llm_calls": stats.calls,
+            "llm_tokens": stats.tokens,
+            "llm_cost_usd": round(stats.cost_usd, 6),
+            "llm_budget_usd": llm.budget_usd,
+            "llm_budget_exhausted": writer.budget.exhausted,
+            "llm_fallbacks": stats.fallbacks,
+            "llm_invalid_outputs": stats.invalid_outputs,
+            "llm_models": MetadataValue.json(dict(stats.models)),
+            "cache_backend": cache.backend,
+            "cache_hits": stats.cache_hits,
+            "cache_misses": written_rows - stats.cache_hits,
+            "flagged_numbers": sum(len(r["flagged_numbers"]) for r in rows),
+            "preview": preview(shown, ["pr_id", "conventional_type", "size_class", "summariser", "achievement"]),
+        }
+    )

@@ -1,0 +1,6 @@
+"""The Great Expectations check of the ``enriched_prs`` table (blocking: nothing unvalidated flows on)."""
+
+from achievement_pipeline.defs.enrich.assets import enriched_prs
+from achievement_pipeline.defs.table_checks import table_expectations
+
+enriched_prs_expectations = table_expectations(enriched_prs)

@@ -1,0 +1,138 @@
+"""Stage 6, export: the portfolio of a reporting window as JSON, HTML, PDF and an executive summary."""
+
+import json
+from datetime import timedelta
+
+from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
+from pydantic import Field
+
+from achievement_pipeline.core.ledger import load_ledger
+from achievement_pipeline.core.text import md_escape
+from achievement_pipeline.core.windows import parse_window, period_window
+from achievement_pipeline.defs.automation.conditions import FOLLOWS_UPSTREAM
+from achievement_pipeline.defs.metadata import OWNERS, window_metadata
+from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
+from achievement_pipeline.export.document import build_portfolio
+from achievement_pipeline.export.subjects import Subject, choose_subject, select_rows
+from achievement_pipeline.resources.github import GitHubResource
+from achievement_pipeline.resources.storage import ObjectStoreResource
+from achievement_pipeline.resources.warehouse import WarehouseResource
+
+
+class PortfolioConfig(Config):
+    period: str = Field(
+        default="", description="Named reporting period: a year (2025), quarter (2025-Q1) or month (2025-03)"
+    )
+    window_start: str = Field(default="", description="First merge date (YYYY-MM-DD); empty: the run's partitions")
+    window_end: str = Field(default="", description="Last merge date, inclusive (YYYY-MM-DD)")
+    person: str = Field(default="", description="GitHub login: a portfolio of this person's PRs only")
+    team: str = Field(default="", description="Team name for a portfolio of several people (with members)")
+    members: list[str] = Field(default=[], description="GitHub logins of the team; empty: everyone collected")
+
+
+# The exports a person opens in a browser: (written file, metadata name, label in the headline).
+_LINKS = (
+    ("html", "portfolio_html", "Open the portfolio"),
+    ("pdf", "portfolio_pdf", "PDF"),
+    ("summary_html", "executive_summary", "Executive summary"),
+    ("json", "portfolio_json", ""),
+)
+
+
+def _everyone(github: GitHubResource) -> Subject:
+    """With nothing chosen, the portfolio holds every PR collected, named after the sources."""
+    kinds = [source.kind for source in github.sources()]
+    kind = "user" if kinds == ["user"] else "organization" if set(kinds) == {"org"} else "team"
+    return Subject(login=github.subject(), kind=kind)
+
+
+@asset(
+    owners=OWNERS,
+    code_version="2",
+    deps=["validated_achievements"],
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    automation_condition=FOLLOWS_UPSTREAM,
+    group_name="portfolio",
+    kinds={"html", "pdf", "json"},
+    description=(
+        "The portfolio of the reporting window (the run's partitions unless configured): JSON with its "
+        "schema, a self-contained HTML portfolio, its PDF, and an executive summary, in the object store."
+    ),
+)
+def portfolio(
+    context: AssetExecutionContext,
+    config: PortfolioConfig,
+    warehouse: WarehouseResource,
+    storage: ObjectStoreResource,
+    github: GitHubResource,
+) -> MaterializeResult:
+    from achievement_pipeline.export import reports
+
+    if config.period:
+        start, end = period_window(config.period)
+    else:
+        start, end = parse_window(config.window_start, config.window_end, run_window(context))
+    subject = choose_subject(config.person, config.team, config.members, default=_everyone(github))
+    store = warehouse.get()
+    ledger = load_ledger()
+    joined = store.read_joined(
+        ("validated_achievements", "valuations", "predictions", "enriched_prs", "pull_requests"), start, end
+    )
+    rows = select_rows(joined, subject, f"{start}..{end - timedelta(days=1)}")
+    document = build_portfolio(
+        rows,
+        subject=subject.as_document(),
+        window_start=start,
+        window_end=end,
+        github_base_url="demo (built-in fake GitHub)" if github.demo else github.resolved_base_url(),
+        ledger_entries=ledger.entries,
+    )
+    reports.validate_portfolio(document)
+    html = reports.render_html(document)
+    summary_md, summary_html = reports.render_executive_summary(document)
+    folder = f"{subject.login}/{document['window']['start']}_{document['window']['end']}"
+    written = {
+        "json": storage.put(f"{folder}/portfolio.json", json.dumps(document, indent=2).encode()),
+        "schema": storage.put(f"{folder}/portfolio.schema.json", json.dumps(reports.load_schema(), indent=2).encode()),
+        "html": storage.put(f"{folder}/portfolio.html", html.encode()),
+        "pdf": storage.put(f"{folder}/portfolio.pdf", reports.render_pdf(html)),
+        "summary_md": storage.put(f"{folder}/executive-summary.md", summary_md.encode()),
+        "summary_html": storage.put(f"{folder}/executive-summary.html", summary_html.encode()),
+    }
+    links = [(name, label, storage.browser_url(written[kind])) for kind, name, label in _LINKS]
+    totals = document["totals"]
+    opened = " · ".join(f"[{label}]({url})" for _, label, url in links if url and label)
+    headline = (
+        f"**{subject.login}**, {document['window']['start']} to {document['window']['end']}: {totals['prs']} PRs in "
+        f"{totals['repositories']} repositories, expected value {totals['value']['expected']:,.0f} "
+        f"{totals['currency']} ({totals['value']['low']:,.0f}–{totals['value']['high']:,.0f}); "
+        f"{totals['rejected']} rejected.\n\n"
+        + "\n".join(
+            f"- {md_escape(a['statement'])}" + ("" if a["pr_id"] in a["statement"] else f" ({a['pr_id']})")
+            for a in document["achievements"][:5]
+        )
+        + (f"\n\n{opened}" if opened else "")
+    )
+    context.log.info(f"portfolio written: {written['html']}")
+    return MaterializeResult(
+        metadata={
+            # First what a person opens: the headline with its links, then the links one by one.
+            "headline": MetadataValue.md(headline),
+            **{name: MetadataValue.url(url) for name, _, url in links if url},
+            **window_metadata(start, end),
+            "row_count": len(rows),
+            "achievements": totals["prs"],
+            "rejected": totals["rejected"],
+            "value_low": totals["value"]["low"],
+            "value_expected": totals["value"]["expected"],
+            "value_high": totals["value"]["high"],
+            # Where the files are, for scripts and shells: a path, or the s3:// URI (not a browser link).
+            **{
+                f"{kind}_location": MetadataValue.text(where)
+                if where.startswith("s3://")
+                else MetadataValue.path(where)
+                for kind, where in written.items()
+            },
+        }
+    )

@@ -1,0 +1,56 @@
+"""Stage 1, ingest: merged pull requests of the run's window, from GitHub into the warehouse."""
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from achievement_pipeline.defs.metadata import OWNERS, preview, warehouse_table_metadata, window_metadata
+from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
+from achievement_pipeline.resources.github import GitHubResource
+from achievement_pipeline.resources.warehouse import WarehouseResource
+
+
+@asset(
+    owners=OWNERS,
+    code_version="2",
+    metadata=warehouse_table_metadata("pull_requests"),
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    group_name="ingest",
+    kinds={"github", "sql"},
+    description="Merged pull requests (files, reviews, review comments, conversation, labels, closed issues, "
+    "commit count) by UTC merge day, collected incrementally through GitHub's GraphQL API.",
+)
+def pull_requests(
+    context: AssetExecutionContext, github: GitHubResource, warehouse: WarehouseResource
+) -> MaterializeResult:
+    start, end = run_window(context)
+    store = warehouse.get()
+    collection = github.collect(start, end, store.engine)
+    written = store.replace_window("pull_requests", start, end, collection.prs)
+    fetched = sum(report.fetched for report in collection.sources)
+    context.log.info(
+        f"{written} merged PRs for {start}..{end}: {fetched} fetched in {collection.total_requests} GitHub "
+        f"requests ({collection.requests.get('not_modified', 0)} answered 304 Not Modified)"
+    )
+    metadata = {
+        **window_metadata(start, end),
+        "row_count": written,
+        "github_requests": collection.total_requests,
+        "github_graphql_requests": collection.requests.get("graphql", 0),
+        "github_rest_requests": collection.requests.get("rest", 0) + collection.requests.get("search", 0),
+        "github_not_modified": collection.requests.get("not_modified", 0),
+        "github_graphql_points": collection.points,
+        "prs_fetched": fetched,
+        "github_base_url": MetadataValue.url(github.resolved_base_url()),
+        "repositories": len({pr["repo"] for pr in collection.prs}),
+        "sources": MetadataValue.md(
+            "| source | GitHub said | pages | PRs fetched |\n|---|---|---|---|\n"
+            + "\n".join(f"| {r.source} | {r.outcome} | {r.pages} | {r.fetched} |" for r in collection.sources)
+        ),
+        "preview": preview(collection.prs, ["pr_id", "merge_date", "title", "additions", "deletions"]),
+    }
+    if collection.rate_limit_remaining is not None:
+        metadata["rate_limit_remaining"] = collection.rate_limit_remaining
+    for resource, state in sorted(collection.rates.items()):
+        metadata[f"rate_limit_remaining_{resource}"] = state.remaining
+        metadata[f"rate_limit_reset_{resource}"] = state.as_dict()["reset"]
+    return MaterializeResult(metadata=metadata)

@@ -1,0 +1,1 @@
+"""Validate: which achievements may be published, and why not."""

@@ -1,0 +1,56 @@
+"""Stage 5, validate: which achievements may be published, and the reason for each that may not."""
+
+from dagster import AssetExecutionContext, MaterializeResult, asset
+
+from achievement_pipeline.core.ledger import load_ledger
+from achievement_pipeline.defs.automation.conditions import FOLLOWS_UPSTREAM
+from achievement_pipeline.defs.metadata import OWNERS, preview, warehouse_table_metadata, window_metadata
+from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
+from achievement_pipeline.resources.warehouse import WarehouseResource
+from achievement_pipeline.validate.plausibility import HistoryBaseline, plausibility_reasons
+
+
+@asset(
+    owners=OWNERS,
+    code_version="2",
+    metadata=warehouse_table_metadata("validated_achievements"),
+    deps=["valuations"],
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    automation_condition=FOLLOWS_UPSTREAM,
+    group_name="portfolio",
+    kinds={"python", "sql"},
+    description=(
+        "Accepts or rejects each valued PR by business plausibility rules (evidence present, effort within "
+        "the ledger's maximum, ordered ranges); rejected rows keep their reasons for the report's appendix."
+    ),
+)
+def validated_achievements(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    start, end = run_window(context)
+    store = warehouse.get()
+    ledger = load_ledger()
+    # The baseline is the whole valued history: an outlier is judged against the person's own work.
+    baseline = HistoryBaseline.from_values(row["value_expected"] for row in store.read_all("valuations"))
+    rows = []
+    for valuation in store.read_window("valuations", start, end):
+        reasons = plausibility_reasons(valuation, ledger, baseline)
+        rows.append(
+            {
+                "pr_id": valuation["pr_id"],
+                "merge_date": valuation["merge_date"],
+                "status": "rejected" if reasons else "accepted",
+                "reasons": reasons,
+            }
+        )
+    written = store.replace_window("validated_achievements", start, end, rows)
+    rejected = [r for r in rows if r["status"] == "rejected"]
+    return MaterializeResult(
+        metadata={
+            **window_metadata(start, end),
+            "row_count": written,
+            "accepted": written - len(rejected),
+            "rejected": len(rejected),
+            "history_prs": baseline.count,
+            "rejections": preview(rejected, ["pr_id", "reasons"]),
+        }
+    )

@@ -1,0 +1,1 @@
+"""Value: low / expected / high estimates per PR from the assumptions ledger."""

@@ -1,0 +1,1 @@
+"""The enrich stage's logic: features, redaction, the narrative contract, the offline summariser, number checks."""

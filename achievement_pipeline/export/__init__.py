@@ -1,0 +1,1 @@
+"""The export stage's logic: the portfolio document, achievement grouping, subjects, the schema, renderers."""

@@ -1,0 +1,142 @@
+"""Assemble the portfolio document (the JSON export, and the input of every renderer).
+
+Input is the warehouse rows of one reporting window, joined per PR; output is a plain
+dict that validates against ``portfolio_schema.json``. Only accepted rows become
+achievements: one evidence entry per PR (``achievements``) and, above them, related PRs
+grouped into the achievements a person talks about (``achievement_groups``). Rejected
+rows are listed with their reasons so nothing vanishes silently.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from achievement_pipeline.export.achievements import build_achievements
+from achievement_pipeline.export.schema import SCHEMA_VERSION
+
+
+def _range(rows: list[dict[str, Any]], prefix: str) -> dict[str, float]:
+    return {k: round(sum(float(r[f"{prefix}_{k}"]) for r in rows), 2) for k in ("low", "expected", "high")}
+
+
+def _narrative(row: dict[str, Any]) -> dict[str, Any]:
+    """The STAR story, skills and flagged numbers from enrich, when the row has them (older warehouses do not)."""
+    return {key: row[key] for key in ("star", "skills", "flagged_numbers") if row.get(key) is not None}
+
+
+def _achievement(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "pr_id": row["pr_id"],
+        "repo": row["repo"],
+        "number": int(row["number"]),
+        "title": row["title"],
+        "author": str(row.get("author") or ""),
+        "url": row["url"],
+        "merged_at": row["merged_at"],
+        "category": row["category"],
+        "category_confidence": round(float(row["category_confidence"]), 3),
+        "impact": row["impact"],
+        "impact_confidence": round(float(row["impact_confidence"]), 3),
+        "summary": row["summary"],
+        "statement": row["achievement"],
+        **_narrative(row),
+        "areas": list(row["areas"]),
+        "size_class": row["size_class"],
+        "additions": int(row["additions"]),
+        "deletions": int(row["deletions"]),
+        "hours": {k: float(row[f"hours_{k}"]) for k in ("low", "expected", "high")},
+        "value": {k: float(row[f"value_{k}"]) for k in ("low", "expected", "high")},
+        "currency": row["currency"],
+        "evidence": list(row["evidence"]),
+        "assumptions": list(row["assumptions"]),
+        "model": {"name": row["model_name"], "version": str(row["model_version"])},
+    }
+
+
+def _grouping_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The row as build_achievements reads it; fields older warehouses lack get neutral fallbacks."""
+    return {
+        "clean_title": row.get("clean_title") or row["title"],
+        "lines_changed": int(row.get("lines_changed") or int(row["additions"]) + int(row["deletions"])),
+        "review_count": int(row.get("review_count") or 0),
+        **{k: v for k, v in row.items() if k not in ("clean_title", "lines_changed", "review_count")},
+    }
+
+
+def build_portfolio(
+    rows: list[dict[str, Any]],
+    *,
+    subject: dict[str, Any] | str,
+    window_start: date,
+    window_end: date,
+    github_base_url: str,
+    ledger_entries: dict[str, Any],
+    generated_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The portfolio for [window_start, window_end) from fully joined rows (all stages)."""
+    accepted = [r for r in rows if r["status"] == "accepted"]
+    rejected = [r for r in rows if r["status"] != "accepted"]
+    currency = str(ledger_entries.get("currency", "USD"))
+
+    by_category: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_month: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_repo: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in accepted:
+        by_category[row["category"]].append(row)
+        by_month[row["merge_date"][:7]].append(row)
+        by_repo[row["repo"]].append(row)
+
+    def value_sum(group: list[dict[str, Any]]) -> float:
+        return round(sum(float(r["value_expected"]) for r in group), 2)
+
+    achievements = sorted((_achievement(r) for r in accepted), key=lambda a: (-a["value"]["expected"], a["pr_id"]))
+    when = generated_at or datetime.now(UTC)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "subject": subject if isinstance(subject, dict) else {"login": subject, "kind": "user"},
+        "window": {"start": window_start.isoformat(), "end": (window_end - timedelta(days=1)).isoformat()},
+        "sources": {
+            "github_base_url": github_base_url,
+            "repositories_seen": sorted({r["repo"] for r in rows}),
+        },
+        "totals": {
+            "prs": len(accepted),
+            "repositories": len(by_repo),
+            "additions": sum(int(r["additions"]) for r in accepted),
+            "deletions": sum(int(r["deletions"]) for r in accepted),
+            "hours": _range(accepted, "hours"),
+            "value": _range(accepted, "value"),
+            "currency": currency,
+            "rejected": len(rejected),
+        },
+        "category_mix": [
+            {"category": cat, "prs": len(group), "value_expected": value_sum(group)}
+            for cat, group in sorted(by_category.items(), key=lambda kv: (-value_sum(kv[1]), kv[0]))
+        ],
+        "value_over_time": [
+            {"period": month, "prs": len(group), "value_expected": value_sum(group)}
+            for month, group in sorted(by_month.items())
+        ],
+        "repositories": [
+            {
+                "repo": repo,
+                "prs": len(group),
+                "value_expected": value_sum(group),
+                "top_category": Counter(r["category"] for r in group).most_common(1)[0][0],
+            }
+            for repo, group in sorted(by_repo.items(), key=lambda kv: (-value_sum(kv[1]), kv[0]))
+        ],
+        "achievement_groups": build_achievements([_grouping_row(r) for r in accepted]),
+        "achievements": achievements,
+        "rejected": [
+            {"pr_id": r["pr_id"], "title": r["title"], "url": r["url"], "reasons": list(r["reasons"])} for r in rejected
+        ],
+        "assumptions": {
+            name: {"value": entry["value"], "unit": entry.get("unit", ""), "note": entry.get("note", "")}
+            for name, entry in ledger_entries.items()
+            if isinstance(entry, dict) and "value" in entry
+        },
+    }

@@ -1,0 +1,338 @@
+"""The view model of the full portfolio: display-ready, already-safe data for the templates.
+
+A template only lays out what these builders return: every string is cleaned and
+truncated, every link checked and every number formatted *before* Jinja2 sees it. The
+per-achievement and ledger views and the fields shared with the executive summary
+(``common_view``) live here; the summary's own view is in ``summary``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC
+from typing import Any
+from urllib.parse import urlsplit
+
+from achievement_pipeline.core.text import clean_text
+from achievement_pipeline.export.reports.charts import category_chart, category_rows, time_chart
+from achievement_pipeline.export.reports.coerce import as_dict, as_finite, as_list, as_number, as_range
+from achievement_pipeline.export.reports.formatting import (
+    category_colour,
+    category_label,
+    currency_code,
+    format_count,
+    format_date,
+    format_generated,
+    format_hours,
+    format_hours_range,
+    format_money,
+    format_money_range,
+    format_percent,
+    format_window,
+    parse_datetime,
+    pluralise,
+)
+from achievement_pipeline.export.reports.text import (
+    ASSUMPTION_ITEMS,
+    EVIDENCE_ITEMS,
+    EVIDENCE_LIMIT,
+    LABEL_LIMIT,
+    NOTE_LIMIT,
+    REASON_ITEMS,
+    REASON_LIMIT,
+    STATEMENT_LIMIT,
+    SUMMARY_LIMIT,
+    TITLE_LIMIT,
+    safe_href,
+)
+
+_IMPACTS = ("low", "medium", "high")
+_STAR_PARTS = (("situation", "Situation"), ("task", "Task"), ("action", "Action"), ("result", "Result"))
+STAR_LIMIT = 260
+GROUP_PR_LINKS = 12
+
+
+def _evidence_view(items: list[Any]) -> tuple[list[dict[str, str]], int]:
+    shown = []
+    for item in items[:EVIDENCE_ITEMS]:
+        entry = as_dict(item)
+        detail = clean_text(entry.get("detail"), EVIDENCE_LIMIT)
+        kind = clean_text(entry.get("kind"), 32).replace("_", " ") or "note"
+        if detail:
+            shown.append({"kind": kind, "detail": detail})
+    return shown, max(0, len(items) - EVIDENCE_ITEMS)
+
+
+def _scalar_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if (number := as_finite(value)) is not None:
+        return f"{number:,.0f}" if abs(number) >= 100 else f"{number:g}"
+    return clean_text(value, 80)
+
+
+def assumption_value(value: object, unit: object = "") -> str:
+    """Ledger values are numbers, labels or small tables ({xs: 1, s: 3, ...}); render all three inline."""
+    if isinstance(value, Mapping):
+        text = ", ".join(f"{clean_text(k, 24)} {_scalar_text(v)}" for k, v in list(value.items())[:16])
+    elif isinstance(value, list | tuple):
+        text = ", ".join(_scalar_text(v) for v in list(value)[:16])
+    else:
+        text = _scalar_text(value)
+    return clean_text(f"{text} {clean_text(unit, 40)}", NOTE_LIMIT)
+
+
+def _achievement_view(item: Mapping[str, Any], rank: int, colour_index: dict[str, int]) -> dict[str, Any]:
+    currency = currency_code(item.get("currency")) or "USD"
+    v_low, v_exp, v_high = as_range(item.get("value"))
+    h_low, h_exp, h_high = as_range(item.get("hours"))
+    title = clean_text(item.get("title"), TITLE_LIMIT) or "(untitled pull request)"
+    statement = clean_text(item.get("statement"), STATEMENT_LIMIT)
+    category = clean_text(item.get("category"), LABEL_LIMIT)
+    colour_index.setdefault(category.lower(), len(colour_index))
+    impact = clean_text(item.get("impact"), 16).lower()
+    evidence, evidence_more = _evidence_view(as_list(item.get("evidence")))
+    assumptions = []
+    for entry in (as_dict(a) for a in as_list(item.get("assumptions"))[:ASSUMPTION_ITEMS]):
+        name = clean_text(entry.get("name"), 40)
+        if name:
+            assumptions.append(f"{name} = {assumption_value(entry.get('value'), entry.get('unit'))}")
+    model = as_dict(item.get("model"))
+    version = clean_text(model.get("version"), 20)
+    model_text = " ".join(filter(None, [clean_text(model.get("name"), 40), f"v{version}" if version else ""]))
+    category_conf = as_finite(item.get("category_confidence"))
+    impact_conf = as_finite(item.get("impact_confidence"))
+    additions, deletions = as_number(item.get("additions")), as_number(item.get("deletions"))
+    return {
+        "rank": rank,
+        "heading": statement or title,
+        "title": title,
+        "show_title": bool(statement),
+        "pr_id": clean_text(item.get("pr_id"), 120) or title,
+        "author": clean_text(item.get("author"), 39),
+        "repo": clean_text(item.get("repo"), 100),
+        "href": safe_href(item.get("url")),
+        "merged": format_date(item.get("merged_at")),
+        "category": category_label(category),
+        "category_colour": category_colour(category, colour_index[category.lower()]),
+        "category_confidence": format_percent(category_conf, 1) if category_conf is not None else "",
+        "impact": impact if impact in _IMPACTS else "unknown",
+        "impact_label": f"{impact.capitalize()} impact" if impact in _IMPACTS else "Impact not assessed",
+        "impact_confidence": format_percent(impact_conf, 1) if impact_conf is not None else "",
+        "summary": clean_text(item.get("summary"), SUMMARY_LIMIT),
+        "short": clean_text(statement or title, 140),
+        "areas": [a for a in (clean_text(x, LABEL_LIMIT) for x in as_list(item.get("areas"))[:5]) if a],
+        "size": clean_text(item.get("size_class"), 4).upper(),
+        "lines": f"+{format_count(additions)} / −{format_count(deletions)}",
+        "value_expected": format_money(v_exp, currency),
+        "value_range": format_money_range(v_low, v_high, currency),
+        "value_number": v_exp,
+        "hours_expected": format_hours(h_exp),
+        "hours_range": format_hours_range(h_low, h_high),
+        "evidence": evidence,
+        "evidence_more": evidence_more,
+        "assumptions": assumptions,
+        "model": model_text,
+    }
+
+
+def pr_links(pr_ids: list[Any], urls: Mapping[str, Any], limit: int = GROUP_PR_LINKS) -> list[dict[str, Any]]:
+    """A group's PRs as link views; a link comes only from the per-PR evidence entry, through safe_href."""
+    links = []
+    for raw in pr_ids[:limit]:
+        pr_id = clean_text(raw, 120)
+        if pr_id:
+            links.append({"pr_id": pr_id, "href": safe_href(urls.get(str(raw)))})
+    return links
+
+
+def _group_view(
+    item: Mapping[str, Any], rank: int, urls: Mapping[str, Any], colour_index: dict[str, int]
+) -> dict[str, Any]:
+    currency = currency_code(item.get("currency")) or "USD"
+    v_low, v_exp, v_high = as_range(item.get("value"))
+    h_low, h_exp, h_high = as_range(item.get("hours"))
+    title = clean_text(item.get("title"), TITLE_LIMIT) or "(untitled achievement)"
+    category = clean_text(item.get("category"), LABEL_LIMIT)
+    colour_index.setdefault(category.lower(), len(colour_index))
+    impact = clean_text(item.get("impact"), 16).lower()
+    star = as_dict(item.get("star"))
+    pr_ids = as_list(item.get("pr_ids"))
+    first, last = format_date(item.get("first_merged_at")), format_date(item.get("last_merged_at"))
+    reasons = [r for r in (clean_text(x, REASON_LIMIT) for x in as_list(item.get("grouped_by"))[:REASON_ITEMS]) if r]
+    return {
+        "rank": rank,
+        "title": title,
+        "statement": clean_text(item.get("statement"), STATEMENT_LIMIT),
+        "star": [
+            {"label": label, "text": text}
+            for key, label in _STAR_PARTS
+            if (text := clean_text(star.get(key), STAR_LIMIT))
+        ],
+        "category": category_label(category),
+        "category_colour": category_colour(category, colour_index[category.lower()]),
+        "impact": impact if impact in _IMPACTS else "unknown",
+        "impact_label": f"{impact.capitalize()} impact" if impact in _IMPACTS else "Impact not assessed",
+        "repos": [r for r in (clean_text(x, 100) for x in as_list(item.get("repos"))[:4]) if r],
+        "prs": pr_links(pr_ids, urls),
+        "prs_more": max(0, len(pr_ids) - GROUP_PR_LINKS),
+        "pr_count": len(pr_ids),
+        "pr_noun": pluralise(len(pr_ids), "pull request"),
+        "merged": first if first == last or not last else f"{first} – {last}",
+        "reasons": reasons,
+        "value_expected": format_money(v_exp, currency),
+        "value_range": format_money_range(v_low, v_high, currency),
+        "hours_expected": format_hours(h_exp),
+        "hours_range": format_hours_range(h_low, h_high),
+    }
+
+
+def sorted_groups(portfolio: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Achievement groups, highest expected value first (re-sorted for the same reason as the per-PR list)."""
+    items = [as_dict(g) for g in as_list(portfolio.get("achievement_groups"))]
+    return sorted(items, key=lambda g: (-as_range(g.get("value"))[1], str(g.get("first_merged_at", ""))))
+
+
+def pr_urls(portfolio: Mapping[str, Any]) -> dict[str, Any]:
+    return {str(a.get("pr_id")): a.get("url") for a in (as_dict(x) for x in as_list(portfolio.get("achievements")))}
+
+
+def sorted_achievements(portfolio: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Highest expected value first (the document promises this; re-sorting costs nothing and is safer)."""
+    items = [as_dict(a) for a in as_list(portfolio.get("achievements"))]
+    return sorted(items, key=lambda a: (-as_range(a.get("value"))[1], str(a.get("merged_at", ""))))
+
+
+def _ledger_view(ledger: Mapping[str, Any]) -> list[dict[str, str]]:
+    rows = []
+    for name, raw in list(ledger.items())[:200]:
+        entry = as_dict(raw)
+        rows.append(
+            {
+                "name": clean_text(name, LABEL_LIMIT),
+                "value": assumption_value(entry.get("value")),
+                "unit": clean_text(entry.get("unit"), 40),
+                "note": clean_text(entry.get("note"), NOTE_LIMIT),
+            }
+        )
+    return rows
+
+
+def _source_label(base_url: object) -> str:
+    """Where the data came from, as text: the host of an API URL (never a URL, so nothing is
+    linkable or fetchable), or the label the builder used for the built-in demo."""
+    text = clean_text(base_url, 200)
+    if re.match(r"(?i)https?://", text):
+        try:
+            return clean_text(urlsplit(text).hostname, 100)
+        except ValueError:
+            return ""
+    return clean_text(text, 60)
+
+
+def common_view(portfolio: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields shared by the full portfolio and the executive summary."""
+    subject = as_dict(portfolio.get("subject"))
+    window = as_dict(portfolio.get("window"))
+    totals = as_dict(portfolio.get("totals"))
+    sources = as_dict(portfolio.get("sources"))
+    currency = currency_code(totals.get("currency")) or "USD"
+    v_low, v_exp, v_high = as_range(totals.get("value"))
+    h_low, h_exp, h_high = as_range(totals.get("hours"))
+    kind = clean_text(subject.get("kind"), 20).lower()
+    prs = max(0, round(as_number(totals.get("prs"))))
+    repos = max(0, round(as_number(totals.get("repositories"))))
+    rejected = max(0, round(as_number(totals.get("rejected"), len(as_list(portfolio.get("rejected"))))))
+    generated = parse_datetime(portfolio.get("generated_at"))
+    return {
+        "login": clean_text(subject.get("login"), 80) or "unknown",
+        "kind_label": {"organization": "Organization", "team": "Team"}.get(kind, ""),
+        # A team's portfolio names its members and, on every achievement, whose it is.
+        "members": [m for m in (clean_text(x, 39) for x in as_list(subject.get("members"))[:50]) if m],
+        "show_authors": kind in ("team", "organization"),
+        "window": format_window(window.get("start"), window.get("end")),
+        "generated": format_generated(portfolio.get("generated_at")),
+        "generated_iso": f"{generated.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" if generated else "",
+        "source_host": _source_label(sources.get("github_base_url")),
+        "schema_version": clean_text(portfolio.get("schema_version"), 10),
+        "currency": currency,
+        "prs": prs,
+        "prs_text": format_count(prs),
+        "prs_noun": pluralise(prs, "pull request"),
+        "repos": repos,
+        "repos_text": format_count(repos),
+        "repos_noun": pluralise(repos, "repository", "repositories"),
+        "value_expected": format_money(v_exp, currency),
+        "value_range": format_money_range(v_low, v_high, currency),
+        "hours_expected": format_hours(h_exp),
+        "hours_range": format_hours_range(h_low, h_high),
+        "lines": f"+{format_count(totals.get('additions'))} / −{format_count(totals.get('deletions'))}",
+        "rejected_count": rejected,
+        "rejected_noun": pluralise(rejected, "pull request"),
+    }
+
+
+def portfolio_view(portfolio: Mapping[str, Any], top_n: int, max_rows: int, top_groups: int = 8) -> dict[str, Any]:
+    view = common_view(portfolio)
+    currency = view["currency"]
+    colour_index: dict[str, int] = {}
+    categories = category_rows(as_list(portfolio.get("category_mix")), currency)
+    for cat in categories:
+        colour_index.setdefault(cat["key"].lower(), len(colour_index))
+    groups = sorted_groups(portfolio)
+    urls = pr_urls(portfolio)
+    group_views = [_group_view(g, i + 1, urls, colour_index) for i, g in enumerate(groups[:top_groups])]
+    achievements = sorted_achievements(portfolio)
+    top = [_achievement_view(a, i + 1, colour_index) for i, a in enumerate(achievements[:top_n])]
+    rest_items = achievements[top_n : top_n + max_rows]
+    rest = [_achievement_view(a, top_n + i + 1, colour_index) for i, a in enumerate(rest_items)]
+
+    repo_rows = [as_dict(r) for r in as_list(portfolio.get("repositories"))]
+    repo_total = sum(max(0.0, as_number(r.get("value_expected"))) for r in repo_rows)
+    repositories = []
+    for row in sorted(repo_rows, key=lambda r: -as_number(r.get("value_expected")))[:max_rows]:
+        value = max(0.0, as_number(row.get("value_expected")))
+        repositories.append(
+            {
+                "repo": clean_text(row.get("repo"), 100),
+                "prs": format_count(row.get("prs")),
+                "value": format_money(value, currency),
+                "share": format_percent(value, repo_total),
+                "top_category": category_label(row.get("top_category")),
+            }
+        )
+
+    rejected = []
+    rejected_items = as_list(portfolio.get("rejected"))
+    for row in (as_dict(r) for r in rejected_items[:max_rows]):
+        reasons = [clean_text(x, REASON_LIMIT) for x in as_list(row.get("reasons"))[:REASON_ITEMS]]
+        rejected.append(
+            {
+                "pr_id": clean_text(row.get("pr_id"), 120),
+                "title": clean_text(row.get("title"), TITLE_LIMIT),
+                "href": safe_href(row.get("url")),
+                "reasons": [r for r in reasons if r] or ["no reason recorded"],
+            }
+        )
+
+    view.update(
+        {
+            "time_chart": time_chart(as_list(portfolio.get("value_over_time")), currency),
+            "category_chart": category_chart(categories),
+            "groups": group_views,
+            "groups_hidden": max(0, len(groups) - len(group_views)),
+            "groups_total": len(groups),
+            "top": top,
+            "rest": rest,
+            "rest_hidden": max(0, len(achievements) - top_n - len(rest)),
+            "repositories": repositories,
+            "repositories_hidden": max(0, len(repo_rows) - len(repositories)),
+            "repo_total_value": format_money(repo_total, currency),
+            "rejected": rejected,
+            "rejected_hidden": max(0, len(rejected_items) - len(rejected)),
+            "ledger": _ledger_view(as_dict(portfolio.get("assumptions"))),
+            "top_repo": repositories[0]["repo"] if repositories else "",
+        }
+    )
+    return view

@@ -1,0 +1,79 @@
+"""The portfolio document contract: its JSON Schema and the validator callers run at the boundary.
+
+Kept apart from rendering because validation is a boundary check (the export runs it,
+and publishes the schema next to the rendered files) while the renderers deliberately
+do not validate: odd fields degrade to placeholders instead of failing the report.
+The schema file (``portfolio_schema.json``, package data) sits beside this module, and
+the document builder takes its version from here. ``jsonschema`` is imported on use, so
+the code location loads without it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import jsonschema
+
+SCHEMA_VERSION = "1.2"
+SCHEMA_PATH = Path(__file__).with_name("portfolio_schema.json")
+
+
+@lru_cache(maxsize=1)
+def _schema_text() -> str:
+    return SCHEMA_PATH.read_text(encoding="utf-8")
+
+
+def load_schema() -> dict[str, Any]:
+    """Return the portfolio JSON Schema (a fresh copy, so callers may not corrupt the cache)."""
+    return json.loads(_schema_text())
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.protocols.Validator:
+    import jsonschema
+
+    schema = load_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def validate_portfolio(doc: Mapping[str, Any]) -> None:
+    """Raise ``jsonschema.ValidationError`` unless ``doc`` is a valid portfolio document.
+
+    Besides the schema, this checks what JSON Schema cannot express but readers rely
+    on: every range is ordered (low <= expected <= high), the window is not inverted and
+    every achievement group cites only PRs listed in ``achievements`` (its evidence),
+    because a report showing "$400 (range $500-$100)" would discredit the whole document.
+    """
+    import jsonschema
+
+    _validator().validate(doc)
+
+    def check_range(rng: Mapping[str, float], path: tuple[str | int, ...]) -> None:
+        if not rng["low"] <= rng["expected"] <= rng["high"]:
+            raise jsonschema.ValidationError(
+                f"range is not ordered: low={rng['low']} expected={rng['expected']} high={rng['high']}",
+                path=path,
+            )
+
+    if doc["window"]["start"] > doc["window"]["end"]:
+        raise jsonschema.ValidationError("window.start is after window.end", path=("window",))
+    check_range(doc["totals"]["hours"], ("totals", "hours"))
+    check_range(doc["totals"]["value"], ("totals", "value"))
+    for index, item in enumerate(doc["achievements"]):
+        check_range(item["hours"], ("achievements", index, "hours"))
+        check_range(item["value"], ("achievements", index, "value"))
+    pr_ids = {item["pr_id"] for item in doc["achievements"]}
+    for index, group in enumerate(doc["achievement_groups"]):
+        check_range(group["hours"], ("achievement_groups", index, "hours"))
+        check_range(group["value"], ("achievement_groups", index, "value"))
+        if unknown := [pr_id for pr_id in group["pr_ids"] if pr_id not in pr_ids]:
+            raise jsonschema.ValidationError(
+                f"achievement group cites PRs that are not in achievements: {', '.join(unknown[:5])}",
+                path=("achievement_groups", index, "pr_ids"),
+            )

@@ -1,0 +1,1 @@
+"""Fakes of outside services that speak their real protocol, for the demo and the tests; not product code."""

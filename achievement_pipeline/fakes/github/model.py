@@ -1,0 +1,277 @@
+"""The data model of a fake GitHub: accounts, repositories, pull requests and their details.
+
+These frozen dataclasses are the contract between the generator (``history``), which
+invents them, and the server (``payloads``/``server``), which renders them in GitHub's
+REST shapes. ``FakeHistory`` bundles one generated world with the look-ups the server
+needs, including which PRs an issue search selects: that is a property of the data,
+not of HTTP, so it is answered here with the query language of ``search``.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from achievement_pipeline.fakes.github.search import (
+    UNSEARCHABLE_MESSAGE,
+    SearchError,
+    SearchQuery,
+    parse_search_query,
+    sort_pulls,
+)
+
+
+@dataclass(frozen=True)
+class FakeUser:
+    """An account: a contributing user, a teammate, a bot or an organisation."""
+
+    login: str
+    id: int
+    name: str
+    type: str = "User"  # "User" | "Bot" | "Organization", as in GitHub's payloads
+    created_at: datetime = datetime(2015, 1, 1, tzinfo=UTC)
+    company: str | None = None
+    location: str | None = None
+    bio: str | None = None
+
+    @property
+    def node_id(self) -> str:
+        return legacy_node_id("Organization" if self.type == "Organization" else self.type, self.id)
+
+
+@dataclass(frozen=True)
+class FakeRepo:
+    """A repository PRs are merged into; ``owner`` is a login in ``FakeHistory.users``."""
+
+    full_name: str
+    id: int
+    owner: str
+    private: bool
+    description: str
+    language: str
+    default_branch: str
+    created_at: datetime
+    topics: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.full_name.split("/", 1)[1]
+
+    @property
+    def node_id(self) -> str:
+        return legacy_node_id("Repository", self.id)
+
+
+@dataclass(frozen=True)
+class FakeFile:
+    """One entry of a PR's diff (GitHub's ``diff-entry``)."""
+
+    filename: str
+    status: str  # added | modified | removed | renamed
+    additions: int
+    deletions: int
+    sha: str
+    patch: str | None = None  # GitHub omits the patch of very large diffs and lockfiles
+    previous_filename: str | None = None
+
+    @property
+    def changes(self) -> int:
+        return self.additions + self.deletions
+
+
+@dataclass(frozen=True)
+class FakeReview:
+    """A submitted pull-request review."""
+
+    id: int
+    user: str
+    state: str  # APPROVED | CHANGES_REQUESTED | COMMENTED
+    body: str
+    submitted_at: datetime
+    commit_id: str
+
+
+@dataclass(frozen=True)
+class FakeComment:
+    """A conversation comment (``path == ""``) or a review comment on a file line."""
+
+    id: int
+    user: str
+    body: str
+    created_at: datetime
+    path: str = ""
+    line: int | None = None
+    review_id: int | None = None
+    in_reply_to_id: int | None = None
+    commit_id: str = ""
+
+
+@dataclass(frozen=True)
+class FakePullRequest:
+    """A pull request with everything the REST API exposes about it.
+
+    ``change_type``, ``intent`` and ``claims`` are ground truth for tests of later
+    stages: the conventional type the title announces ("" when it has none), the kind
+    of change it really is, and the measurable claims written into the body.
+    """
+
+    repo: str
+    number: int
+    id: int
+    issue_id: int
+    title: str
+    body: str | None
+    author: str
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    merged_at: datetime | None
+    merged_by: str | None
+    merge_commit_sha: str | None
+    head_ref: str
+    head_sha: str
+    base_ref: str
+    base_sha: str
+    labels: tuple[str, ...]
+    files: tuple[FakeFile, ...]
+    reviews: tuple[FakeReview, ...]
+    review_comments: tuple[FakeComment, ...]
+    issue_comments: tuple[FakeComment, ...]
+    commits: int
+    linked_issues: tuple[int, ...]
+    change_type: str
+    scope: str
+    intent: str
+    claims: tuple[str, ...] = ()
+    draft: bool = False
+
+    @property
+    def pr_id(self) -> str:
+        return f"{self.repo}#{self.number}"
+
+    @property
+    def owner(self) -> str:
+        return self.repo.split("/", 1)[0]
+
+    @property
+    def state(self) -> str:
+        return "closed" if self.closed_at is not None else "open"
+
+    @property
+    def merged(self) -> bool:
+        return self.merged_at is not None
+
+    @property
+    def additions(self) -> int:
+        return sum(f.additions for f in self.files)
+
+    @property
+    def deletions(self) -> int:
+        return sum(f.deletions for f in self.files)
+
+    @property
+    def changed_files(self) -> int:
+        return len(self.files)
+
+
+@dataclass(frozen=True)
+class FakeHistory:
+    """Accounts, repositories and pull requests, with the look-ups the server needs.
+
+    ``users`` starts with the contributing users in the order they were requested (the
+    first one is "the authenticated user"), followed by teammates, bots and the
+    organisations that own repositories. ``authors`` lists the contributing users.
+    """
+
+    seed: int
+    start: date
+    end: date
+    authors: tuple[str, ...]
+    users: tuple[FakeUser, ...]
+    repos: tuple[FakeRepo, ...]
+    pulls: tuple[FakePullRequest, ...]
+    _users_by_login: dict[str, FakeUser] = field(init=False, repr=False, compare=False)
+    _users_by_id: dict[int, FakeUser] = field(init=False, repr=False, compare=False)
+    _repos_by_name: dict[str, FakeRepo] = field(init=False, repr=False, compare=False)
+    _pulls_by_key: dict[tuple[str, int], FakePullRequest] = field(init=False, repr=False, compare=False)
+    _pulls_by_repo: dict[str, list[FakePullRequest]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Logins and repository names are case-insensitive on GitHub; index them lower-cased.
+        object.__setattr__(self, "_users_by_login", {u.login.lower(): u for u in self.users})
+        object.__setattr__(self, "_users_by_id", {u.id: u for u in self.users})
+        object.__setattr__(self, "_repos_by_name", {r.full_name.lower(): r for r in self.repos})
+        object.__setattr__(self, "_pulls_by_key", {(p.repo.lower(), p.number): p for p in self.pulls})
+        by_repo: dict[str, list[FakePullRequest]] = {}
+        for pull in sorted(self.pulls, key=lambda p: p.number):
+            by_repo.setdefault(pull.repo.lower(), []).append(pull)
+        object.__setattr__(self, "_pulls_by_repo", by_repo)
+
+    def with_pulls(self, pulls: Iterable[FakePullRequest]) -> FakeHistory:
+        """A copy in which ``pulls`` replace the PRs with the same repository and number, or are added.
+
+        GitHub's data changes while a collector runs: PRs merge, get labels, reviews and
+        comments. Tests and the demo use this to make such changes to a running server.
+        """
+        changed = {(p.repo.lower(), p.number): p for p in pulls}
+        kept = [p for p in self.pulls if (p.repo.lower(), p.number) not in changed]
+        return dataclasses.replace(self, pulls=tuple(kept + list(changed.values())))
+
+    def user(self, login: str) -> FakeUser | None:
+        return self._users_by_login.get(login.lower())
+
+    def user_by_id(self, user_id: int) -> FakeUser | None:
+        return self._users_by_id.get(user_id)
+
+    def repo(self, full_name: str) -> FakeRepo | None:
+        return self._repos_by_name.get(full_name.lower())
+
+    def pull(self, full_name: str, number: int) -> FakePullRequest | None:
+        return self._pulls_by_key.get((full_name.lower(), number))
+
+    def pulls_in(self, full_name: str) -> list[FakePullRequest]:
+        """All PRs of one repository, by number."""
+        return list(self._pulls_by_repo.get(full_name.lower(), ()))
+
+    def repos_of(self, login: str) -> list[FakeRepo]:
+        """Repositories ``login`` has authored PRs in, in a stable order."""
+        names = {p.repo for p in self.pulls if p.author.lower() == login.lower()}
+        return [r for r in self.repos if r.full_name in names]
+
+    def merged_pulls(
+        self, author: str | None = None, since: date | None = None, until: date | None = None
+    ) -> list[FakePullRequest]:
+        """Merged PRs, optionally by one author and within inclusive UTC dates, by merge time."""
+        chosen = [
+            p
+            for p in self.pulls
+            if p.merged_at is not None
+            and (author is None or p.author.lower() == author.lower())
+            and (since is None or p.merged_at.date() >= since)
+            and (until is None or p.merged_at.date() <= until)
+        ]
+        return sort_pulls(chosen)
+
+    def search(self, query: str | SearchQuery) -> list[FakePullRequest]:
+        """The PRs an issue search selects, in the order of its ``sort:`` qualifier, else by merge time.
+
+        Raises ``SearchError`` where GitHub answers 422, e.g. for an unknown author.
+        """
+        parsed = parse_search_query(query) if isinstance(query, str) else query
+        self._check_search_targets(parsed)
+        return sort_pulls((p for p in self.pulls if parsed.matches(p, self)), parsed.sort, parsed.order)
+
+    def _check_search_targets(self, query: SearchQuery) -> None:
+        unknown_users = [u for u in (*query.authors, *query.owners) if self.user(u) is None]
+        unknown_repos = [r for r in query.repos if self.repo(r) is None]
+        if unknown_users or unknown_repos:
+            raise SearchError(UNSEARCHABLE_MESSAGE)
+
+
+def legacy_node_id(type_name: str, object_id: int) -> str:
+    """GitHub's legacy global node id, e.g. ``MDQ6VXNlcjE=`` for ``04:User1``."""
+    raw = f"0{len(type_name)}:{type_name}{object_id}"
+    return base64.b64encode(raw.encode()).decode()

@@ -1,0 +1,75 @@
+"""What a training run decided, in words and numbers: which version won per model, and by how much.
+
+Plain Python over a :class:`~achievement_pipeline.ml.training.TrainingResult`, so the Dagster
+asset check only wraps it and the wording is testable on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from achievement_pipeline.ml.promotion import NO_CHAMPION, SAME_HOLDOUT
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from achievement_pipeline.ml.training import ModelOutcome, TrainingResult
+
+
+@dataclass(frozen=True)
+class ChampionReport:
+    """``passed``: every model that had a champion was compared with it on the same holdout."""
+
+    passed: bool
+    numbers: dict[str, float | str | None]
+    markdown: str
+
+
+def _verdict(outcome: ModelOutcome) -> str:
+    if outcome.previous_champion_version is None:
+        return f"v{outcome.version} is the first champion (holdout macro-F1 {outcome.macro_f1:.3f})"
+    margin = outcome.margin
+    by = "" if margin is None else f" by {margin:+.3f} macro-F1"
+    if outcome.promoted:
+        return f"candidate v{outcome.version} beat champion v{outcome.previous_champion_version}{by}"
+    if margin is not None and margin == 0:
+        return f"champion v{outcome.previous_champion_version} kept: candidate v{outcome.version} tied"
+    return f"champion v{outcome.previous_champion_version} kept: candidate v{outcome.version} trailed{by}"
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def champion_report(result: TrainingResult) -> ChampionReport:
+    """Per model: winner, candidate and champion macro-F1 on the candidate's holdout, margin, basis."""
+    numbers: dict[str, float | str | None] = {}
+    lines = [
+        "| model | winner | candidate | candidate macro-F1 | previous champion | champion macro-F1 | margin | basis |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    verdicts = []
+    passed = True
+    for name, outcome in result.models.items():
+        fair = outcome.comparison_basis in (SAME_HOLDOUT, NO_CHAMPION)
+        passed = passed and fair
+        numbers.update(
+            {
+                f"{name}_winner_version": outcome.champion_version,
+                f"{name}_candidate_version": outcome.version,
+                f"{name}_candidate_macro_f1": outcome.macro_f1,
+                f"{name}_champion_macro_f1": outcome.previous_champion_macro_f1,
+                f"{name}_margin": outcome.margin,
+                f"{name}_basis": outcome.comparison_basis,
+            }
+        )
+        winner = f"v{outcome.champion_version} ({'candidate' if outcome.promoted else 'champion'})"
+        previous = f"v{outcome.previous_champion_version}" if outcome.previous_champion_version else "-"
+        margin = "-" if outcome.margin is None else f"{outcome.margin:+.3f}"
+        lines.append(
+            f"| {name} | {winner} | v{outcome.version} | {outcome.macro_f1:.3f} | {previous} | "
+            f"{_fmt(outcome.previous_champion_macro_f1)} | {margin} | {outcome.comparison_basis} |"
+        )
+        note = f" ({outcome.comparison_note})" if outcome.comparison_note else ""
+        verdicts.append(f"- **{name}**: {_verdict(outcome)}{note}")
+    markdown = "\n".join([*lines, "", *verdicts])
+    return ChampionReport(passed=passed, numbers=numbers, markdown=markdown)

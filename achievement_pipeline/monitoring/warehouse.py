@@ -1,0 +1,152 @@
+"""The warehouse as metrics: rows per stage table, the newest merge day, and prediction confidence.
+
+These come from the tables themselves, not from run metadata, so they stay true after a
+manual fix in the database or a run that wrote rows but failed to report. The exporter only
+reads, with its own engine: it never creates a table (its role is read-only) and reads the tables
+and columns that exist, so a warehouse part-way through a migration is still monitored.
+
+Prediction confidence is the distribution of the winning class's probability over the
+predictions the warehouse holds now, per model and version: a new version whose predictions are
+less sure of themselves shows here before anyone reads a portfolio. It is a *gauge* histogram
+(rows are replaced when a window is re-run, so the counts can fall): read it with
+``histogram_quantile`` or ``_gsum / _gcount``, never with ``rate``.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily, Metric
+
+from achievement_pipeline.core.warehouse import TABLES
+from achievement_pipeline.ml.registry import CATEGORY_MODEL, IMPACT_MODEL, SENTIMENT_MODEL
+
+# Which model's confidence each predictions column holds. sentiment_confidence is 0 for a PR
+# without review text (no prediction was made), so those rows are left out of its distribution.
+CONFIDENCE_COLUMNS: dict[str, str] = {
+    "category_confidence": CATEGORY_MODEL,
+    "impact_confidence": IMPACT_MODEL,
+    "sentiment_confidence": SENTIMENT_MODEL,
+}
+CONFIDENCE_BUCKETS: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
+
+
+@dataclass
+class Confidence:
+    """One model version's confidence distribution: cumulative bucket counts, count and sum."""
+
+    buckets: list[int]
+    count: int = 0
+    total: float = 0.0
+
+
+def model_versions(model_version: str, model_name: str) -> dict[str, str]:
+    """``pr-category:3,pr-impact:2`` → {model: version}; a bare ``3`` is ``model_name``'s version."""
+    if ":" not in model_version:
+        return {model_name: model_version}
+    pairs = (part.rsplit(":", 1) for part in model_version.split(",") if ":" in part)
+    return {name.strip(): version.strip() for name, version in pairs}
+
+
+def prediction_confidence(engine: sa.Engine) -> dict[tuple[str, str], Confidence]:
+    """Confidence distributions per (model, version), one grouped query per confidence column.
+
+    A column the database does not have yet (a table created before the column was added) is
+    skipped rather than failing the source.
+    """
+    table = TABLES["predictions"]
+    inspector = sa.inspect(engine)
+    if not inspector.has_table("predictions"):
+        return {}
+    present = {column["name"] for column in inspector.get_columns("predictions")}
+    out: dict[tuple[str, str], Confidence] = {}
+    with engine.connect() as conn:
+        for column_name, model in CONFIDENCE_COLUMNS.items():
+            if column_name not in present or column_name not in table.c:
+                continue
+            column = table.c[column_name]
+            query = sa.select(
+                table.c.model_version,
+                table.c.model_name,
+                sa.func.count(),
+                sa.func.sum(column),
+                *(sa.func.sum(sa.case((column <= bound, 1), else_=0)) for bound in CONFIDENCE_BUCKETS),
+            ).group_by(table.c.model_version, table.c.model_name)
+            if model == SENTIMENT_MODEL and "review_text_count" in present:
+                query = query.where(table.c.review_text_count > 0)
+            for model_version, model_name, count, total, *buckets in conn.execute(query):
+                version = model_versions(str(model_version), str(model_name)).get(model, "unknown")
+                found = out.setdefault((model, version), Confidence([0] * len(CONFIDENCE_BUCKETS)))
+                found.count += int(count)
+                found.total += float(total or 0.0)
+                found.buckets = [a + int(b or 0) for a, b in zip(found.buckets, buckets, strict=True)]
+    return out
+
+
+def confidence_family(confidence: dict[tuple[str, str], Confidence]) -> Metric:
+    family = GaugeHistogramMetricFamily(
+        "achievement_model_prediction_confidence",
+        "Probability of the predicted class, over the predictions in the warehouse, per model version.",
+        labels=["model", "version"],
+    )
+    for (model, version), found in sorted(confidence.items()):
+        buckets = [(f"{bound:g}", float(n)) for bound, n in zip(CONFIDENCE_BUCKETS, found.buckets, strict=True)]
+        buckets.append(("+Inf", float(found.count)))
+        family.add_metric([model, version], buckets, gsum_value=found.total)
+    return family
+
+
+def warehouse_figures(engine: sa.Engine) -> tuple[dict[str, int], float | None]:
+    """Rows per existing table, and the newest ``merge_date`` of pull_requests as a Unix time (None if empty)."""
+    existing = set(sa.inspect(engine).get_table_names())
+    rows: dict[str, int] = {}
+    newest = None
+    with engine.connect() as conn:
+        for name, table in TABLES.items():
+            if name in existing:
+                rows[name] = int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+        if "pull_requests" in existing:
+            newest = conn.execute(sa.select(sa.func.max(TABLES["pull_requests"].c.merge_date))).scalar_one()
+    if newest is None:
+        return rows, None
+    return rows, datetime.fromisoformat(newest).replace(tzinfo=UTC).timestamp()
+
+
+class WarehouseSource:
+    """The ``warehouse`` source; connects on first use so a database outage is a source failure."""
+
+    name = "warehouse"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: sa.Engine | None = None
+        self._lock = threading.Lock()
+
+    def engine(self) -> sa.Engine:
+        if self._engine is None:
+            kwargs: dict[str, object] = {"pool_pre_ping": True}
+            if self.url.startswith("sqlite"):
+                kwargs["connect_args"] = {"timeout": 30}
+            self._engine = sa.create_engine(self.url, **kwargs)
+        return self._engine
+
+    def collect(self) -> list[Metric]:
+        with self._lock:
+            engine = self.engine()
+            rows, newest = warehouse_figures(engine)
+            confidence = prediction_confidence(engine)
+        table_rows = GaugeMetricFamily(
+            "achievement_warehouse_rows", "Rows in each stage table (absent while it does not exist).", labels=["table"]
+        )
+        for name, n in rows.items():
+            table_rows.add_metric([name], n)
+        latest = GaugeMetricFamily(
+            "achievement_warehouse_latest_merge_timestamp_seconds",
+            "Start (UTC midnight) of the newest merge day in pull_requests (absent when empty).",
+        )
+        if newest is not None:
+            latest.add_metric([], newest)
+        return [table_rows, latest, confidence_family(confidence)]

@@ -1,1 +1,0 @@
-"""Automation: the daily and weekly schedules, and the new-PR sensor."""

@@ -1,0 +1,1 @@
+"""Where pull requests come from; one package per source (GitHub today)."""

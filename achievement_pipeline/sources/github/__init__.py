@@ -1,0 +1,1 @@
+"""Collecting merged pull requests from GitHub (PyGithub, GraphQL pages, conditional probes, cursors)."""

@@ -1,0 +1,195 @@
+"""What the collector has already fetched, and where each source's collection stands.
+
+Two warehouse tables, beside the stage tables and on the same database:
+
+- ``github_pulls``: every PR a source has returned, as the row the ingest stage writes,
+  keyed by (server, source, pr_id). A re-fetch replaces the copy, so nothing is doubled.
+- ``github_sources``: one cursor per source. ``covered`` are merge-time intervals whose
+  PRs are all stored; ``since`` is the last time updates were read up to; ``etag`` is
+  GitHub's ETag for the source's probe, so an unchanged source costs one free 304;
+  ``pending`` is the work in progress with the GraphQL cursor of the next page.
+
+Each page of PRs is stored in the same transaction as the cursor that follows it, so a
+collection stopped at any point resumes from the page after the last one stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from achievement_pipeline.core.records import PullRequestRecord
+
+metadata = sa.MetaData()
+
+sources_table = sa.Table(
+    "github_sources",
+    metadata,
+    sa.Column("server", sa.String(300), primary_key=True),  # "demo:42" or the API base URL
+    sa.Column("source", sa.String(300), primary_key=True),  # Source.key, e.g. "user:octo-demo"
+    sa.Column("etag", sa.String(300), nullable=True),
+    sa.Column("since", sa.String(32), nullable=True),
+    sa.Column("covered", sa.JSON, nullable=False),
+    sa.Column("pending", sa.JSON, nullable=False),
+    sa.Column("changed_at", sa.String(32), nullable=False),
+)
+
+pulls_table = sa.Table(
+    "github_pulls",
+    metadata,
+    sa.Column("server", sa.String(300), primary_key=True),
+    sa.Column("source", sa.String(300), primary_key=True),
+    sa.Column("pr_id", sa.String(300), primary_key=True),
+    sa.Column("merge_date", sa.String(10), nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+    sa.Column("record", sa.JSON, nullable=False),
+    sa.Index("ix_github_pulls_window", "server", "source", "merge_date"),
+)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+@dataclass
+class Task:
+    """A search to run to the end: PRs whose ``field`` time lies in [lo, hi), from cursor ``after``."""
+
+    field: str  # "merged" (filling coverage) | "updated" (reading changes)
+    lo: str
+    hi: str
+    as_of: str  # GitHub's time when the work was planned (the probe's Date)
+    after: str | None = None
+    pages: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"field": self.field, "lo": self.lo, "hi": self.hi, "as_of": self.as_of, "after": self.after}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Task:
+        return cls(data["field"], data["lo"], data["hi"], data["as_of"], data.get("after"))
+
+
+@dataclass
+class SourceState:
+    etag: str | None = None
+    since: str | None = None
+    covered: list[list[str]] = field(default_factory=list)  # sorted, disjoint [lo, hi) ISO intervals
+    pending: list[Task] = field(default_factory=list)
+
+    def cover(self, lo: str, hi: str) -> None:
+        """Add [lo, hi) to the covered intervals, merging overlaps and neighbours."""
+        spans = sorted([*self.covered, [lo, hi]], key=lambda span: parse_iso(span[0]))
+        merged: list[list[str]] = []
+        for span in spans:
+            if merged and parse_iso(span[0]) <= parse_iso(merged[-1][1]):
+                if parse_iso(span[1]) > parse_iso(merged[-1][1]):
+                    merged[-1][1] = span[1]
+            else:
+                merged.append(list(span))
+        self.covered = merged
+
+    def gaps(self, lo: datetime, hi: datetime) -> list[tuple[datetime, datetime]]:
+        """The parts of [lo, hi) not yet covered."""
+        found, cursor = [], lo
+        for span_lo, span_hi in ((parse_iso(a), parse_iso(b)) for a, b in self.covered):
+            if span_hi <= cursor or span_lo >= hi:
+                continue
+            if span_lo > cursor:
+                found.append((cursor, span_lo))
+            cursor = max(cursor, span_hi)
+        if cursor < hi:
+            found.append((cursor, hi))
+        return found
+
+
+class GitHubStore:
+    """The collector's tables on a warehouse engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        metadata.create_all(engine)  # checks first: creates only what is missing
+
+    def load(self, server: str, source: str) -> SourceState:
+        query = sa.select(sources_table).where(sources_table.c.server == server, sources_table.c.source == source)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None:
+            return SourceState()
+        return SourceState(
+            etag=row["etag"],
+            since=row["since"],
+            covered=[list(span) for span in row["covered"]],
+            pending=[Task.from_json(task) for task in row["pending"]],
+        )
+
+    def save(
+        self, server: str, source: str, state: SourceState, pulls: Iterable[tuple[PullRequestRecord, str]] = ()
+    ) -> None:
+        """Store fetched PRs (record, updated_at) and the cursor that follows them, in one transaction."""
+        rows = [
+            {
+                "server": server,
+                "source": source,
+                "pr_id": record["pr_id"],
+                "merge_date": record["merge_date"],
+                "updated_at": updated_at,
+                "record": dict(record),
+            }
+            for record, updated_at in pulls
+        ]
+        state_row = {
+            "server": server,
+            "source": source,
+            "etag": state.etag,
+            "since": state.since,
+            "covered": state.covered,
+            "pending": [task.to_json() for task in state.pending],
+            "changed_at": iso(datetime.now(UTC)),
+        }
+        key = (sources_table.c.server == server) & (sources_table.c.source == source)
+        with self.engine.begin() as conn:
+            if rows:
+                ids = [row["pr_id"] for row in rows]
+                for chunk in range(0, len(ids), 500):
+                    conn.execute(
+                        sa.delete(pulls_table).where(
+                            pulls_table.c.server == server,
+                            pulls_table.c.source == source,
+                            pulls_table.c.pr_id.in_(ids[chunk : chunk + 500]),
+                        )
+                    )
+                conn.execute(sa.insert(pulls_table), rows)
+            conn.execute(sa.delete(sources_table).where(key))
+            conn.execute(sa.insert(sources_table), [state_row])
+
+    def read_window(self, server: str, sources: Iterable[str], start: date, end: date) -> list[PullRequestRecord]:
+        """PRs of ``sources`` merged in [start, end), one per pr_id (the most recently updated copy)."""
+        keys = list(sources)
+        if not keys:
+            return []
+        query = sa.select(pulls_table.c.pr_id, pulls_table.c.updated_at, pulls_table.c.record).where(
+            pulls_table.c.server == server,
+            pulls_table.c.source.in_(keys),
+            pulls_table.c.merge_date >= start.isoformat(),
+            pulls_table.c.merge_date < end.isoformat(),
+        )
+        newest: dict[str, tuple[str, PullRequestRecord]] = {}
+        with self.engine.connect() as conn:
+            for pr_id, updated_at, record in conn.execute(query):
+                if pr_id not in newest or updated_at > newest[pr_id][0]:
+                    newest[pr_id] = (updated_at, record)
+        return sorted((record for _, record in newest.values()), key=lambda r: (r["merge_date"], r["pr_id"]))
+
+    def count(self, server: str, source: str) -> int:
+        query = sa.select(sa.func.count()).where(pulls_table.c.server == server, pulls_table.c.source == source)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
