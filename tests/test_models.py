@@ -330,3 +330,66 @@ def test_a_single_class_raises_insufficient_training_data(tmp_path: Path) -> Non
     frame = make_frame(50).assign(conventional_type="docs", labels=[[] for _ in range(50)])
     with pytest.raises(InsufficientTrainingData, match=r"1 class\(es\) \[docs=50\]"):
         train_models(frame, tracking_uri=_uri(tmp_path))
+
+
+# ---------------------------------------------------------------------------- models of an older layout
+
+
+def _register_legacy_champions(uri: str, home: Path) -> None:
+    """Champions as an older layout saved them: their feature step lives in a module that no longer exists."""
+    import sys
+    import types
+
+    import mlflow
+    from sklearn.dummy import DummyClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    legacy = types.ModuleType("achievement_pipeline.models.inputs")
+
+    def _prepare_features(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame
+
+    _prepare_features.__module__ = legacy.__name__
+    legacy._prepare_features = _prepare_features
+    sys.modules.update({"achievement_pipeline.models": types.ModuleType("achievement_pipeline.models")})
+    sys.modules[legacy.__name__] = legacy
+    try:
+        frame = pd.DataFrame({"lines_changed": [1.0, 2.0, 3.0, 4.0]})
+        pipeline = Pipeline([("prepare", FunctionTransformer(_prepare_features)), ("classify", DummyClassifier())])
+        pipeline.fit(frame, ["fix", "fix", "feature", "fix"])
+        mlflow.set_tracking_uri(uri)
+        client = mlflow.MlflowClient()
+        experiment = client.create_experiment("legacy", artifact_location=(home / "legacy-artifacts").as_uri())
+        for name in MODEL_NAMES:
+            with mlflow.start_run(experiment_id=experiment):
+                # A perfect logged score: falling back to it would keep the old champion for ever.
+                mlflow.log_metric("holdout_macro_f1", 1.0)
+                info = mlflow.sklearn.log_model(
+                    pipeline,
+                    name="model",
+                    registered_model_name=name,
+                    serialization_format="skops",
+                    skops_trusted_types=[f"{legacy.__name__}._prepare_features"],
+                )
+            client.set_registered_model_alias(name, "champion", str(info.registered_model_version))
+    finally:
+        sys.modules.pop(legacy.__name__)
+        sys.modules.pop("achievement_pipeline.models")
+        mlflow.set_tracking_uri(None)
+
+
+def test_a_champion_saved_by_an_older_layout_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    _register_legacy_champions(_uri(tmp_path), tmp_path)
+    with pytest.raises(models.OutdatedModel, match=r"pr-category version 1 .* older version .* train_models"):
+        load_champions(_uri(tmp_path))
+
+
+def test_the_next_training_replaces_a_champion_saved_by_an_older_layout(tmp_path: Path) -> None:
+    _register_legacy_champions(_uri(tmp_path), tmp_path)
+    result = train_models(make_frame(), tracking_uri=_uri(tmp_path), seed=0)
+    for name in MODEL_NAMES:
+        outcome = result.models[name]
+        assert outcome.promoted and outcome.previous_champion_version == "1" and outcome.champion_version == "2"
+        assert outcome.comparison_basis == "outdated champion" and "older version" in outcome.comparison_note
+    assert load_champions(_uri(tmp_path)).category_version == "2"

@@ -59,6 +59,7 @@ from achievement_pipeline.ml.registry import (
     IMPACT_MODEL,
     MODEL_NAMES,
     SENTIMENT_MODEL,
+    OutdatedModel,
 )
 from achievement_pipeline.ml.sentiment_labels import review_texts, sentiment_label
 from achievement_pipeline.ml.serving import (
@@ -85,6 +86,7 @@ __all__ = [
     "InsufficientTrainingData",
     "ModelOutcome",
     "NoChampionModel",
+    "OutdatedModel",
     "SentimentSummary",
     "TrainingResult",
     "build_category_pipeline",

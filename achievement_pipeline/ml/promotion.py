@@ -11,7 +11,9 @@ holdout. That is the safe direction for promotion (a challenger must win despite
 
 Only when the champion cannot be scored on the new rows (an artifact missing from the store, a
 model the current inputs no longer fit) does the comparison fall back to the champion's logged
-score, and says so in ``basis`` and ``note`` so the asset check can flag it.
+score, and says so in ``basis`` and ``note`` so the asset check can flag it. A champion saved by
+an older layout of this pipeline (its feature step's module is gone) cannot serve at all, so any
+candidate replaces it, and the basis says that too.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from achievement_pipeline.ml.registry import find_champion, load_version, logged_metric
+from achievement_pipeline.ml.registry import OutdatedModel, find_champion, load_version, logged_metric
 
 PRIMARY_METRIC = "holdout_macro_f1"
 
 SAME_HOLDOUT = "same holdout"
 LOGGED_METRIC = "logged metric"
 NO_CHAMPION = "no champion"
+OUTDATED_CHAMPION = "outdated champion"
 _MAX_NOTE_CHARS = 300
 
 
@@ -62,6 +65,8 @@ def compare_with_champion(mlflow: Any, client: Any, name: str, x_holdout: Any, y
         try:
             predicted = [str(p) for p in load_version(mlflow, name, version).predict(x_holdout)]
             return Comparison(version, macro_f1(y_holdout, predicted), SAME_HOLDOUT)
+        except OutdatedModel as exc:
+            return Comparison(version, None, OUTDATED_CHAMPION, str(exc)[:_MAX_NOTE_CHARS])
         except Exception as exc:  # noqa: BLE001 - any failure to score falls back, and is reported
             note = f"champion could not be scored on the new holdout: {type(exc).__name__}: {exc}"
     return Comparison(version, logged_metric(client, champion, PRIMARY_METRIC), LOGGED_METRIC, note[:_MAX_NOTE_CHARS])
