@@ -6,3 +6,9 @@ and nothing else. Modules that hold no definitions (``partitions``, ``metadata``
 ``table_checks``, ``automation/conditions``) are the shared wiring the stages use. The
 work itself is plain Python in the domain packages beside ``defs/``.
 """
+
+import warnings
+
+# Single-run backfill policies and partitioned asset checks are how a year of history runs
+# as one run with its checks; Dagster marks both beta/preview, which is noise for our users.
+warnings.filterwarnings("ignore", message=r".*is currently in (beta|preview)")
