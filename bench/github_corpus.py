@@ -7,6 +7,14 @@ PRs, rows are drawn again. The rows are dealt round-robin over ``repos`` reposit
 the organisation ``vite-bench``. The export has no reviews or comments, so those are
 drawn with a seeded generator at the demo history's rates. Every PR is merged, so every
 collector is asked for the same set.
+
+A PR's merge commit is the export's ``sha``. Its first commit's authored time is the
+export's ``author_date`` clamped to the PR's creation time: vite squash-merges, so
+``author_date`` is the squash commit's date, which is the merge time for all but one row;
+creation (5 minutes before the merge, or the author date when earlier) is the latest
+time the first commit can have, and the export holds nothing earlier. The repositories
+are public organisation repositories with a long tail of stars, vite's own numbers
+(about 70,000 stars, 6,000 forks) for the first.
 """
 
 from __future__ import annotations
@@ -55,6 +63,11 @@ def _status(additions: int, deletions: int) -> str:
     return "modified"
 
 
+def _stars(rank: int) -> int:
+    """Stars of an organisation's ``rank``-th most popular repository (0 = vite's ~70,000): a Zipf-like tail."""
+    return round(70_000 / (rank + 1) ** 1.5)
+
+
 def vite_history(path: Path = VITE, prs: int = 10_000, repos: int = 20, seed: int = 7) -> FakeHistory:
     rng = random.Random(seed)
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
@@ -75,6 +88,8 @@ def vite_history(path: Path = VITE, prs: int = 10_000, repos: int = 20, seed: in
             "TypeScript",
             "main",
             datetime(2020, 1, 1, tzinfo=UTC),
+            stars=_stars(i),
+            forks=_stars(i) * 9 // 100,
         )
         for i in range(repos)
     ]
@@ -161,4 +176,5 @@ def _pull(rng: random.Random, index: int, row: dict, repo: str, number: int, peo
         change_type=kind,
         scope=row.get("conventional_scope") or "",
         intent=kind,
+        first_commit_at=min(_moment(row["author_date"]), created),
     )

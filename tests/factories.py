@@ -44,12 +44,20 @@ def make_pr(number: int = 1, **overrides: Any) -> PullRequestRecord:
 
 
 def valuation_input(**overrides: Any) -> dict[str, Any]:
-    """A joined enrich + predict row as the value stage sees it."""
+    """A joined ingest + enrich + predict row as the value stage sees it (a one-day PR in an org's repository)."""
     row: dict[str, Any] = {
         "pr_id": "acme/web-app#1",
+        "repo": "acme/web-app",
+        "author": "octo-demo",
         "merge_date": "2025-01-03",
+        "created_at": "2025-01-03T09:00:00Z",
+        "first_commit_at": "2025-01-03T08:00:00Z",
+        "merged_at": "2025-01-03T16:00:00Z",
         "size_class": "m",
         "lines_changed": 150,
+        "changed_files": 3,
+        "commits": 1,
+        "reviews": [{"author": "rev1", "state": "APPROVED", "body": "Nice"}],
         "claims": ["p95 latency from 420 ms to 180 ms"],
         "review_comment_count": 1,
         "linked_issues": [12],
@@ -58,6 +66,31 @@ def valuation_input(**overrides: Any) -> dict[str, Any]:
         "impact": "high",
         "impact_confidence": 0.7,
         "model_version": "pr-category:1,pr-impact:1",
+        "repo_owner_type": "Organization",
+        "repo_is_fork": False,
+        "repo_is_private": True,
+        "repo_stars": 0,
+        "repo_forks": 0,
     }
     row.update(overrides)
     return row
+
+
+def portfolio_document(rows: list[dict[str, Any]], start: Any, end: Any, **options: Any) -> dict[str, Any]:
+    """The portfolio the export builds from joined rows: the window's rules applied, then the document."""
+    from achievement_pipeline.core.ledger import load_ledger
+    from achievement_pipeline.export.document import build_portfolio
+    from achievement_pipeline.value.window import apply_window
+
+    ledger = load_ledger()
+    window = apply_window(rows, options.pop("history", []), start, end, ledger)
+    return build_portfolio(
+        window.rows,
+        subject=options.pop("subject", "octo-demo"),
+        window_start=start,
+        window_end=end,
+        github_base_url=options.pop("github_base_url", "demo"),
+        ledger_entries=ledger.entries,
+        capacity=window.capacity,
+        **options,
+    )

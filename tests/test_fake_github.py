@@ -10,17 +10,19 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from dataclasses import fields
+from datetime import UTC, date, datetime, timedelta
 
 import github
 import pytest
 import requests
 from github import Auth, Github
 
-from achievement_pipeline.fakes.github import FakeGitHub, FakeHistory, generate_history
+from achievement_pipeline.fakes.github import FakeGitHub, FakeHistory, FakeRepo, generate_history
 from achievement_pipeline.fakes.github.history import parse_search_query
 
 TOKEN = "test-token"
@@ -107,6 +109,55 @@ def test_merges_lie_within_range_and_follow_creation(history: FakeHistory) -> No
             assert pr.closed_at == pr.merged_at
     hours = {p.merged_at.hour for p in history.pulls if p.merged_at}
     assert len(hours) >= 12, "merge times are spread over the UTC day"
+
+
+def test_every_pr_has_its_first_commit_authored_minutes_to_days_before_it_was_opened(history: FakeHistory) -> None:
+    leads = [p.created_at - p.first_commit_at for p in history.pulls if p.first_commit_at is not None]
+    assert len(leads) == len(history.pulls)
+    assert all(timedelta(minutes=1) <= lead <= timedelta(days=10) for lead in leads)
+    assert timedelta(hours=1) < sorted(leads)[len(leads) // 2] < timedelta(days=1), "typically hours"
+
+
+def test_every_merged_pr_has_its_own_40_hex_merge_commit_sha(history: FakeHistory) -> None:
+    shas = [p.merge_commit_sha for p in history.pulls if p.merged_at is not None]
+    assert all(sha is not None and re.fullmatch(r"[0-9a-f]{40}", sha) for sha in shas)
+    assert len(set(shas)) == len(shas)
+
+
+def owner_type(history: FakeHistory, repo: FakeRepo) -> str:
+    owner = history.user(repo.owner)
+    assert owner is not None, f"{repo.full_name}'s owner is an account of the history"
+    return owner.type
+
+
+def test_org_repos_belong_to_organisations_some_private_and_dotfiles_to_its_user(history: FakeHistory) -> None:
+    acme = [r for r in history.repos if r.owner == "acme"]
+    assert {owner_type(history, r) for r in acme} == {"Organization"}
+    assert any(r.private for r in acme) and any(not r.private for r in acme)
+    dotfiles = history.repo(f"{USER}/dotfiles")
+    assert dotfiles is not None and owner_type(history, dotfiles) == "User"
+    assert not dotfiles.private and dotfiles.stars < 50
+
+
+def test_public_repos_have_more_stars_than_private_ones_and_at_most_one_is_a_fork(history: FakeHistory) -> None:
+    shared = [r for r in history.repos if r.owner == "acme"]
+    assert min(r.stars for r in shared if not r.private) > max(r.stars for r in shared if r.private)
+    assert all(r.forks < r.stars for r in history.repos if r.stars)
+    assert sum(r.fork for r in history.repos) <= 1
+
+
+def test_facts_added_later_left_every_earlier_value_of_seed_42_as_it_was() -> None:
+    """The demo is reproducible for a seed: new facts come from their own generators, not the main stream.
+
+    The digest is of seed 42's history as it was before first-commit times and repository
+    reach existed; a change to it changes every demo's output. Fields added since are left out.
+    """
+    added_later = {"first_commit_at", "stars", "forks", "parent"}
+    history = generate_history(seed=42)
+    pulls = [tuple(getattr(p, f.name) for f in fields(p) if f.name not in added_later) for p in history.pulls]
+    repos = [tuple(getattr(r, f.name) for f in fields(r) if f.name not in added_later) for r in history.repos]
+    digest = hashlib.sha256(repr((pulls, repos, history.users)).encode()).hexdigest()
+    assert digest == "b51a8e1467c78509c7eea39fe5adf53a0291cabb70c93b05c28168ce78535529"
 
 
 def test_titles_mostly_use_conventional_prefixes() -> None:
@@ -225,6 +276,31 @@ def test_pull_details_match_the_history(fake: FakeGitHub, history: FakeHistory) 
     assert [r.state for r in pull.get_reviews()] == [r.state for r in pr.reviews]
     assert pull.get_review_comments().totalCount == len(pr.review_comments) == pull.review_comments
     assert len(list(pull.get_issue_comments())) == len(pr.issue_comments) == pull.comments
+
+
+def test_a_pull_shows_its_merge_commit_and_its_first_commits_authored_date(
+    fake: FakeGitHub, history: FakeHistory
+) -> None:
+    pr = next(p for p in history.merged_pulls(USER) if p.commits > 1)
+    pull = client(fake).get_repo(pr.repo).get_pull(pr.number)
+    commits = list(pull.get_commits())
+    assert pull.merge_commit_sha == pr.merge_commit_sha
+    assert commits[0].commit.author.date == pr.first_commit_at
+    assert [c.commit.author.date for c in commits] == sorted(c.commit.author.date for c in commits)
+
+
+def test_a_repository_shows_its_owner_type_fork_privacy_stars_and_forks(fake: FakeGitHub, history: FakeHistory) -> None:
+    gh = client(fake)
+    for name in (f"{USER}/dotfiles", "acme/payments-api", "acme/web-app"):
+        truth, repo = history.repo(name), gh.get_repo(name)
+        assert truth is not None
+        assert (repo.owner.type, repo.fork, repo.private) == (owner_type(history, truth), truth.fork, truth.private)
+        assert (repo.stargazers_count, repo.forks_count) == (truth.stars, truth.forks)
+
+
+def test_a_fork_names_the_repository_it_was_forked_from(fake: FakeGitHub) -> None:
+    repo = client(fake).get_repo(f"{USER}/dotfiles")
+    assert repo.fork and repo.parent.full_name == repo.source.full_name == "dotbase/dotfiles"
 
 
 def test_issue_endpoint_leads_back_to_the_pull(fake: FakeGitHub, history: FakeHistory) -> None:

@@ -21,6 +21,8 @@ from github import Auth
 from achievement_pipeline.fakes.github import FakeGitHub, FakeHistory, generate_history
 from achievement_pipeline.fakes.github.faults import Fault
 from achievement_pipeline.fakes.github.graphql_api import SCHEMA_FILE
+from achievement_pipeline.fakes.github.model import legacy_node_id
+from achievement_pipeline.fakes.github.payloads import timestamp
 from achievement_pipeline.sources.github.queries import PageShape, search_query
 from tests.github_support import app_keys
 
@@ -66,6 +68,54 @@ def test_the_collectors_page_query_is_accepted_and_returns_prs(fake: FakeGitHub,
     search = data["data"]["search"]
     assert search["issueCount"] == len(history.merged_pulls("octo-demo"))
     assert {n["number"] for n in search["nodes"]} == {p.number for p in history.merged_pulls("octo-demo")}
+
+
+def test_the_collectors_page_query_costs_at_most_16_points_per_100_prs(fake: FakeGitHub):
+    # 1 search + 100 PRs x 6 lists (commits, labels, files, reviews, comments, closing issues) + 100 x 10 reviews'
+    # comments = 1,601 requests -> 16 points. The repository's facts, the merge commit and the first commit are
+    # single objects or a list already counted: nodes, not points.
+    gh = github.Github(base_url=fake.base_url, auth=Auth.Token("t"), seconds_between_writes=None)
+    _, data = gh.requester.graphql_query(search_query(PageShape()), {"q": QUERY, "first": 100, "after": None})
+    assert data["data"]["rateLimit"]["cost"] <= 16
+
+
+PULL_COMMITS = """query($id: ID!) { node(id: $id) { ... on PullRequest {
+  mergeCommit { oid authoredDate }
+  commits(first: 1) { totalCount nodes { commit { authoredDate } } }
+} } }"""
+REPOSITORY_FACTS = """query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) {
+  isFork isPrivate stargazerCount forkCount owner { __typename login }
+} }"""
+
+
+def test_a_merged_pull_request_answers_its_merge_commit_and_its_first_commits_authored_date(
+    fake: FakeGitHub, history: FakeHistory
+):
+    pr = history.merged_pulls("octo-demo")[0]
+    node = post(fake, PULL_COMMITS, {"id": legacy_node_id("PullRequest", pr.id)}).json()["data"]["node"]
+    assert node["mergeCommit"] == {"oid": pr.merge_commit_sha, "authoredDate": timestamp(pr.merged_at)}
+    assert node["commits"]["totalCount"] == pr.commits
+    assert node["commits"]["nodes"][0]["commit"]["authoredDate"] == timestamp(pr.first_commit_at)
+
+
+def test_a_pull_request_not_merged_has_no_merge_commit(fake: FakeGitHub, history: FakeHistory):
+    pr = next(p for p in history.pulls if p.merged_at is None)
+    node = post(fake, PULL_COMMITS, {"id": legacy_node_id("PullRequest", pr.id)}).json()["data"]["node"]
+    assert node["mergeCommit"] is None
+
+
+@pytest.mark.parametrize("name", ["octo-demo/dotfiles", "acme/payments-api", "acme/web-app"])
+def test_a_repository_answers_its_owner_type_fork_privacy_and_reach(fake: FakeGitHub, history: FakeHistory, name: str):
+    repo, (owner, _, short) = history.repo(name), name.partition("/")
+    assert repo is not None
+    answer = post(fake, REPOSITORY_FACTS, {"owner": owner, "name": short}).json()["data"]["repository"]
+    assert answer == {
+        "isFork": repo.fork,
+        "isPrivate": repo.private,
+        "stargazerCount": repo.stars,
+        "forkCount": repo.forks,
+        "owner": {"__typename": "User" if owner == "octo-demo" else "Organization", "login": owner},
+    }
 
 
 def test_a_field_github_does_not_have_is_refused(fake: FakeGitHub):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ from achievement_pipeline.fakes.github import FakeComment, FakeFile, FakeGitHub,
 from achievement_pipeline.fakes.github.changes import labelled, new_merged_pull
 from achievement_pipeline.fakes.github.history import generate_history
 from achievement_pipeline.sources.github.errors import GitHubInputError
+from achievement_pipeline.sources.github.queries import Assembly
 from tests.github_support import QUARTER, USERS, app_keys, memory_engine, resource
 
 
@@ -60,6 +62,39 @@ def test_every_pr_arrives_once_with_files_reviews_comments_labels_issues_and_com
         assert pr["linked_issues"] == list(truth.linked_issues)
         assert pr["commits"] == truth.commits
         assert pr["merged_at"] == truth.merged_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_every_pr_carries_its_first_commit_time_merge_commit_and_repository_facts(
+    fake: FakeGitHub, history: FakeHistory
+):
+    collection = resource(fake).collect(*QUARTER, memory_engine())
+    for pr in collection.prs:
+        truth, repo = history.pull(pr["repo"], pr["number"]), history.repo(pr["repo"])
+        assert truth is not None and truth.first_commit_at is not None and repo is not None
+        assert pr["first_commit_at"] == truth.first_commit_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert pr["first_commit_at"] <= pr["created_at"]
+        assert pr["merge_commit_sha"] == truth.merge_commit_sha
+        facts = (pr["repo_is_fork"], pr["repo_is_private"], pr["repo_stars"], pr["repo_forks"])
+        assert facts == (repo.fork, repo.private, repo.stars, repo.forks)
+
+
+def test_the_personal_dotfiles_repo_is_collected_as_a_users_and_acme_repos_as_an_organisations(fake: FakeGitHub):
+    collection = resource(fake, users=[USERS[0]]).collect(*QUARTER, memory_engine())
+    owner_types = {pr["repo"]: pr["repo_owner_type"] for pr in collection.prs}
+    assert owner_types[f"{USERS[0]}/dotfiles"] == "User"
+    acme = {kind for repo, kind in owner_types.items() if repo.startswith("acme/")}
+    assert acme == {"Organization"}
+
+
+def test_a_pr_github_answers_without_a_merge_commit_is_collected_with_an_empty_sha(
+    fake: FakeGitHub, history: FakeHistory
+):
+    pr = history.merged_pulls(USERS[0])[0]
+    fake.apply([replace(pr, merge_commit_sha=None)])
+    day = pr.merged_at.date()  # type: ignore[union-attr]
+    collection = resource(fake, users=[USERS[0]]).collect(day, day + timedelta(days=1), memory_engine())
+    (record,) = [p for p in collection.prs if p["pr_id"] == pr.pr_id]
+    assert record["merge_commit_sha"] == ""
 
 
 def test_collecting_unchanged_history_again_costs_one_free_request_per_source(fake: FakeGitHub):
@@ -189,3 +224,35 @@ def test_a_failing_source_is_named_after_the_others_are_collected(fake: FakeGitH
 def test_a_malformed_repository_name_names_its_setting(fake: FakeGitHub):
     with pytest.raises(GitHubInputError, match="ACHIEVEMENT_GITHUB_REPOS"):
         resource(fake, repos=["just-a-name"]).collect(*QUARTER, memory_engine())
+
+
+def page_node(**fields: Any) -> dict[str, Any]:
+    """One PR of a search page as GitHub answers the collector's query, with nothing but its identity."""
+    empty = {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": []}
+    node: dict[str, Any] = {
+        "id": "PR_1",
+        "number": 1,
+        "url": "https://github.com/acme/web-app/pull/1",
+        "mergedAt": "2025-01-03T10:00:00Z",
+        "repository": {"nameWithOwner": "acme/web-app"},
+        **{name: empty for name in ("labels", "files", "reviews", "comments", "closingIssuesReferences")},
+    }
+    node.update(fields)
+    return node
+
+
+def test_a_first_commit_dated_in_its_authors_time_zone_is_recorded_in_utc():
+    assembly = Assembly()
+    commits = {"totalCount": 1, "nodes": [{"commit": {"authoredDate": "2025-01-02T18:30:00+05:30"}}]}
+    assembly.add_pull(page_node(commits=commits))
+    assert assembly.records["acme/web-app#1"]["first_commit_at"] == "2025-01-02T13:00:00Z"
+
+
+def test_facts_github_answers_null_are_recorded_as_the_records_defaults():
+    assembly = Assembly()
+    repository = {"nameWithOwner": "acme/web-app", "owner": None, "stargazerCount": None, "forkCount": None}
+    assembly.add_pull(page_node(repository=repository, mergeCommit=None, commits={"totalCount": 0, "nodes": []}))
+    record = assembly.records["acme/web-app#1"]
+    assert (record["first_commit_at"], record["merge_commit_sha"], record["repo_owner_type"]) == ("", "", "")
+    reach = (record["repo_is_fork"], record["repo_is_private"], record["repo_stars"], record["repo_forks"])
+    assert reach == (False, False, 0, 0)

@@ -2,22 +2,14 @@
 
 from datetime import date
 
-from achievement_pipeline.core.ledger import load_ledger
 from achievement_pipeline.export import reports
-from achievement_pipeline.export.document import build_portfolio
+from tests.factories import portfolio_document
 from tests.fake_llm import NARRATIVE
 from tests.test_portfolio import _row
 
 
 def _portfolio(row: dict) -> dict:
-    return build_portfolio(
-        [row],
-        subject="octo-demo",
-        window_start=date(2025, 1, 1),
-        window_end=date(2025, 2, 1),
-        github_base_url="demo",
-        ledger_entries=load_ledger().entries,
-    )
+    return portfolio_document([row], date(2025, 1, 1), date(2025, 2, 1))
 
 
 def test_the_star_story_skills_and_flagged_numbers_are_in_the_portfolio_and_valid():

@@ -3,12 +3,11 @@ from datetime import UTC, date, datetime
 import jsonschema
 import pytest
 
-from achievement_pipeline.core.ledger import load_ledger
 from achievement_pipeline.core.warehouse import join_rows
 from achievement_pipeline.core.windows import WindowError, parse_window, period_window
 from achievement_pipeline.export import reports
-from achievement_pipeline.export.document import build_portfolio
 from achievement_pipeline.export.schema import SCHEMA_VERSION
+from tests.factories import portfolio_document
 
 
 def _row(pr_id: str, merge_date: str, category: str, value: float, status: str = "accepted") -> dict:
@@ -31,13 +30,27 @@ def _row(pr_id: str, merge_date: str, category: str, value: float, status: str =
         "size_class": "m",
         "additions": 10,
         "deletions": 5,
+        "author": "octo-demo",
         "hours_low": 1,
         "hours_expected": 2,
         "hours_high": 4,
+        "cost_low": 95,
+        "cost_expected": 190,
+        "cost_high": 380,
         "value_low": value / 2,
         "value_expected": value,
         "value_high": value * 2,
         "currency": "USD",
+        "value_basis": "judgement",
+        "value_terms": [
+            {"name": "hours", "value": 2, "unit": "h"},
+            {"name": "hourly_rate", "value": 95, "unit": "money/hour"},
+            {"name": "judgement", "value": value / 190, "unit": "×"},
+        ],
+        "reach": 1.0,
+        "reach_note": "an organisation's repository",
+        "outcomes": [],
+        "refused_claims": [],
         "evidence": [{"kind": "size", "detail": "15 lines"}],
         "assumptions": [],
         "model_name": "pr-category",
@@ -56,15 +69,7 @@ ROWS = [
 
 
 def _doc():
-    return build_portfolio(
-        ROWS,
-        subject="octo-demo",
-        window_start=date(2025, 1, 1),
-        window_end=date(2025, 4, 1),
-        github_base_url="demo",
-        ledger_entries=load_ledger().entries,
-        generated_at=datetime(2025, 4, 1, tzinfo=UTC),
-    )
+    return portfolio_document(ROWS, date(2025, 1, 1), date(2025, 4, 1), generated_at=datetime(2025, 4, 1, tzinfo=UTC))
 
 
 def test_join_keeps_only_prs_of_the_first_table():

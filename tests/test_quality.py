@@ -48,6 +48,13 @@ def _pull_request(pr_id: str) -> dict[str, Any]:
         "review_comments": [],
         "issue_comments": [{"author": "hubot", "body": "nice", "path": ""}],
         "linked_issues": [42],
+        "first_commit_at": "2024-02-29T16:20:00Z",
+        "merge_commit_sha": "9fceb02d0ae598e95dc970b74767f19372d61af8",
+        "repo_owner_type": "Organization",
+        "repo_is_fork": False,
+        "repo_is_private": False,
+        "repo_stars": 1_200,
+        "repo_forks": 85,
     }
 
 
@@ -98,10 +105,22 @@ def _valuation(pr_id: str) -> dict[str, Any]:
         "hours_low": 2.0,
         "hours_expected": 4.0,
         "hours_high": 8.0,
+        "cost_low": 200.0,
+        "cost_expected": 400.0,
+        "cost_high": 800.0,
         "value_low": 200.0,
         "value_expected": 400.0,
         "value_high": 800.0,
         "currency": "EUR",
+        "value_basis": "judgement",
+        "value_terms": [
+            {"name": "hours", "value": 4.0, "unit": "h"},
+            {"name": "rate", "value": 100, "unit": "money/hour"},
+        ],
+        "reach": 1.0,
+        "reach_note": "an organisation's repository",
+        "outcomes": [],
+        "refused_claims": [],
         "evidence": [{"kind": "diff", "detail": "150 lines"}],
         "assumptions": [{"name": "rate", "value": 100, "unit": "EUR/h", "source": "assumptions.yaml"}],
     }

@@ -321,8 +321,12 @@ def _achievement(pr: dict[str, Any]) -> dict[str, Any]:
         "additions": adds,
         "deletions": dels,
         "hours": h,
+        "cost": {k: v * RATE for k, v in h.items()},
         "value": {k: v * RATE * factor for k, v in h.items()},
         "currency": "USD",
+        "value_basis": "judgement",
+        "arithmetic": f"{hours:g}\u00a0h × $100/h × {factor:g} ({impact} impact) = ${hours * RATE * factor:,.0f}",
+        "reach": {"factor": 1.0, "note": f"{repo} is a public repository of the organisation acme"},
         "evidence": evidence,
         "assumptions": [
             {"name": f"impact_multipliers.{impact}", "value": factor, "unit": "multiplier", "source": ledger},
@@ -378,7 +382,32 @@ def _group_row(pr: dict[str, Any], achievement: dict[str, Any]) -> dict[str, Any
         "linked_issues": links.get("linked_issues", []),
         "star": links.get("star"),
         "currency": "USD",
-        **{f"{field}_{k}": achievement[field][k] for field in ("value", "hours") for k in ("low", "expected", "high")},
+        **{
+            f"{field}_{k}": achievement[field][k]
+            for field in ("value", "hours", "cost")
+            for k in ("low", "expected", "high")
+        },
+    }
+
+
+def _sample_capacity(expected: float, high: float) -> dict[str, Any]:
+    """Q1 2025 for one person: 64 working days × 8 h × 60%, more than the sample's hours."""
+    available = 307.2
+    assert high <= available
+    return {
+        "available_hours": available,
+        "available_hours_per_person": available,
+        "people": 1,
+        "working_days": 64,
+        "non_working_days": 0,
+        "hours_per_day": 8.0,
+        "pr_work_share": 0.6,
+        "estimated_hours": expected,
+        "hours": {"low": expected / 2, "expected": expected, "high": high},
+        "cost": {"low": expected / 2 * RATE, "expected": expected * RATE, "high": high * RATE},
+        "scaled": False,
+        "authors": [{"author": "octo-demo", "estimated_hours": expected, "available_hours": available, "scale": 1.0}],
+        "statement": f"{expected:.0f} h of the 310 h available for PR work (40 h/week × 60% × 64 working days)",
     }
 
 
@@ -422,9 +451,11 @@ def make_sample_portfolio() -> dict[str, Any]:
             "additions": sum(a["additions"] for a in achievements),
             "deletions": sum(a["deletions"] for a in achievements),
             "hours": {p: total("hours", p) for p in ("low", "expected", "high")},
+            "cost": {p: total("cost", p) for p in ("low", "expected", "high")},
             "value": {p: total("value", p) for p in ("low", "expected", "high")},
             "currency": "USD",
             "rejected": 1,
+            "capacity": _sample_capacity(total("hours", "expected"), total("hours", "high")),
         },
         "category_mix": sorted(
             ({"category": c, "prs": len(items), "value_expected": value(items)} for c, items in by_cat.items()),
@@ -989,14 +1020,15 @@ def test_executive_summary_markdown_renders_only_pr_links(sample: dict[str, Any]
 @pytest.mark.parametrize(
     ("value", "currency", "compact", "expected"),
     [
-        (12345.6, "USD", False, "$12,346"),
-        (37.5, "USD", False, "$37.50"),
+        # Estimates at two significant figures: no figure claims more precision than it has.
+        (12345.6, "USD", False, "$12k"),
+        (37.5, "USD", False, "$38"),
         (0, "USD", False, "$0"),
         (1500, "EUR", True, "€1.5k"),
         (2_340_000, "USD", True, "$2.3M"),
         (999_999, "USD", True, "$1M"),
-        (1234, "SEK", False, "1,234\u00a0SEK"),
-        (1234.5, "JPY", False, "¥1,235"),
+        (1234, "SEK", False, "1,200\u00a0SEK"),
+        (1234.5, "JPY", False, "¥1,200"),
         (float("nan"), "USD", False, "—"),
         ("not a number", "USD", False, "—"),
     ],

@@ -9,6 +9,7 @@ is a change in one place that type checkers can follow. A text field annotated w
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
 from typing import Annotated, TypedDict
 
@@ -25,6 +26,20 @@ class Default:
     """The value the warehouse stores when a row lacks the field (rows from an older collector)."""
 
     value: object
+
+
+def field_defaults(record_type: type) -> dict[str, object]:
+    """The fields of ``record_type`` declared with a :class:`Default`, and that default.
+
+    These are fields added after rows were first stored: an older copy lacks them.
+    """
+    defaults: dict[str, object] = {}
+    for name, hint in typing.get_type_hints(record_type, include_extras=True).items():
+        extras = typing.get_args(hint)[1:] if typing.get_origin(hint) is Annotated else ()
+        found = [extra.value for extra in extras if isinstance(extra, Default)]
+        if found:
+            defaults[name] = found[0]
+    return defaults
 
 
 # The key of every stage table: the PR ("owner/repo#123") and its UTC merge day (the partition).
@@ -77,6 +92,17 @@ class PullRequestRecord(TypedDict):
     review_comments: list[Comment]
     issue_comments: list[Comment]
     linked_issues: list[int]
+    # Evidence of effort the calendar can check: the authored date of the PR's first commit (ISO 8601 UTC;
+    # "" when unknown), and the merge commit, which a later "This reverts commit <sha>" names.
+    first_commit_at: Annotated[str, Chars(32), Default("")]
+    merge_commit_sha: Annotated[str, Chars(40), Default("")]
+    # Who the work reaches, as GitHub describes the repository: facts, never judgements. "" and 0 mean
+    # "not collected" (rows collected before these fields existed).
+    repo_owner_type: Annotated[str, Chars(20), Default("")]  # "Organization" | "User"
+    repo_is_fork: Annotated[bool, Default(False)]
+    repo_is_private: Annotated[bool, Default(False)]
+    repo_stars: Annotated[int, Default(0)]
+    repo_forks: Annotated[int, Default(0)]
 
 
 class EnrichedRecord(TypedDict):
@@ -126,17 +152,31 @@ class PredictionRecord(TypedDict):
 
 
 class ValuationRecord(TypedDict):
-    """A value estimate with its evidence and assumptions (table ``valuations``)."""
+    """Cost and value estimates with their evidence, assumptions and arithmetic (table ``valuations``).
+
+    Hours and cost are what the work took; value is what it delivered: from a measured outcome the
+    PR states (``value_basis`` "outcome"), else by the ledger's judgement multipliers ("judgement"),
+    times the repository's reach. The product of ``value_terms`` is ``value_expected``.
+    """
 
     pr_id: PrId
     merge_date: MergeDate
     hours_low: float
     hours_expected: float
     hours_high: float
+    cost_low: float
+    cost_expected: float
+    cost_high: float
     value_low: float
     value_expected: float
     value_high: float
     currency: Annotated[str, Chars(3)]
+    value_basis: Annotated[str, Chars(20)]  # outcome | judgement | none
+    value_terms: list[dict[str, object]]  # [{"name", "value", "unit"}]; "hours" scales with the calendar
+    reach: float  # the factor on value for who the repository serves
+    reach_note: str  # why
+    outcomes: list[dict[str, object]]  # measured outcomes valued: [{"kind", "claim", "value", "terms"}]
+    refused_claims: list[dict[str, str]]  # claims that cannot be true: [{"claim", "reason"}]
     evidence: list[dict[str, str]]  # [{"kind": "...", "detail": "..."}]
     assumptions: list[dict[str, object]]  # [{"name", "value", "unit", "source"}]
 
@@ -172,5 +212,7 @@ CATEGORIES: tuple[str, ...] = (
     "chore",
 )
 IMPACT_TIERS: tuple[str, ...] = ("low", "medium", "high")
+# What a valuation's value rests on: a measured outcome, a judgement on cost, or nothing (no evidence).
+VALUE_BASES: tuple[str, ...] = ("outcome", "judgement", "none")
 SENTIMENTS: tuple[str, ...] = ("positive", "neutral", "negative")
 NO_REVIEW_TEXT = "none"  # review_sentiment of a PR nobody reviewed in words

@@ -23,13 +23,15 @@ metadata = sa.MetaData()
 KEY_COLUMNS = ("pr_id", "merge_date")
 
 
-def _column(name: str, hint: Any) -> sa.Column[Any]:
-    """A warehouse column for one record field: its SQL type (and default) read from the annotation."""
+def _column(name: str, hint: Any, defaults: dict[str, object]) -> sa.Column[Any]:
+    """A warehouse column for one record field: its SQL type read from the annotation, its default declared."""
     base, extras = hint, ()
     if typing.get_origin(hint) is typing.Annotated:
         base, *extras = typing.get_args(hint)
     if typing.get_origin(base) in (list, dict):
         kind: Any = sa.JSON
+    elif base is bool:
+        kind = sa.Boolean
     elif base is int:
         kind = sa.Integer
     elif base is float:
@@ -37,14 +39,13 @@ def _column(name: str, hint: Any) -> sa.Column[Any]:
     else:
         lengths = [extra.length for extra in extras if isinstance(extra, records.Chars)]
         kind = sa.String(lengths[0]) if lengths else sa.Text
-    defaults = [extra.value for extra in extras if isinstance(extra, records.Default)]
     options: dict[str, Any] = {"nullable": False}
     if name == "pr_id":
         options = {"primary_key": True}
     elif name == "merge_date":
         options["index"] = True
-    if defaults:
-        options["default"] = defaults[0]
+    if name in defaults:
+        options["default"] = defaults[name]
     return sa.Column(name, kind, **options)
 
 
@@ -52,7 +53,8 @@ def _table(name: str, record: type) -> sa.Table:
     """The stage table of ``record``: the key columns first, then the record's fields in order."""
     hints = typing.get_type_hints(record, include_extras=True)
     order = [*KEY_COLUMNS, *(field for field in hints if field not in KEY_COLUMNS)]
-    return sa.Table(name, metadata, *(_column(field, hints[field]) for field in order))
+    defaults = records.field_defaults(record)
+    return sa.Table(name, metadata, *(_column(field, hints[field], defaults) for field in order))
 
 
 TABLES: dict[str, sa.Table] = {name: _table(name, record) for name, record in records.STAGE_RECORDS.items()}
@@ -67,6 +69,23 @@ def join_rows(*tables: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             if row["pr_id"] in merged:
                 merged[row["pr_id"]].update(row)
     return sorted(merged.values(), key=lambda r: (r["merge_date"], r["pr_id"]))
+
+
+def _complete(table: sa.Table, row: Mapping[str, Any]) -> dict[str, Any]:
+    """Every column of ``table`` for one row: a field the row lacks takes its declared default.
+
+    A bulk insert reads the columns from the first row, so rows of different shapes (a PR stored
+    by an older collector beside a new one) must be made alike first, or values are lost.
+    """
+    complete: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name in row:
+            complete[column.name] = row[column.name]
+        elif column.default is not None:
+            complete[column.name] = column.default.arg
+        else:
+            raise KeyError(f"a {table.name} row for {row.get('pr_id', '?')} lacks {column.name}")
+    return complete
 
 
 class UnknownTable(KeyError):
@@ -92,7 +111,7 @@ class Warehouse:
         run overwrite another's, which breaks the idempotence the backfills rely on.
         """
         tbl = self._table(table)
-        rows = [dict(r) for r in rows]
+        rows = [_complete(tbl, r) for r in rows]
         lo, hi = start.isoformat(), end.isoformat()
         stray = [r["pr_id"] for r in rows if not lo <= r["merge_date"] < hi]
         if stray:
@@ -117,6 +136,13 @@ class Warehouse:
     def read_joined(self, tables: Sequence[str], start: date, end: date) -> list[dict[str, Any]]:
         """The window's rows of several stage tables merged per PR (see :func:`join_rows`)."""
         return join_rows(*(self.read_window(table, start, end) for table in tables))
+
+    def read_columns(self, table: str, columns: Sequence[str]) -> list[dict[str, Any]]:
+        """Some columns of every row of a table (the whole history, e.g. to find reverts), in key order."""
+        tbl = self._table(table)
+        query = sa.select(*(tbl.c[name] for name in columns)).order_by(tbl.c.merge_date, tbl.c.pr_id)
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
 
     def read_all(self, table: str) -> list[dict[str, Any]]:
         tbl = self._table(table)

@@ -156,6 +156,7 @@ def build_achievements(rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "first_merged_at": str(group[0]["merged_at"]),
                 "last_merged_at": str(group[-1]["merged_at"]),
                 "hours": _value(group, "hours"),
+                "cost": _value(group, "cost"),
                 "value": _value(group, "value"),
                 "currency": str(lead["currency"]),
             }

@@ -46,13 +46,24 @@ def _achievement(row: dict[str, Any]) -> dict[str, Any]:
         "size_class": row["size_class"],
         "additions": int(row["additions"]),
         "deletions": int(row["deletions"]),
-        "hours": {k: float(row[f"hours_{k}"]) for k in ("low", "expected", "high")},
-        "value": {k: float(row[f"value_{k}"]) for k in ("low", "expected", "high")},
+        "hours": _bounds(row, "hours"),
+        "cost": _bounds(row, "cost"),
+        "value": _bounds(row, "value"),
         "currency": row["currency"],
+        "value_basis": row["value_basis"],
+        "arithmetic": row["arithmetic"],
+        "reach": {"factor": float(row["reach"]), "note": str(row["reach_note"])},
+        "outcomes": [{"kind": o["kind"], "claim": o["claim"], "value": o["value"]} for o in row.get("outcomes") or []],
+        "refused_claims": list(row.get("refused_claims") or []),
+        **{key: row[key] for key in ("reverted_by", "reverts") if row.get(key)},
         "evidence": list(row["evidence"]),
         "assumptions": list(row["assumptions"]),
         "model": {"name": row["model_name"], "version": str(row["model_version"])},
     }
+
+
+def _bounds(row: dict[str, Any], prefix: str) -> dict[str, float]:
+    return {k: float(row[f"{prefix}_{k}"]) for k in ("low", "expected", "high")}
 
 
 def _grouping_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -73,9 +84,14 @@ def build_portfolio(
     window_end: date,
     github_base_url: str,
     ledger_entries: dict[str, Any],
+    capacity: dict[str, Any],
     generated_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """The portfolio for [window_start, window_end) from fully joined rows (all stages)."""
+    """The portfolio for [window_start, window_end) from fully joined rows (all stages).
+
+    ``rows`` and ``capacity`` are what ``value.window.apply_window`` made of the window: reverts
+    applied, hours within the calendar, the arithmetic written.
+    """
     accepted = [r for r in rows if r["status"] == "accepted"]
     rejected = [r for r in rows if r["status"] != "accepted"]
     currency = str(ledger_entries.get("currency", "USD"))
@@ -107,10 +123,12 @@ def build_portfolio(
             "repositories": len(by_repo),
             "additions": sum(int(r["additions"]) for r in accepted),
             "deletions": sum(int(r["deletions"]) for r in accepted),
-            "hours": _range(accepted, "hours"),
+            "hours": dict(capacity["hours"]),
+            "cost": dict(capacity["cost"]),
             "value": _range(accepted, "value"),
             "currency": currency,
             "rejected": len(rejected),
+            "capacity": capacity,
         },
         "category_mix": [
             {"category": cat, "prs": len(group), "value_expected": value_sum(group)}

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import jsonschema
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 SCHEMA_PATH = Path(__file__).with_name("portfolio_schema.json")
 
 
@@ -46,7 +46,8 @@ def validate_portfolio(doc: Mapping[str, Any]) -> None:
     """Raise ``jsonschema.ValidationError`` unless ``doc`` is a valid portfolio document.
 
     Besides the schema, this checks what JSON Schema cannot express but readers rely
-    on: every range is ordered (low <= expected <= high), the window is not inverted and
+    on: every range is ordered (low <= expected <= high), the hours fit the calendar's
+    capacity, the window is not inverted and
     every achievement group cites only PRs listed in ``achievements`` (its evidence),
     because a report showing "$400 (range $500-$100)" would discredit the whole document.
     """
@@ -63,15 +64,21 @@ def validate_portfolio(doc: Mapping[str, Any]) -> None:
 
     if doc["window"]["start"] > doc["window"]["end"]:
         raise jsonschema.ValidationError("window.start is after window.end", path=("window",))
-    check_range(doc["totals"]["hours"], ("totals", "hours"))
-    check_range(doc["totals"]["value"], ("totals", "value"))
+    for figure in ("hours", "cost", "value"):
+        check_range(doc["totals"][figure], ("totals", figure))
+    capacity = doc["totals"]["capacity"]
+    if doc["totals"]["hours"]["high"] > capacity["available_hours"] + 0.01:
+        raise jsonschema.ValidationError(
+            f"{doc['totals']['hours']['high']} h exceed the {capacity['available_hours']} h the calendar allows",
+            path=("totals", "hours"),
+        )
     for index, item in enumerate(doc["achievements"]):
-        check_range(item["hours"], ("achievements", index, "hours"))
-        check_range(item["value"], ("achievements", index, "value"))
+        for figure in ("hours", "cost", "value"):
+            check_range(item[figure], ("achievements", index, figure))
     pr_ids = {item["pr_id"] for item in doc["achievements"]}
     for index, group in enumerate(doc["achievement_groups"]):
-        check_range(group["hours"], ("achievement_groups", index, "hours"))
-        check_range(group["value"], ("achievement_groups", index, "value"))
+        for figure in ("hours", "cost", "value"):
+            check_range(group[figure], ("achievement_groups", index, figure))
         if unknown := [pr_id for pr_id in group["pr_ids"] if pr_id not in pr_ids]:
             raise jsonschema.ValidationError(
                 f"achievement group cites PRs that are not in achievements: {', '.join(unknown[:5])}",

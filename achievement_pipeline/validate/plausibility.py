@@ -12,15 +12,17 @@ from dataclasses import dataclass
 from statistics import quantiles
 from typing import Any
 
+from achievement_pipeline.core import figures
 from achievement_pipeline.core.ledger import Ledger
 
-_DEFAULT_IQR_FACTOR = 3.0
-_DEFAULT_MIN_HISTORY = 20
+# Only a value judged from cost is compared with the person's history: one that rests on a measured
+# outcome is as large as the outcome the PR states, and its claim has been checked for plausibility.
+JUDGED = "judgement"
 
 
 @dataclass(frozen=True)
 class HistoryBaseline:
-    """The person's own distribution of expected values: what "unusually large" means for them."""
+    """The person's own distribution of judged values: what "unusually large" means for them."""
 
     count: int
     upper_quartile: float
@@ -38,11 +40,6 @@ class HistoryBaseline:
         return self.upper_quartile + factor * self.interquartile_range
 
 
-def _ledger_number(ledger: Ledger, name: str, default: float) -> float:
-    entry = ledger.entries.get(name)
-    return float(entry["value"]) if isinstance(entry, Mapping) and "value" in entry else default
-
-
 def plausibility_reasons(
     valuation: Mapping[str, Any], ledger: Ledger, baseline: HistoryBaseline | None = None
 ) -> list[str]:
@@ -52,19 +49,20 @@ def plausibility_reasons(
         reasons.append("no evidence of work (no lines changed, no measurable claims): not valued")
     if float(valuation["hours_expected"]) > float(ledger.value("max_hours_per_pr")):
         reasons.append(
-            f"expected effort {valuation['hours_expected']} h exceeds max_hours_per_pr "
+            f"expected effort {figures.hours(float(valuation['hours_expected']))} exceeds max_hours_per_pr "
             f"({ledger.value('max_hours_per_pr')} h) in the assumptions ledger"
         )
     if not float(valuation["value_low"]) <= float(valuation["value_expected"]) <= float(valuation["value_high"]):
         reasons.append("value range is not ordered low <= expected <= high")
-    min_history = _ledger_number(ledger, "min_history_for_outliers", _DEFAULT_MIN_HISTORY)
-    if baseline is not None and baseline.count >= min_history:
-        factor = _ledger_number(ledger, "outlier_iqr_factor", _DEFAULT_IQR_FACTOR)
+    min_history = ledger.number("min_history_for_outliers")
+    if baseline is not None and baseline.count >= min_history and valuation.get("value_basis") == JUDGED:
+        factor = ledger.number("outlier_iqr_factor")
         ceiling = baseline.ceiling(factor)
         if float(valuation["value_expected"]) > ceiling:
+            value, currency = float(valuation["value_expected"]), str(valuation["currency"])
             reasons.append(
-                f"expected value {float(valuation['value_expected']):,.0f} {valuation['currency']} is an outlier "
-                f"against your own history of {baseline.count} PRs (above {ceiling:,.0f} = upper quartile + "
-                f"{factor:g} × IQR): check the evidence before publishing"
+                f"expected value {figures.money(value, currency)}, judged from its cost, is an outlier against "
+                f"your own history of {baseline.count} judged PRs (above {figures.money(ceiling, currency)} = upper "
+                f"quartile + {factor:g} × IQR): check the evidence before publishing"
             )
     return reasons

@@ -220,14 +220,14 @@ def _predictions_spec() -> SuiteSpec:
 
 def _valuations_spec() -> SuiteSpec:
     columns, json_cols, checks = _contract("valuations")
-    numbers = ("hours_low", "hours_expected", "hours_high", "value_low", "value_expected", "value_high")
-    checks += [_between(c, 0, None) for c in numbers]
+    figures = ("hours", "cost", "value")
+    checks += [_between(f"{figure}_{bound}", 0, None) for figure in figures for bound in ("low", "expected", "high")]
+    for figure in figures:
+        checks += [_at_least(f"{figure}_expected", f"{figure}_low"), _at_least(f"{figure}_high", f"{figure}_expected")]
     checks += [
-        _at_least("hours_expected", "hours_low"),
-        _at_least("hours_high", "hours_expected"),
-        _at_least("value_expected", "value_low"),
-        _at_least("value_high", "value_expected"),
         _regex("currency", CURRENCY_REGEX, "3-letter currency code"),
+        _in_set("value_basis", records.VALUE_BASES),
+        _between("reach", 0, None),
     ]
     checks += [_json(c) for c in json_cols]
     return SuiteSpec("valuations", columns, json_cols, tuple(checks))

@@ -3,9 +3,19 @@
 import json
 from datetime import timedelta
 
-from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 from pydantic import Field
 
+from achievement_pipeline.core import figures
 from achievement_pipeline.core.ledger import load_ledger
 from achievement_pipeline.core.text import md_escape
 from achievement_pipeline.core.windows import parse_window, period_window
@@ -17,6 +27,7 @@ from achievement_pipeline.export.subjects import Subject, choose_subject, select
 from achievement_pipeline.resources.github import GitHubResource
 from achievement_pipeline.resources.storage import ObjectStoreResource
 from achievement_pipeline.resources.warehouse import WarehouseResource
+from achievement_pipeline.value.window import apply_window
 
 
 class PortfolioConfig(Config):
@@ -39,6 +50,31 @@ _LINKS = (
 )
 
 
+CAPACITY_CHECK = "hours_within_capacity"
+# What revert detection reads of the whole collected history.
+_REVERT_COLUMNS = ("pr_id", "repo", "title", "body", "merged_at", "merge_commit_sha")
+
+
+def _capacity_check(document: dict) -> AssetCheckResult:
+    """Hours against what the calendar allows: the figures a sceptical reader checks first."""
+    totals, capacity = document["totals"], document["totals"]["capacity"]
+    return AssetCheckResult(
+        check_name=CAPACITY_CHECK,
+        passed=totals["hours"]["high"] <= capacity["available_hours"] + 0.01,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "available_hours": capacity["available_hours"],
+            "estimated_hours": capacity["estimated_hours"],
+            "hours_expected": totals["hours"]["expected"],
+            "hours_high": totals["hours"]["high"],
+            "people": capacity["people"],
+            "working_days": capacity["working_days"],
+            "scaled": capacity["scaled"],
+            "statement": MetadataValue.md(md_escape(capacity["statement"])),
+        },
+    )
+
+
 def _everyone(github: GitHubResource) -> Subject:
     """With nothing chosen, the portfolio holds every PR collected, named after the sources."""
     kinds = [source.kind for source in github.sources()]
@@ -48,13 +84,23 @@ def _everyone(github: GitHubResource) -> Subject:
 
 @asset(
     owners=OWNERS,
-    code_version="2",
+    code_version="3",
     deps=["validated_achievements"],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
     automation_condition=FOLLOWS_UPSTREAM,
     group_name="portfolio",
     kinds={"html", "pdf", "json"},
+    check_specs=[
+        AssetCheckSpec(
+            CAPACITY_CHECK,
+            asset="portfolio",
+            description=(
+                "The portfolio's hours, high end included, within what the calendar allows the people in it "
+                "(working days × hours per day × the share of time that goes into PR work)."
+            ),
+        )
+    ],
     description=(
         "The portfolio of the reporting window (the run's partitions unless configured): JSON with its "
         "schema, a self-contained HTML portfolio, its PDF, and an executive summary, in the object store."
@@ -80,13 +126,15 @@ def portfolio(
         ("validated_achievements", "valuations", "predictions", "enriched_prs", "pull_requests"), start, end
     )
     rows = select_rows(joined, subject, f"{start}..{end - timedelta(days=1)}")
+    window = apply_window(rows, store.read_columns("pull_requests", _REVERT_COLUMNS), start, end, ledger)
     document = build_portfolio(
-        rows,
+        window.rows,
         subject=subject.as_document(),
         window_start=start,
         window_end=end,
         github_base_url="demo (built-in fake GitHub)" if github.demo else github.resolved_base_url(),
         ledger_entries=ledger.entries,
+        capacity=window.capacity,
     )
     reports.validate_portfolio(document)
     html = reports.render_html(document)
@@ -103,10 +151,12 @@ def portfolio(
     links = [(name, label, storage.browser_url(written[kind])) for kind, name, label in _LINKS]
     totals = document["totals"]
     opened = " · ".join(f"[{label}]({url})" for _, label, url in links if url and label)
+    currency = totals["currency"]
     headline = (
         f"**{subject.login}**, {document['window']['start']} to {document['window']['end']}: {totals['prs']} PRs in "
-        f"{totals['repositories']} repositories, expected value {totals['value']['expected']:,.0f} "
-        f"{totals['currency']} ({totals['value']['low']:,.0f}–{totals['value']['high']:,.0f}); "
+        f"{totals['repositories']} repositories; value ≈ {figures.money(totals['value']['expected'], currency)} "
+        f"({figures.money_range(totals['value']['low'], totals['value']['high'], currency)}), cost ≈ "
+        f"{figures.money(totals['cost']['expected'], currency)} for {md_escape(totals['capacity']['statement'])}; "
         f"{totals['rejected']} rejected.\n\n"
         + "\n".join(
             f"- {md_escape(a['statement'])}" + ("" if a["pr_id"] in a["statement"] else f" ({a['pr_id']})")
@@ -116,6 +166,7 @@ def portfolio(
     )
     context.log.info(f"portfolio written: {written['html']}")
     return MaterializeResult(
+        check_results=[_capacity_check(document)],
         metadata={
             # First what a person opens: the headline with its links, then the links one by one.
             "headline": MetadataValue.md(headline),
@@ -127,6 +178,9 @@ def portfolio(
             "value_low": totals["value"]["low"],
             "value_expected": totals["value"]["expected"],
             "value_high": totals["value"]["high"],
+            "cost_expected": totals["cost"]["expected"],
+            "hours_expected": totals["hours"]["expected"],
+            "hours_available": totals["capacity"]["available_hours"],
             # Where the files are, for scripts and shells: a path, or the s3:// URI (not a browser link).
             **{
                 f"{kind}_location": MetadataValue.text(where)
@@ -134,5 +188,5 @@ def portfolio(
                 else MetadataValue.path(where)
                 for kind, where in written.items()
             },
-        }
+        },
     )

@@ -7,7 +7,7 @@ from achievement_pipeline.defs.automation.conditions import FOLLOWS_UPSTREAM
 from achievement_pipeline.defs.metadata import OWNERS, preview, warehouse_table_metadata, window_metadata
 from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
 from achievement_pipeline.resources.warehouse import WarehouseResource
-from achievement_pipeline.validate.plausibility import HistoryBaseline, plausibility_reasons
+from achievement_pipeline.validate.plausibility import JUDGED, HistoryBaseline, plausibility_reasons
 
 
 @asset(
@@ -29,8 +29,9 @@ def validated_achievements(context: AssetExecutionContext, warehouse: WarehouseR
     start, end = run_window(context)
     store = warehouse.get()
     ledger = load_ledger()
-    # The baseline is the whole valued history: an outlier is judged against the person's own work.
-    baseline = HistoryBaseline.from_values(row["value_expected"] for row in store.read_all("valuations"))
+    # The baseline is the whole judged history: an outlier is judged against the person's own work.
+    history = store.read_columns("valuations", ("value_expected", "value_basis"))
+    baseline = HistoryBaseline.from_values(row["value_expected"] for row in history if row["value_basis"] == JUDGED)
     rows = []
     for valuation in store.read_window("valuations", start, end):
         reasons = plausibility_reasons(valuation, ledger, baseline)

@@ -1,7 +1,8 @@
 """Reader-facing formatting: money, hours, counts, percents, dates, windows and categories.
 
-These turn document values into the short strings a manager reads (``$12,345``,
-``10–40 h``, ``3 Jan 2025``, ``Build & CI``) and never raise: a non-number renders as an
+These turn document values into the short strings a manager reads (``$12k``,
+``10–40 h``, ``3 Jan 2025``, ``Build & CI``; money and hours at two significant figures,
+``core.figures``) and never raise: a non-number renders as an
 em dash and unknown text passes through ``clean_text``. Category labels, the phrases
 used inside sentences and the chart colours are kept together so every view names and
 colours a category the same way.
@@ -11,8 +12,8 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal
 
+from achievement_pipeline.core import figures
 from achievement_pipeline.core.text import clean_text
 from achievement_pipeline.export.reports.coerce import as_finite, as_number
 from achievement_pipeline.export.reports.text import LABEL_LIMIT
@@ -60,22 +61,6 @@ _CATEGORY_PHRASES: dict[str, str] = {
 }
 
 
-_CURRENCY_SYMBOLS: dict[str, str] = {
-    "USD": "$",
-    "EUR": "€",
-    "GBP": "£",
-    "JPY": "¥",
-    "CNY": "¥",
-    "INR": "₹",
-    "KRW": "₩",
-    "CAD": "CA$",
-    "AUD": "A$",
-    "NZD": "NZ$",
-    "BRL": "R$",
-    "CHF": "CHF\u00a0",
-}
-_ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "CLP", "ISK", "VND"})
-
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -85,59 +70,34 @@ def currency_code(currency: object) -> str:
 
 
 def format_money(value: object, currency: object = "USD", *, compact: bool = False) -> str:
-    """Format an amount for readers, e.g. ``$12,345``, ``€1.2k`` (compact) or ``1,234 SEK``.
+    """An estimate of money at the precision it has (two significant figures): ``$3,600``, ``$75k``.
 
-    Estimates are shown without cents once they reach 100, because cents on an estimate
-    suggest a precision the model does not have. Non-numbers render as an em dash rather
-    than crashing a report.
+    ``compact`` shortens from a thousand (``$2.5k``), for chart axes. Non-numbers render as an
+    em dash rather than crashing a report.
     """
     number = as_finite(value)
     if number is None:
         return "—"
-    code = currency_code(currency)
-    sign = "−" if number < 0 else ""
-    amount = abs(number)
-    if compact and amount >= 1000:
-        text = ""
-        for divisor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-            if amount >= divisor * 0.9995:
-                scaled = amount / divisor
-                text = (f"{scaled:.1f}".rstrip("0").rstrip(".") if scaled < 100 else f"{scaled:.0f}") + suffix
-                break
-    else:
-        decimals = 0 if code in _ZERO_DECIMAL_CURRENCIES or amount >= 100 or amount == int(amount) else 2
-        # Half-up, as people round money; format() alone would round half to even ($1,234.5 -> $1,234).
-        rounded = Decimal(repr(amount)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-        text = f"{rounded:,.{decimals}f}"
-    symbol = _CURRENCY_SYMBOLS.get(code)
-    if symbol is not None:
-        return f"{sign}{symbol}{text}"
-    return f"{sign}{text}\u00a0{code}" if code else f"{sign}{text}"
+    return figures.money(number, currency_code(currency), compact_from=1e3 if compact else 1e4)
 
 
 def format_money_range(low: object, high: object, currency: object = "USD") -> str:
-    """Format a low–high range of money, e.g. ``$1,000–$4,000``."""
+    """A low–high range of money, e.g. ``$38k–$150k``."""
     return f"{format_money(low, currency)}–{format_money(high, currency)}"
 
 
-def _format_number(value: float) -> str:
-    if value >= 100 or value == int(value):
-        return f"{value:,.0f}"
-    return f"{value:.1f}".rstrip("0").rstrip(".")
-
-
 def format_hours(value: object) -> str:
-    """Format an effort estimate, e.g. ``20 h`` or ``1.5 h``."""
+    """An effort estimate at two significant figures, e.g. ``690 h`` or ``1.5 h``."""
     number = as_finite(value)
-    return "—" if number is None else f"{_format_number(abs(number))}\u00a0h"
+    return "—" if number is None else figures.hours(abs(number))
 
 
 def format_hours_range(low: object, high: object) -> str:
-    """Format an effort range, e.g. ``10–40 h``."""
+    """An effort range, e.g. ``340–1,400 h``."""
     lo, hi = as_finite(low), as_finite(high)
     if lo is None or hi is None:
         return "—"
-    return f"{_format_number(abs(lo))}–{_format_number(abs(hi))}\u00a0h"
+    return figures.hours_range(abs(lo), abs(hi))
 
 
 def format_count(value: object) -> str:

@@ -95,7 +95,7 @@ def _assumption_note(ledger: Mapping[str, Any]) -> str:
     others = len(names) - 1
     more = f" and {others} other documented {pluralise(others, 'assumption')}" if others else ""
     return (
-        f"Estimates assume {lead_text}{more}; ranges show low and high effort scenarios, "
+        f"Estimates assume {lead_text}{more}; ranges come from the uncertainty of those inputs, "
         "and the full ledger is in the portfolio appendix."
     )
 

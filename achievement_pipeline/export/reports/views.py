@@ -83,10 +83,31 @@ def assumption_value(value: object, unit: object = "") -> str:
     return clean_text(f"{text} {clean_text(unit, 40)}", NOTE_LIMIT)
 
 
+# How each basis of a value reads on a card.
+_BASIS_LABELS = {
+    "outcome": "Value from a measured outcome",
+    "judgement": "Value by judgement",
+    "none": "No value",
+    "reverted": "No value: reverted",
+    "revert": "No value: a revert",
+}
+
+
+def _refused_view(items: list[Any]) -> list[str]:
+    refused = []
+    for entry in (as_dict(x) for x in items[:EVIDENCE_ITEMS]):
+        claim, reason = clean_text(entry.get("claim"), EVIDENCE_LIMIT), clean_text(entry.get("reason"), REASON_LIMIT)
+        if claim and reason:
+            refused.append(f"{claim} ({reason})")
+    return refused
+
+
 def _achievement_view(item: Mapping[str, Any], rank: int, colour_index: dict[str, int]) -> dict[str, Any]:
     currency = currency_code(item.get("currency")) or "USD"
     v_low, v_exp, v_high = as_range(item.get("value"))
     h_low, h_exp, h_high = as_range(item.get("hours"))
+    c_low, c_exp, c_high = as_range(item.get("cost"))
+    basis = clean_text(item.get("value_basis"), 12).lower()
     title = clean_text(item.get("title"), TITLE_LIMIT) or "(untitled pull request)"
     statement = clean_text(item.get("statement"), STATEMENT_LIMIT)
     category = clean_text(item.get("category"), LABEL_LIMIT)
@@ -130,6 +151,13 @@ def _achievement_view(item: Mapping[str, Any], rank: int, colour_index: dict[str
         "value_number": v_exp,
         "hours_expected": format_hours(h_exp),
         "hours_range": format_hours_range(h_low, h_high),
+        "cost_expected": format_money(c_exp, currency),
+        "cost_range": format_money_range(c_low, c_high, currency),
+        "basis": basis,
+        "basis_label": _BASIS_LABELS.get(basis, "Value"),
+        "arithmetic": clean_text(item.get("arithmetic"), NOTE_LIMIT),
+        "reach_note": clean_text(as_dict(item.get("reach")).get("note"), NOTE_LIMIT),
+        "refused": _refused_view(as_list(item.get("refused_claims"))),
         "evidence": evidence,
         "evidence_more": evidence_more,
         "assumptions": assumptions,
@@ -153,6 +181,7 @@ def _group_view(
     currency = currency_code(item.get("currency")) or "USD"
     v_low, v_exp, v_high = as_range(item.get("value"))
     h_low, h_exp, h_high = as_range(item.get("hours"))
+    c_exp = as_range(item.get("cost"))[1]
     title = clean_text(item.get("title"), TITLE_LIMIT) or "(untitled achievement)"
     category = clean_text(item.get("category"), LABEL_LIMIT)
     colour_index.setdefault(category.lower(), len(colour_index))
@@ -185,6 +214,7 @@ def _group_view(
         "value_range": format_money_range(v_low, v_high, currency),
         "hours_expected": format_hours(h_exp),
         "hours_range": format_hours_range(h_low, h_high),
+        "cost_expected": format_money(c_exp, currency),
     }
 
 
@@ -240,6 +270,8 @@ def common_view(portfolio: Mapping[str, Any]) -> dict[str, Any]:
     currency = currency_code(totals.get("currency")) or "USD"
     v_low, v_exp, v_high = as_range(totals.get("value"))
     h_low, h_exp, h_high = as_range(totals.get("hours"))
+    c_low, c_exp, c_high = as_range(totals.get("cost"))
+    capacity = as_dict(totals.get("capacity"))
     kind = clean_text(subject.get("kind"), 20).lower()
     prs = max(0, round(as_number(totals.get("prs"))))
     repos = max(0, round(as_number(totals.get("repositories"))))
@@ -267,6 +299,11 @@ def common_view(portfolio: Mapping[str, Any]) -> dict[str, Any]:
         "value_range": format_money_range(v_low, v_high, currency),
         "hours_expected": format_hours(h_exp),
         "hours_range": format_hours_range(h_low, h_high),
+        "cost_expected": format_money(c_exp, currency),
+        "cost_range": format_money_range(c_low, c_high, currency),
+        "hours_available": format_hours(capacity.get("available_hours")) if capacity else "",
+        "capacity_statement": clean_text(capacity.get("statement"), NOTE_LIMIT),
+        "capacity_scaled": bool(capacity.get("scaled")),
         "lines": f"+{format_count(totals.get('additions'))} / −{format_count(totals.get('deletions'))}",
         "rejected_count": rejected,
         "rejected_noun": pluralise(rejected, "pull request"),

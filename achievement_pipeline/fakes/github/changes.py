@@ -30,7 +30,10 @@ def new_merged_pull(
     files: int = 2,
     number: int | None = None,
 ) -> FakePullRequest:
-    """A PR that was opened an hour before ``merged_at`` and merged then, with the next free number."""
+    """A PR that was opened an hour before ``merged_at`` and merged then, with the next free number.
+
+    Its one commit was authored two hours before the PR was opened.
+    """
     if history.repo(repo) is None:
         raise ValueError(f"the fake history has no repository {repo!r}")
     if merged_at.tzinfo is None:
@@ -71,6 +74,7 @@ def new_merged_pull(
         change_type="feat",
         scope="",
         intent="feature",
+        first_commit_at=merged_at - timedelta(hours=3),
     )
 
 

@@ -15,6 +15,7 @@ import base64
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from achievement_pipeline.fakes.github.model import (
@@ -189,7 +190,9 @@ class Repository(Node):
         self.url = f"{WEB}/{repo.full_name}"
         self.isPrivate = repo.private
         self.isArchived = False
-        self.isFork = False
+        self.isFork = repo.fork
+        self.stargazerCount = repo.stars
+        self.forkCount = repo.forks
         self.description = repo.description
         self.createdAt = timestamp(repo.created_at)
         self.hasIssuesEnabled = True
@@ -269,6 +272,16 @@ class PullRequest(Node):
 
     def repository(self) -> Repository | None:
         return self.graph.repo(self.pr.repo)
+
+    def mergeCommit(self) -> dict[str, Any] | None:
+        """The commit the merge made on the base branch; null, as on GitHub, until the PR is merged.
+
+        The fake's repositories allow no merge commits, so it carries a squash merge's message.
+        """
+        sha, merged_at = self.pr.merge_commit_sha, self.pr.merged_at
+        if not sha or merged_at is None:
+            return None
+        return _commit(self.pr, sha, merged_at, f"{self.pr.title} (#{self.pr.number})")
 
     def labels(self, **args: Any) -> Connection:
         return Connection(self.pr.labels, lambda name: Label(self.pr.repo, name), **_page_args(args))
@@ -396,6 +409,19 @@ class Issue(Node):
         return self.graph.repo(self._repo)
 
 
+def _commit(pr: FakePullRequest, oid: str, authored: datetime, message: str) -> dict[str, Any]:
+    """A ``Commit``'s scalar fields; the fake's commits are authored and committed at once."""
+    moment = timestamp(authored)
+    return {
+        "oid": oid,
+        "abbreviatedOid": oid[:7],
+        "message": message,
+        "authoredDate": moment,
+        "committedDate": moment,
+        "url": f"{WEB}/{pr.repo}/commit/{oid}",
+    }
+
+
 class PullRequestCommit(Node):
     typename = "PullRequestCommit"
 
@@ -403,7 +429,7 @@ class PullRequestCommit(Node):
         oid = hashlib.sha1(f"{pr.pr_id}:{position}".encode()).hexdigest()
         self.id = legacy_node_id("PullRequestCommit", pr.id * 1000 + position)
         self.url = f"{WEB}/{pr.repo}/pull/{pr.number}/commits/{oid}"
-        self.commit = {"oid": oid, "abbreviatedOid": oid[:7], "message": f"Commit {position} of #{pr.number}"}
+        self.commit = _commit(pr, oid, pr.commit_authored_at(position), f"Commit {position} of #{pr.number}")
 
 
 class Query:

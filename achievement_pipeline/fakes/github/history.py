@@ -5,7 +5,9 @@ several repositories under a couple of owners, conventional-commit titles in
 realistic proportions, long-tailed diff sizes, reviews that sometimes push back,
 bots commenting on PRs. None of it may touch the network, and every run must see
 the same data, so everything here is a pure function of its arguments: one
-``random.Random(seed)`` drives every choice and nothing reads the clock.
+``random.Random(seed)`` drives every choice and nothing reads the clock. Facts added
+later (when a PR's first commit was authored) come from generators keyed by the seed and
+the PR, so they leave every earlier value of a seeded history unchanged.
 
 This module is the generator: it schedules PRs and writes their text by sampling the
 repository catalogue (``repositories``) and the word tables (``vocabulary``) into the
@@ -16,6 +18,7 @@ it always has.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import re
@@ -193,6 +196,7 @@ def generate_history(
     slots = _schedule(rng, plans_by_user, plans, logins, start, end, prs_per_week)
     pulls = _Writer(rng, ids, logins, start, end).write(slots)
     repos = tuple(_make_repo(rng, ids, plan) for plan in plans)
+    pulls = [_with_first_commit(seed, pr) for pr in pulls]
     return FakeHistory(seed=seed, start=start, end=end, authors=logins, users=accounts, repos=repos, pulls=tuple(pulls))
 
 
@@ -287,6 +291,9 @@ def _make_repo(rng: random.Random, ids: _Ids, plan: _RepoPlan) -> FakeRepo:
         default_branch=t.default_branch,
         created_at=datetime(2019, 1, 1, tzinfo=UTC) + timedelta(days=rng.randrange(1_800)),
         topics=t.topics,
+        stars=t.stars,
+        forks=t.forks,
+        parent=t.fork_of,
     )
 
 
@@ -389,6 +396,38 @@ def _pick_kind(rng: random.Random, template: RepoTemplate) -> str:
     table = _PERSONAL_KIND_WEIGHTS if template.personal else _ORG_KIND_WEIGHTS
     kinds = list(table)
     return rng.choices(kinds, weights=[table[k] for k in kinds])[0]
+
+
+# ----------------------------------------------------------------------- work before the PR
+
+# Median hours from a PR's first commit to its opening: a revert is opened right away, a
+# feature has often been worked on for a day or more.
+_FIRST_COMMIT_LEAD_HOURS = {
+    "revert": 0.1,
+    "docs": 1.0,
+    "ci": 1.5,
+    "chore": 1.0,
+    "build": 2.0,
+    "test": 3.0,
+    "fix": 3.0,
+    "security": 4.0,
+    "perf": 10.0,
+    "refactor": 16.0,
+    "feat": 20.0,
+}
+
+
+def _with_first_commit(seed: int, pr: FakePullRequest) -> FakePullRequest:
+    """``pr`` with the authored time of its first commit: minutes to days before it was opened.
+
+    Drawn from a generator of its own, keyed by the seed and the PR, so adding this fact
+    left every other value of a seeded history exactly as it was (the demo's output is
+    reproducible across versions), and one PR's value does not depend on the others.
+    """
+    rng = random.Random(f"{seed}:{pr.pr_id}:first-commit")
+    median = _FIRST_COMMIT_LEAD_HOURS.get(pr.intent, 4.0) * (1 + 0.15 * (pr.commits - 1))
+    hours = min(max(rng.lognormvariate(math.log(median), 1.0), 2 / 60), 24 * 10)
+    return dataclasses.replace(pr, first_commit_at=pr.created_at - timedelta(seconds=int(hours * 3600)))
 
 
 # ----------------------------------------------------------------------- writing PRs

@@ -55,10 +55,17 @@ class FakeRepo:
     default_branch: str
     created_at: datetime
     topics: tuple[str, ...] = ()
+    stars: int = 0  # stargazers, as GitHub counts them (private repositories: members' stars only)
+    forks: int = 0
+    parent: str | None = None  # "owner/name" of the repository this one was forked from
 
     @property
     def name(self) -> str:
         return self.full_name.split("/", 1)[1]
+
+    @property
+    def fork(self) -> bool:
+        return self.parent is not None
 
     @property
     def node_id(self) -> str:
@@ -116,6 +123,8 @@ class FakePullRequest:
     ``change_type``, ``intent`` and ``claims`` are ground truth for tests of later
     stages: the conventional type the title announces ("" when it has none), the kind
     of change it really is, and the measurable claims written into the body.
+    ``first_commit_at`` is when the PR's first commit was authored (work starts before
+    a PR is opened); ``None`` reads as the creation time.
     """
 
     repo: str
@@ -147,10 +156,21 @@ class FakePullRequest:
     intent: str
     claims: tuple[str, ...] = ()
     draft: bool = False
+    first_commit_at: datetime | None = None
 
     @property
     def pr_id(self) -> str:
         return f"{self.repo}#{self.number}"
+
+    def commit_authored_at(self, position: int) -> datetime:
+        """When commit ``position`` (1-based, oldest first) was authored.
+
+        The first at ``first_commit_at``, the rest spread evenly up to the PR's last activity
+        (fix-ups pushed during review); one rule, so REST and GraphQL tell the same story.
+        """
+        first = self.first_commit_at or self.created_at
+        last = max(first, self.closed_at or self.updated_at)
+        return first + (last - first) * (max(1, position) - 1) / max(1, self.commits)
 
     @property
     def owner(self) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -45,6 +45,7 @@ GITHUB_DEFAULT_LABELS = frozenset(
         "wontfix",
     )
 )
+_UPSTREAM_CREATED = datetime(2014, 3, 1, tzinfo=UTC)  # forks are of older repositories
 _NO_REACTIONS = {
     "total_count": 0,
     "+1": 0,
@@ -182,7 +183,7 @@ class Payloads:
             "private": repo.private,
             "html_url": html,
             "description": repo.description,
-            "fork": False,
+            "fork": repo.fork,
             "url": url,
             "pulls_url": f"{url}/pulls{{/number}}",
             "issues_url": f"{url}/issues{{/number}}",
@@ -196,9 +197,9 @@ class Payloads:
             "clone_url": f"{html}.git",
             "homepage": None,
             "language": repo.language,
-            "forks_count": repo.id % 40,
-            "stargazers_count": repo.id % 700,
-            "watchers_count": repo.id % 700,
+            "forks_count": repo.forks,
+            "stargazers_count": repo.stars,
+            "watchers_count": repo.stars,  # GitHub's REST "watchers" are its stargazers
             "size": 1_000 + repo.id % 50_000,
             "default_branch": repo.default_branch,
             "open_issues_count": open_count,
@@ -243,15 +244,34 @@ class Payloads:
                 "url": f"{self.api}/licenses/mit",
                 "node_id": "MDc6TGljZW5zZW1pdA==",
             },
-            "forks": repo.id % 40,
+            "forks": repo.forks,
             "open_issues": self._stats(repo)[1],
-            "watchers": repo.id % 700,
+            "watchers": repo.stars,
             "subscribers_count": 3 + repo.id % 30,
-            "network_count": repo.id % 40,
+            "network_count": repo.forks,
         }
         if owner is not None and owner.type == "Organization":
             extras["organization"] = self.user_simple(owner.login)
+        if repo.parent is not None:
+            upstream = self._upstream(repo)
+            extras["parent"] = extras["source"] = upstream
         return extras
+
+    def _upstream(self, fork: FakeRepo) -> Json:
+        """The repository ``fork`` was forked from, in the short shape; the fake serves nothing more of it."""
+        owner, _, name = (fork.parent or "").partition("/")
+        upstream = FakeRepo(
+            full_name=f"{owner}/{name}",
+            id=400_000_000 + zlib.crc32(f"{owner}/{name}".encode()) % 1_000_000,
+            owner=owner,
+            private=False,
+            description=fork.description,
+            language=fork.language,
+            default_branch=fork.default_branch,
+            created_at=min(fork.created_at, _UPSTREAM_CREATED),
+            topics=fork.topics,
+        )
+        return self.repo(upstream, full=False)
 
     def label(self, repo: str, name: str) -> Json:
         color, description = LABELS.get(name, ("ededed", ""))
@@ -498,13 +518,13 @@ class Payloads:
         }
 
     def pull_commit(self, pr: FakePullRequest, position: int) -> Json:
-        """One entry of ``GET /repos/{o}/{r}/pulls/{n}/commits`` (same SHAs as the GraphQL commits)."""
+        """One entry of ``GET /repos/{o}/{r}/pulls/{n}/commits`` (same SHAs and dates as the GraphQL commits)."""
         sha = hashlib.sha1(f"{pr.pr_id}:{position}".encode()).hexdigest()
         url = f"{self.api}/repos/{pr.repo}/commits/{sha}"
         person = {
             "name": pr.author,
             "email": f"{pr.author}@users.noreply.github.com",
-            "date": timestamp(pr.created_at),
+            "date": timestamp(pr.commit_authored_at(position)),
         }
         return {
             "sha": sha,

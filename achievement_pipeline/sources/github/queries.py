@@ -2,7 +2,10 @@
 
 One search page brings up to 100 merged PRs with everything the pipeline uses: files,
 reviews with their comments, conversation comments, labels, the issues a PR closes
-(GitHub's ``closingIssuesReferences``, not a guess from the body) and the commit count.
+(GitHub's ``closingIssuesReferences``, not a guess from the body), the commit count with
+the first commit's authored date, the merge commit, and the facts of the repository it
+was merged into (owner type, fork, private, stars, forks). Those facts are single
+objects or a one-item list, so they add nodes but no rate-limit points.
 Nested lists are read up to a typical size (``PageShape``), which keeps a page's price
 in rate-limit points and nodes low; the rare PR with more gets its remaining items
 from follow-up pages (``Continuation``), many PRs in one query, and its files over REST
@@ -17,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from achievement_pipeline.core.records import Comment, FileChange, PullRequestRecord, Review
+from achievement_pipeline.sources.github.store import iso, parse_iso
 
 _CHANGE_STATUS = {
     "ADDED": "added",
@@ -46,6 +50,8 @@ class PageShape:
 
 
 _PAGE_INFO = "pageInfo { hasNextPage endCursor }"
+# The repository as GitHub describes it. ``owner``'s type tells an organisation from a person.
+_REPOSITORY = "nameWithOwner isFork isPrivate stargazerCount forkCount owner { __typename login }"
 _REVIEW_COMMENT = "author { login } body path"
 _ISSUE_COMMENT = "author { login } body"
 
@@ -63,8 +69,9 @@ fragment PullFields on PullRequest {{
   id number title body url createdAt updatedAt mergedAt
   additions deletions changedFiles baseRefName headRefName
   author {{ login }}
-  repository {{ nameWithOwner }}
-  commits {{ totalCount }}
+  repository {{ {_REPOSITORY} }}
+  mergeCommit {{ oid }}
+  commits(first: 1) {{ totalCount nodes {{ commit {{ authoredDate }} }} }}
   labels(first: {shape.labels}) {{ {_PAGE_INFO} nodes {{ name }} }}
   files(first: {shape.files}) {{ {_PAGE_INFO} nodes {{ path additions deletions changeType }} }}
   reviews(first: {shape.reviews}) {{ {_PAGE_INFO} nodes {{ ...ReviewFields }} }}
@@ -177,6 +184,20 @@ def _issue_comment(node: dict[str, Any]) -> Comment:
     return {"author": _login(node.get("author")), "body": node.get("body") or "", "path": ""}
 
 
+def _first_commit_at(commits: dict[str, Any] | None) -> str:
+    """The authored date of the PR's oldest commit (a PR's commits come oldest first), in UTC; "" if unknown.
+
+    Git keeps the author's UTC offset with the date and GitHub may answer with it; the
+    record's timestamps are all UTC, so that they compare as text.
+    """
+    nodes = (commits or {}).get("nodes") or [None]
+    authored = ((nodes[0] or {}).get("commit") or {}).get("authoredDate")
+    try:
+        return iso(parse_iso(authored)) if authored else ""
+    except ValueError:
+        return ""
+
+
 class Assembly:
     """Rows being built from one page and its follow-ups, and what is still missing from them."""
 
@@ -188,7 +209,8 @@ class Assembly:
         self._repos: dict[str, str] = {}
 
     def add_pull(self, node: dict[str, Any]) -> None:
-        repo = node["repository"]["nameWithOwner"]
+        repository = node["repository"]
+        repo = repository["nameWithOwner"]
         pr_id = f"{repo}#{node['number']}"
         merged_at = node.get("mergedAt") or ""
         record: PullRequestRecord = {
@@ -214,6 +236,14 @@ class Assembly:
             "review_comments": [],
             "issue_comments": [],
             "linked_issues": [],
+            "first_commit_at": _first_commit_at(node.get("commits")),
+            "merge_commit_sha": (node.get("mergeCommit") or {}).get("oid") or "",
+            # The repository's facts; GitHub's nulls read as the record's defaults.
+            "repo_owner_type": (repository.get("owner") or {}).get("__typename") or "",
+            "repo_is_fork": bool(repository.get("isFork")),
+            "repo_is_private": bool(repository.get("isPrivate")),
+            "repo_stars": repository.get("stargazerCount") or 0,
+            "repo_forks": repository.get("forkCount") or 0,
         }
         self.records[pr_id] = record
         self._repos[pr_id] = repo

@@ -15,6 +15,7 @@ collection stopped at any point resumes from the page after the last one stored.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -22,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from achievement_pipeline.core.records import PullRequestRecord
+from achievement_pipeline.core.records import PullRequestRecord, field_defaults
 
 metadata = sa.MetaData()
 
@@ -49,6 +50,17 @@ pulls_table = sa.Table(
     sa.Column("record", sa.JSON, nullable=False),
     sa.Index("ix_github_pulls_window", "server", "source", "merge_date"),
 )
+
+
+_PULL_DEFAULTS = field_defaults(PullRequestRecord)
+
+
+def _with_defaults(record: dict[str, Any]) -> PullRequestRecord:
+    """A stored PR with every field the record has today: older copies get the defaults.
+
+    A record keeps its contract (every field present) however old the stored copy is.
+    """
+    return typing.cast(PullRequestRecord, {**_PULL_DEFAULTS, **record})
 
 
 def iso(moment: datetime) -> str:
@@ -186,7 +198,7 @@ class GitHubStore:
         with self.engine.connect() as conn:
             for pr_id, updated_at, record in conn.execute(query):
                 if pr_id not in newest or updated_at > newest[pr_id][0]:
-                    newest[pr_id] = (updated_at, record)
+                    newest[pr_id] = (updated_at, _with_defaults(record))
         return sorted((record for _, record in newest.values()), key=lambda r: (r["merge_date"], r["pr_id"]))
 
     def count(self, server: str, source: str) -> int:
