@@ -31,7 +31,7 @@ ui: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/achievement-ui --port 3000 --exports-port 3001
 
 lint: install
-	$(BIN)/ruff check achievement_pipeline tests bench deploy
+	$(BIN)/ruff check achievement_pipeline tests bench deploy docs
 
 test: lint
 	$(BIN)/pytest -q

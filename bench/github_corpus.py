@@ -5,7 +5,7 @@ titles, bodies, authors, merge times, sizes and file lists come from
 ``../shared/data/vite-prs.jsonl`` (6,383 merged PRs of vitejs/vite, MIT). Beyond 6,383
 PRs, rows are drawn again. The rows are dealt round-robin over ``repos`` repositories of
 the organisation ``vite-bench``. The export has no reviews or comments, so those are
-drawn with a seeded generator at the demo history's rates. Every PR is merged, so every
+drawn with a seeded generator at the demo history's rates, in the demo reviewers' words. Every PR is merged, so every
 collector is asked for the same set.
 
 A PR's merge commit is the export's ``sha``. Its first commit's authored time is the
@@ -36,6 +36,7 @@ from achievement_pipeline.fakes.github.model import (
     FakeReview,
     FakeUser,
 )
+from achievement_pipeline.fakes.github.vocabulary import LINE_COMMENTS, REVIEW_BODIES
 
 ORG = "vite-bench"
 VITE = Path(__file__).resolve().parents[2] / "shared" / "data" / "vite-prs.jsonl"
@@ -104,6 +105,19 @@ def vite_history(path: Path = VITE, prs: int = 10_000, repos: int = 20, seed: in
     return FakeHistory(seed, start, end, ("bench-bot",), tuple(users), tuple(repositories), tuple(pulls))
 
 
+def _review(rng: random.Random, review_id: int, reviewers: list[str], i: int, merged: datetime, sha: str) -> FakeReview:
+    """A review in the words the demo's reviewers use (the export has none): enough variety to train on."""
+    state = "APPROVED" if i == 0 else rng.choice(("COMMENTED", "CHANGES_REQUESTED", "APPROVED"))
+    return FakeReview(
+        review_id,
+        rng.choice(reviewers),
+        state,
+        rng.choice(REVIEW_BODIES[state]),
+        merged - timedelta(minutes=rng.randint(10, 600)),
+        sha,
+    )
+
+
 def _pull(rng: random.Random, index: int, row: dict, repo: str, number: int, people: list[str]) -> FakePullRequest:
     merged = _moment(row["merged_at"])
     created = min(_moment(row["author_date"]), merged - timedelta(minutes=5))
@@ -120,21 +134,14 @@ def _pull(rng: random.Random, index: int, row: dict, repo: str, number: int, peo
     )
     reviewers = [p for p in people if p != author] or ["bench-bot"]
     reviews = tuple(
-        FakeReview(
-            4_000_000_000 + index * 10 + i,
-            rng.choice(reviewers),
-            "APPROVED" if i == 0 else rng.choice(("COMMENTED", "CHANGES_REQUESTED", "APPROVED")),
-            rng.choice(("", "LGTM", "Looks good, one question inline.", "Thanks!")),
-            merged - timedelta(minutes=rng.randint(10, 600)),
-            _sha(repo, number, "head"),
-        )
+        _review(rng, 4_000_000_000 + index * 10 + i, reviewers, i, merged, _sha(repo, number, "head"))
         for i in range(rng.choices(range(5), weights=(25, 40, 20, 10, 5))[0])
     )
     review_comments = []
     for i in range(rng.choices(range(7), weights=(40, 20, 15, 10, 7, 5, 3))[0] if reviews else 0):
         review = rng.choice(reviews)
         path = files[0].filename if files else "README.md"
-        body = rng.choice(("nit: naming", "Can this be null here?", "Please add a test."))
+        body = rng.choice(LINE_COMMENTS)
         review_comments.append(
             FakeComment(5_000_000_000 + index * 10 + i, review.user, body, review.submitted_at, path, 1 + i, review.id)
         )

@@ -120,3 +120,46 @@ def test_predictions_record_the_model_version(runs):
     first, _, _ = runs
     versions = {r["model_version"] for r in first.snapshot["predictions"]}
     assert versions and all("pr-category:" in v for v in versions)
+
+
+def _significant_digits(figure: str) -> int:
+    digits = figure.replace(",", "").rstrip("kMB").lstrip("$").replace(".", "").lstrip("0")
+    return len(digits.rstrip("0")) or 1
+
+
+def test_no_money_or_hours_figure_is_printed_to_more_than_two_significant_figures(runs):
+    import re
+    import subprocess
+
+    first, _, _ = runs
+    html = re.sub(r"<[^>]+>", " ", exported(first.locations, "html").read_text())
+    pdf = subprocess.run(
+        ["pdftotext", str(exported(first.locations, "pdf")), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    summary = exported(first.locations, "summary_md").read_text().replace("\\", "")
+    for name, text in (("html", html), ("pdf", pdf), ("summary", summary)):
+        money = re.findall(r"\$[\d,]+(?:\.\d+)?[kMB]?(?![\d/])", text)
+        hours = re.findall(r"(?<![\w.])([\d,]+(?:\.\d+)?)\u00a0?\s?h\b", text)
+        assert money and hours, name
+        too_precise = [f for f in [*money, *hours] if _significant_digits(f) > 2]
+        assert too_precise == [], (name, too_precise[:5])
+
+
+def test_the_hours_fit_the_calendar_and_the_capacity_check_passed(runs):
+    from dagster import AssetCheckKey
+
+    first, _, instance = runs
+    document = json.loads(exported(first.locations, "json").read_text())
+    totals = document["totals"]
+    assert totals["hours"]["high"] <= totals["capacity"]["available_hours"] + 0.01
+    key = AssetCheckKey(AssetKey("portfolio"), "hours_within_capacity")
+    record = instance.event_log_storage.get_latest_asset_check_execution_by_key([key])[key]
+    assert record.evaluation.passed  # type: ignore[union-attr]
+
+
+def test_every_achievement_carries_its_cost_basis_and_arithmetic(runs):
+    first, _, _ = runs
+    document = json.loads(exported(first.locations, "json").read_text())
+    for achievement in document["achievements"]:
+        assert achievement["value_basis"] in ("outcome", "judgement", "none", "reverted", "revert")
+        assert achievement["arithmetic"] and achievement["cost"]["expected"] >= 0, achievement["pr_id"]
