@@ -73,3 +73,14 @@ def LEDGER_DAY(text):  # noqa: N802 - reads like a literal in the tests above
     from datetime import date
 
     return date.fromisoformat(text)
+
+
+def test_a_four_day_week_spreads_the_hours_over_four_days(tmp_path):
+    from achievement_pipeline.core.ledger import DEFAULT_LEDGER
+    from achievement_pipeline.value.calendar import hours_per_day
+
+    custom = tmp_path / "ledger.yaml"
+    custom.write_text(DEFAULT_LEDGER.read_text().replace("[mon, tue, wed, thu, fri]", "[mon, tue, wed, thu]"))
+    four_days = load_ledger(custom)
+    assert hours_per_day(four_days) == 10.0
+    assert working_days(LEDGER_DAY("2025-01-03"), LEDGER_DAY("2025-01-03"), four_days) == 0  # a Friday

@@ -28,17 +28,21 @@ from achievement_pipeline.core.records import CATEGORIES, IMPACT_TIERS
 DEFAULT_LEDGER = Path(__file__).with_name("assumptions.yaml")
 
 SIZES = ("xs", "s", "m", "l", "xl")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REACH_KINDS = ("organization", "personal", "personal_of_others", "fork", "unknown")
 
-# Every entry the rules read, by shape: "number", "range" (a number or {low, expected, high}), "dates",
+# Every entry the rules read, by shape: "number", "range" (a number or {low, expected, high}), "dates", "weekdays",
 # or (shape, keys) for a table.
 _SHAPES: dict[str, Any] = {
     "working_hours_per_week": "number",
+    "working_weekdays": "weekdays",
     "pr_work_share": "number",
     "non_working_days": "dates",
     "effort_hours_by_size": ("range", SIZES),
+    "effort_files_included": "number",
     "effort_hours_per_extra_file": "range",
     "effort_counted_files": "number",
+    "effort_commits_included": "number",
     "effort_hours_per_extra_commit": "range",
     "effort_counted_commits": "number",
     "effort_hours_per_review_round": "range",
@@ -151,6 +155,10 @@ def _shape_error(shape: str, value: Any) -> str | None:
             return "must be a number >= 0 or {low, expected, high}"
         if not value["low"] <= value["expected"] <= value["high"]:
             return "needs low <= expected <= high"
+        return None
+    if shape == "weekdays":
+        if not isinstance(value, list) or not value or any(str(day).lower() not in WEEKDAYS for day in value):
+            return f"must be a non-empty list of {', '.join(WEEKDAYS)}"
         return None
     if shape == "dates":
         if not isinstance(value, list):

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from achievement_pipeline.core.ledger import Ledger
+from achievement_pipeline.core.ledger import WEEKDAYS, Ledger
 
-WORKING_DAYS_PER_WEEK = 5  # Monday to Friday: the ledger's working_hours_per_week is spread over these
+WEEKS_PER_MONTH = 52 / 12
+
+
+def weekdays(ledger: Ledger) -> frozenset[int]:
+    """The ledger's working weekdays as ``date.weekday()`` numbers (Monday is 0)."""
+    return frozenset(WEEKDAYS.index(str(day).lower()) for day in ledger.value("working_weekdays"))
 
 
 def non_working_days(ledger: Ledger) -> frozenset[date]:
@@ -19,20 +24,24 @@ def non_working_days(ledger: Ledger) -> frozenset[date]:
 
 
 def working_days(first: date, last: date, ledger: Ledger) -> int:
-    """Weekdays from ``first`` to ``last`` inclusive, without the ledger's non-working days."""
+    """Working weekdays from ``first`` to ``last`` inclusive, without the ledger's non-working days."""
     if last < first:
         return 0
-    holidays = non_working_days(ledger)
+    holidays, working = non_working_days(ledger), weekdays(ledger)
     days = (last - first).days + 1
     return sum(
         1
         for offset in range(days)
-        if (day := first + timedelta(days=offset)).weekday() < WORKING_DAYS_PER_WEEK and day not in holidays
+        if (day := first + timedelta(days=offset)).weekday() in working and day not in holidays
     )
 
 
 def hours_per_day(ledger: Ledger) -> float:
-    return ledger.number("working_hours_per_week") / WORKING_DAYS_PER_WEEK
+    return ledger.number("working_hours_per_week") / len(weekdays(ledger))
+
+
+def working_days_per_month(ledger: Ledger) -> float:
+    return len(weekdays(ledger)) * WEEKS_PER_MONTH
 
 
 def capacity_hours(start: date, end: date, ledger: Ledger) -> float:

@@ -1,7 +1,7 @@
 """Hours per pull request from its own evidence, bounded by the days the work could have taken.
 
 The estimate adds up what the PR shows: hands-on hours for its size class, more for every file
-beyond the first three and every commit beyond the first, and rework for every review that
+and every commit beyond those the ledger includes, and rework for every review that
 asked for changes or commented. Each input is a ``{low, expected, high}`` ledger range, so the
 estimate's range is the sum of the inputs' uncertainty. It is then capped by the calendar: a PR
 whose first commit and merge fall on the same day cannot have taken more than one working day.
@@ -58,15 +58,16 @@ def span_days(row: Mapping[str, Any], ledger: Ledger) -> int:
     return max(1, working_days(min(started, merged).date(), merged.date(), ledger))
 
 
-def _extra(count: int, free: int, counted: float) -> int:
-    return int(max(0, min(count, counted) - free))
+def _extra(count: int, ledger: Ledger, included: str, counted: str) -> int:
+    """How many of ``count`` the ledger counts beyond those it includes in the base hours."""
+    return int(max(0, min(count, ledger.number(counted)) - ledger.number(included)))
 
 
 def estimate_effort(row: Mapping[str, Any], ledger: Ledger) -> Effort:
     """The hours of one PR (joined pull_requests + enriched_prs row)."""
     size = str(row["size_class"])
-    files = _extra(int(row.get("changed_files") or 0), 3, ledger.number("effort_counted_files"))
-    commits = _extra(int(row.get("commits") or 0), 1, ledger.number("effort_counted_commits"))
+    files = _extra(int(row.get("changed_files") or 0), ledger, "effort_files_included", "effort_counted_files")
+    commits = _extra(int(row.get("commits") or 0), ledger, "effort_commits_included", "effort_counted_commits")
     rounds = int(min(review_rounds(row), ledger.number("effort_counted_review_rounds")))
 
     hours = ledger.range("effort_hours_by_size", size)

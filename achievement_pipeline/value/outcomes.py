@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from achievement_pipeline.core.ledger import Ledger, Range
+from achievement_pipeline.value.calendar import WEEKS_PER_MONTH, working_days_per_month
 
 COST, TIME, LATENCY, ERRORS = "cost", "time", "latency", "errors"
 
@@ -66,7 +67,12 @@ _HOURS_SAVED = re.compile(
     re.I,
 )
 _SECONDS = {"ms": 0.001, "s": 1, "min": 60, "h": 3600}
-_PER_MONTH = {"day": 21.0, "week": 52 / 12, "month": 1.0, "year": 1 / 12}
+# How many of a period there are in a month: a bill runs every calendar day, people save time on working days.
+_MONEY_PER_MONTH = {"day": 365 / 12, "week": WEEKS_PER_MONTH, "month": 1.0, "year": 1 / 12}
+
+
+def _people_per_month(period: str, ledger: Ledger) -> float:
+    return working_days_per_month(ledger) if period == "day" else _MONEY_PER_MONTH[period]
 
 
 @dataclass(frozen=True)
@@ -155,17 +161,17 @@ def _money_per_month(claim: str) -> float | None:
     amount = _number(found.group(1)) * {"k": 1e3, "m": 1e6}.get((found.group(2) or "").lower(), 1)
     period = found.group(3).lower()
     period = {"mo": "month", "yr": "year"}.get(period, period)
-    return amount * _PER_MONTH[period]
+    return amount * _MONEY_PER_MONTH[period]
 
 
-def _hours_saved_per_month(claim: str) -> tuple[float, float] | None:
+def _hours_saved_per_month(claim: str, ledger: Ledger) -> tuple[float, float] | None:
     """(hours saved per month, per week) for "saves 3 hours a week"-style claims."""
     found = _HOURS_SAVED.search(claim)
     if not found:
         return None
     amount = _number(found.group(1)) / (60 if found.group(2).lower().startswith("m") else 1)
-    per_month = amount * _PER_MONTH[found.group(3).lower()]
-    return per_month, per_month / _PER_MONTH["week"]
+    per_month = amount * _people_per_month(found.group(3).lower(), ledger)
+    return per_month, per_month / WEEKS_PER_MONTH
 
 
 def _value_cost(claim: str, share: float, ledger: Ledger) -> Outcome | None:
@@ -200,7 +206,7 @@ def _value_cost(claim: str, share: float, ledger: Ledger) -> Outcome | None:
 
 def _value_time(claim: str, span: tuple[float, float, str] | None, ledger: Ledger) -> Outcome | None:
     rate, horizon = ledger.number("hourly_rate"), ledger.number("outcome_horizon_months")
-    people = _hours_saved_per_month(claim)
+    people = _hours_saved_per_month(claim, ledger)
     if people is not None:
         per_month, _ = people
         return Outcome(
@@ -258,7 +264,7 @@ def _refusal(claim: str, share: float, reason: str | None, ledger: Ledger) -> st
         return reason
     if share * 100 > ledger.number("max_claimed_reduction"):
         return f"a reduction of {share * 100:g}% is impossible (above {ledger.number('max_claimed_reduction'):g}%)"
-    people = _hours_saved_per_month(claim)
+    people = _hours_saved_per_month(claim, ledger)
     if people is not None and people[1] > ledger.number("max_claimed_hours_per_week"):
         return f"{people[1]:g} hours saved per week is more than a week has"
     return None

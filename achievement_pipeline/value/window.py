@@ -26,7 +26,13 @@ from typing import Any
 from achievement_pipeline.core import figures
 from achievement_pipeline.core.ledger import Ledger
 from achievement_pipeline.value.arithmetic import arithmetic_line
-from achievement_pipeline.value.calendar import capacity_hours, hours_per_day, non_working_days, working_days
+from achievement_pipeline.value.calendar import (
+    capacity_hours,
+    hours_per_day,
+    non_working_days,
+    weekdays,
+    working_days,
+)
 from achievement_pipeline.value.estimate import HOURS_TERM, JUDGEMENT
 from achievement_pipeline.value.reverts import Revert, find_reverts, reverting
 
@@ -129,7 +135,7 @@ def apply_capacity(rows: list[dict[str, Any]], start: date, end: date, ledger: L
         )
     people = max(1, len(by_author))
     days = working_days(start, end - timedelta(days=1), ledger)
-    holidays = sum(1 for day in non_working_days(ledger) if start <= day < end and day.weekday() < 5)
+    holidays = sum(1 for day in non_working_days(ledger) if start <= day < end and day.weekday() in weekdays(ledger))
     rate = ledger.number("hourly_rate")
     total_available = available * people
     return {
