@@ -57,6 +57,18 @@ def run_month(instance: DagsterInstance) -> PipelineRun:
     return PipelineRun(locations=locations, snapshot=snapshot(warehouse))
 
 
+def keep_exports(run: PipelineRun, where: Path) -> PipelineRun:
+    """The run with its export files copied to ``where``: a later run of the window overwrites the originals."""
+    import shutil
+
+    where.mkdir(parents=True, exist_ok=True)
+    kept = dict(run.locations)
+    for kind, location in run.locations.items():
+        if Path(location).is_file():
+            kept[kind] = shutil.copy(location, where / f"{kind}-{Path(location).name}")
+    return PipelineRun(locations=kept, snapshot=run.snapshot)
+
+
 def exported(locations: dict[str, str], kind: str) -> Path:
     path = Path(locations[kind])
     assert path.is_file(), f"{kind} export missing at {path}"

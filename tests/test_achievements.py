@@ -60,11 +60,26 @@ def test_relatedness_is_transitive():
     assert len(group) == 3 and reasons == ["closes the same issue", "same feature branch"]
 
 
-def test_same_area_week_and_kind_of_work_groups_but_a_different_week_does_not():
+def test_same_area_and_kind_of_work_groups_across_the_window():
     a = _row(1, areas=["src/api"])
-    b = _row(2, areas=["src/api"], merge_date="2025-01-07", merged_at="2025-01-07T09:00:00Z")
-    c = _row(3, areas=["src/api"], merge_date="2025-01-20", merged_at="2025-01-20T09:00:00Z")
-    assert [len(g) for g, _ in group_related([a, b, c])] == [2, 1]
+    b = _row(2, areas=["src/api"], merge_date="2025-03-20", merged_at="2025-03-20T09:00:00Z")
+    ((group, reasons),) = group_related([a, b])
+    assert len(group) == 2 and reasons == ["same area and kind of work"]
+
+
+def test_another_kind_of_work_in_the_same_area_is_not_related():
+    assert len(group_related([_row(1, areas=["src/api"]), _row(2, areas=["src/api"], category="docs")])) == 2
+
+
+def test_prs_of_one_milestone_form_one_group_whatever_their_area():
+    groups = group_related([_row(1, milestone="Checkout v2"), _row(2, milestone="checkout v2 "), _row(3)])
+    assert [len(g) for g, _ in groups] == [2, 1] and groups[0][1] == ["same milestone"]
+
+
+def test_a_pinned_achievement_comes_first_whatever_its_value():
+    achievements = build_achievements([_row(1, pinned=True, value_expected=1.0), _row(2, value_expected=9_999.0)])
+    assert [a["pr_ids"] for a in achievements] == [["acme/web#1"], ["acme/web#2"]]
+    assert achievements[0]["featured"] is True and achievements[1]["featured"] is False
 
 
 def test_an_achievement_sums_its_prs_and_is_led_by_the_most_valuable():
@@ -95,3 +110,11 @@ def test_grouping_does_not_depend_on_input_order():
         _row(4, head_ref="fix/a-b"),
     ]
     assert build_achievements(rows) == build_achievements(list(reversed(rows)))
+
+
+def test_a_group_is_told_in_its_authors_words_when_they_reworded_any_of_its_prs():
+    reworded = _row(1, linked_issues=[7], clean_title="Checkout retries", achievement="Made checkout retry.")
+    reworded["rewritten"] = ["title", "statement"]
+    (achievement,) = build_achievements([reworded, _row(2, linked_issues=[7], value_expected=9_999.0)])
+    assert achievement["title"] == "Checkout retries (+1 related PR)"
+    assert achievement["statement"] == "Made checkout retry."

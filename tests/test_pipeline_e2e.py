@@ -12,7 +12,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 
 from achievement_pipeline.export import reports
-from tests.pipeline_run import JANUARY, PipelineRun, exported, pipeline_environment, run_month
+from tests.pipeline_run import JANUARY, PipelineRun, exported, keep_exports, pipeline_environment, run_month
 
 STAGES = ("pull_requests", "enriched_prs", "predictions", "valuations", "validated_achievements", "portfolio")
 
@@ -21,8 +21,8 @@ STAGES = ("pull_requests", "enriched_prs", "predictions", "valuations", "validat
 def runs(tmp_path_factory: pytest.TempPathFactory, fake_github) -> Iterator[tuple[PipelineRun, PipelineRun, object]]:
     home = tmp_path_factory.mktemp("e2e")
     with pipeline_environment(home, fake_github.base_url, "octo-demo"), DagsterInstance.ephemeral() as instance:
-        first = run_month(instance)
-        second = run_month(instance)
+        first = keep_exports(run_month(instance), home / "first")
+        second = keep_exports(run_month(instance), home / "second")
         yield first, second, instance
 
 
@@ -163,3 +163,90 @@ def test_every_achievement_carries_its_cost_basis_and_arithmetic(runs):
     for achievement in document["achievements"]:
         assert achievement["value_basis"] in ("outcome", "judgement", "none", "reverted", "revert")
         assert achievement["arithmetic"] and achievement["cost"]["expected"] >= 0, achievement["pr_id"]
+
+
+# Curation: choices made in the launchpad and in curation.yaml outlast a re-collection and a re-run.
+
+PERSONAL_REPO = "octo-demo/dotfiles"
+REWORDED = "Cut the checkout's failed payments by retrying declined cards once, safely."
+
+
+@pytest.fixture(scope="module")
+def curated(runs, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, dict[str, str], dict[str, str]]:
+    """Before and after documents of January once choices are set, re-collected and re-run; and the choices."""
+    import os
+    from pathlib import Path
+
+    from achievement_pipeline import definitions as code_location
+
+    first, _, instance = runs
+    before = json.loads(exported(first.locations, "json").read_text())
+    groups = before["achievement_groups"]
+    pinned, reworded = groups[-1]["pr_ids"][0], groups[0]["pr_ids"][0]
+    private = next(a["pr_id"] for a in before["achievements"] if a["pr_id"] not in (pinned, reworded))
+    Path(os.environ["ACHIEVEMENT_HOME"], "curation.yaml").write_text(f"private: ['{private}']\n")
+    config = {"exclude": [PERSONAL_REPO], "pin": [pinned], "statements": {reworded: REWORDED}, "by": "ada"}
+    code_location.defs().resolve_job_def("curate_portfolio").execute_in_process(
+        run_config={"ops": {"curation": {"config": config}}}, instance=instance
+    )
+    after = keep_exports(run_month(instance), tmp_path_factory.mktemp("curated"))
+    chosen = {"pinned": pinned, "reworded": reworded, "private": private}
+    return before, json.loads(exported(after.locations, "json").read_text()), after.locations, chosen
+
+
+def _pr_ids(document: dict) -> set[str]:
+    return {a["pr_id"] for a in document["achievements"]} | {r["pr_id"] for r in document["rejected"]}
+
+
+def test_an_excluded_repository_is_out_of_the_portfolio_and_its_figures(curated):
+    before, after, _, _ = curated
+    personal = {p for p in _pr_ids(before) if p.startswith(PERSONAL_REPO + "#")}
+    assert personal and not {p for p in _pr_ids(after) if p.startswith(PERSONAL_REPO + "#")}
+    assert PERSONAL_REPO not in {r["repo"] for r in after["repositories"]}
+    assert after["totals"]["prs"] < before["totals"]["prs"]
+    assert after["totals"]["value"]["expected"] < before["totals"]["value"]["expected"]
+
+
+def test_a_pinned_achievement_leads_the_portfolio(curated):
+    _, after, locations, chosen = curated
+    lead = after["achievement_groups"][0]
+    assert chosen["pinned"] in lead["pr_ids"] and lead["featured"] is True
+    html = exported(locations, "html").read_text()
+    assert html.index(lead["title"]) < html.index(after["achievement_groups"][1]["title"])
+
+
+def test_a_reworded_statement_replaces_the_generated_one_everywhere(curated):
+    before, after, locations, chosen = curated
+    original = next(a["statement"] for a in before["achievements"] if a["pr_id"] == chosen["reworded"])
+    reworded = next(a for a in after["achievements"] if a["pr_id"] == chosen["reworded"])
+    assert reworded["statement"] == REWORDED and reworded["rewritten"] == ["statement"]
+    from html import unescape
+
+    html = unescape(exported(locations, "html").read_text())
+    assert REWORDED in html and original not in html
+
+
+def test_a_private_pr_shows_neither_its_title_nor_its_figures(curated):
+    import subprocess
+
+    before, after, locations, chosen = curated
+    title = next(a["title"] for a in before["achievements"] if a["pr_id"] == chosen["private"])
+    assert chosen["private"] not in _pr_ids(after) and after["curation"]["private_prs"]
+    pdf_file = str(exported(locations, "pdf"))
+    pdf = subprocess.run(["pdftotext", pdf_file, "-"], capture_output=True, text=True, check=True).stdout
+    for kind in ("json", "html", "summary_md", "summary_html"):
+        text = exported(locations, kind).read_text()
+        assert title not in text and chosen["private"] not in text, kind
+    assert title not in pdf and "kept 1 change private" in exported(locations, "html").read_text()
+
+
+def test_the_json_records_each_choice_with_who_when_and_where_from(curated):
+    before, after, _, chosen = curated
+    recorded = {(c["kind"], c["target"], c["set_by"], c["source"]) for c in after["curation"]["choices"]}
+    assert recorded == {
+        ("exclude", "(withheld)", "ada", "ui"),
+        ("pin", chosen["pinned"], "ada", "ui"),
+        ("statement", chosen["reworded"], "ada", "ui"),
+        ("private", "(withheld)", "curation.yaml", "curation.yaml"),
+    }
+    assert after["curation"]["excluded_prs"] == sum(1 for p in _pr_ids(before) if p.startswith(PERSONAL_REPO + "#"))

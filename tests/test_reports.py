@@ -478,6 +478,7 @@ def make_sample_portfolio() -> dict[str, Any]:
         ),
         "achievement_groups": groups,
         "achievements": achievements,
+        "curation": {"excluded_prs": 0, "choices": []},
         "rejected": [
             {
                 "pr_id": "acme/web-app#29",
@@ -680,9 +681,9 @@ def test_html_lists_achievements_repositories_rejections_and_ledger(sample: dict
 def test_html_leads_with_achievement_groups_told_as_star(sample: dict[str, Any]) -> None:
     html = reports.render_html(sample)
     groups = sample["achievement_groups"]
-    assert html.count('<article class="card group">') == min(8, len(groups))
+    assert html.count('<article class="card group">') == len(groups) <= reports.HEADLINE_ACHIEVEMENTS
     assert html.index("<h2>Achievements</h2>") < html.index("<h2>Top pull requests</h2>")
-    assert f"and {len(groups) - 8} more achievements in the JSON export" in html
+    assert "<h2>More achievements</h2>" not in html
     assert html.index(groups[0]["title"]) < html.index(groups[1]["title"])  # by value
     checkout = next(g for g in groups if g["id"] == "ach-acme/web-app#12")
     start = html.index(checkout["title"])
@@ -694,6 +695,16 @@ def test_html_leads_with_achievement_groups_told_as_star(sample: dict[str, Any])
     assert 'href="https://github.com/acme/web-app/pull/27"' in card
     assert "grouped because same feature branch" in card
     assert reports.format_money_range(checkout["value"]["low"], checkout["value"]["high"], "USD") in card
+
+
+def test_achievements_beyond_the_headline_ones_are_listed_with_every_pr_linked(sample: dict[str, Any]) -> None:
+    html = reports.render_html(sample, top_groups=5)
+    assert html.count('<article class="card group">') == 5
+    listed = html[html.index("<h2>More achievements</h2>") : html.index("<h2>Top pull requests</h2>")]
+    for group in reports.sorted_groups(sample)[5:]:
+        assert group["title"] in listed
+        for pr_id in group["pr_ids"]:
+            assert f">{pr_id}</a>" in listed
 
 
 def test_group_pr_links_come_only_from_safe_per_pr_urls(sample: dict[str, Any]) -> None:

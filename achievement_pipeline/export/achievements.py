@@ -2,9 +2,11 @@
 
 One feature is often several PRs: the API change, the UI, the follow-up fix. Readers want
 "shipped checkout retries" once, with its evidence, not five near-identical cards. PRs are
-related when they close the same issue, come from the same feature branch family, or touch
-the same area in the same week for the same kind of work; relatedness is transitive
-(union-find), and every group says why its PRs belong together.
+related when they close the same issue, belong to the same milestone, come from the same
+feature branch family, or are the same kind of work in the same area of a repository over the
+window; relatedness is
+transitive (union-find), and every group says why its PRs belong together. A quarter then
+reads as a handful of achievements, not one per PR.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date
 from typing import Any
 
 _BRANCH_TYPE = re.compile(
@@ -51,23 +52,19 @@ def branch_family(head_ref: str) -> str:
     return "-".join(tokens[:2])
 
 
-def _week(merge_date: str) -> str:
-    year, week, _ = date.fromisoformat(merge_date).isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def relatedness_keys(row: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(reason, key) pairs; two PRs sharing any key are related."""
     repo = str(row["repo"])
     keys = [("closes the same issue", f"{repo}#issue{number}") for number in row.get("linked_issues") or []]
+    milestone = str(row.get("milestone") or "").strip()
+    if milestone:
+        keys.append(("same milestone", f"{repo}:milestone:{milestone.casefold()}"))
     family = branch_family(str(row.get("head_ref") or ""))
     if family:
         keys.append(("same feature branch", f"{repo}:branch:{family}"))
     areas = list(row.get("areas") or [])
     if areas and row.get("category"):
-        keys.append(
-            ("same area, week and kind of work", f"{repo}:{areas[0]}:{_week(str(row['merge_date']))}:{row['category']}")
-        )
+        keys.append(("same area and kind of work", f"{repo}:{areas[0]}:{row['category']}"))
     return keys
 
 
@@ -131,13 +128,20 @@ def _star(lead: Mapping[str, Any], group: list[Mapping[str, Any]]) -> dict[str, 
     }
 
 
+def _reworded(group: list[Mapping[str, Any]], text: str, lead: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The PR whose words tell the group: the lead, unless its author reworded another member's."""
+    if text in (lead.get("rewritten") or []):
+        return lead
+    return next((r for r in group if text in (r.get("rewritten") or [])), lead)
+
+
 def build_achievements(rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Achievements from accepted, fully joined PR rows (all stages), largest expected value first."""
     achievements = []
     for group, reasons in group_related(rows):
         lead = max(group, key=lambda r: (float(r["value_expected"]), str(r["pr_id"])))
         extra = len(group) - 1
-        title = str(lead["clean_title"]).strip() or str(lead["title"])
+        title = str(_reworded(group, "title", lead)["clean_title"]).strip() or str(lead["title"])
         title = title[:1].upper() + title[1:]
         category_value: dict[str, float] = defaultdict(float)
         for r in group:
@@ -146,7 +150,7 @@ def build_achievements(rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
             {
                 "id": f"ach-{lead['pr_id']}",
                 "title": title + (f" (+{extra} related PR{'s' if extra > 1 else ''})" if extra else ""),
-                "statement": str(lead["achievement"]),
+                "statement": str(_reworded(group, "statement", lead)["achievement"]),
                 "star": _star(lead, group),
                 "category": max(category_value.items(), key=lambda kv: (kv[1], kv[0]))[0],
                 "impact": max((str(r["impact"]) for r in group), key=("low", "medium", "high").index),
@@ -159,7 +163,8 @@ def build_achievements(rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "cost": _value(group, "cost"),
                 "value": _value(group, "value"),
                 "currency": str(lead["currency"]),
+                "featured": any(bool(r.get("pinned")) for r in group),
             }
         )
-    achievements.sort(key=lambda a: (-a["value"]["expected"], a["id"]))
+    achievements.sort(key=lambda a: (not a["featured"], -a["value"]["expected"], a["id"]))
     return achievements

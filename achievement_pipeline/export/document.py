@@ -59,6 +59,8 @@ def _achievement(row: dict[str, Any]) -> dict[str, Any]:
         "evidence": list(row["evidence"]),
         "assumptions": list(row["assumptions"]),
         "model": {"name": row["model_name"], "version": str(row["model_version"])},
+        "pinned": bool(row.get("pinned")),
+        "rewritten": list(row.get("rewritten") or []),
     }
 
 
@@ -85,12 +87,14 @@ def build_portfolio(
     github_base_url: str,
     ledger_entries: dict[str, Any],
     capacity: dict[str, Any],
+    curation: dict[str, Any] | None = None,
     generated_at: datetime | None = None,
 ) -> dict[str, Any]:
     """The portfolio for [window_start, window_end) from fully joined rows (all stages).
 
     ``rows`` and ``capacity`` are what ``value.window.apply_window`` made of the window: reverts
-    applied, hours within the calendar, the arithmetic written.
+    applied, hours within the calendar, the arithmetic written; ``curation`` records the person's
+    choices that shaped the rows (``curation.apply_curation``).
     """
     accepted = [r for r in rows if r["status"] == "accepted"]
     rejected = [r for r in rows if r["status"] != "accepted"]
@@ -150,8 +154,10 @@ def build_portfolio(
         "achievement_groups": build_achievements([_grouping_row(r) for r in accepted]),
         "achievements": achievements,
         "rejected": [
-            {"pr_id": r["pr_id"], "title": r["title"], "url": r["url"], "reasons": list(r["reasons"])} for r in rejected
+            {"pr_id": r["pr_id"], "title": r["title"], "url": r["url"], "reasons": list(r["reasons"])}
+            for r in rejected
         ],
+        "curation": curation or {"excluded_prs": 0, "private_prs": [], "choices": []},
         "assumptions": {
             name: {"value": entry["value"], "unit": entry.get("unit", ""), "note": entry.get("note", "")}
             for name, entry in ledger_entries.items()

@@ -10,12 +10,14 @@ from __future__ import annotations
 from dagster import AssetSelection, AutomationCondition
 
 # Model training is not a reason to recompute history: a new champion is used from the next
-# run on, and re-predicting past days is a deliberate backfill. Only data updates count.
-_UPSTREAM_DATA_UPDATED = AutomationCondition.any_deps_updated().ignore(AssetSelection.assets("pr_models"))
+# run on, and re-predicting past days is a deliberate backfill. Nor is a curation choice: it
+# is applied when the portfolio of a window is exported again. Only data updates count.
+_UPSTREAM_DATA_UPDATED = AutomationCondition.any_deps_updated().ignore(AssetSelection.assets("pr_models", "curation"))
 
 FOLLOWS_UPSTREAM = (
     _UPSTREAM_DATA_UPDATED.since_last_handled()
-    & ~AutomationCondition.any_deps_missing()  # predictions wait until pr_models has been trained
+    # Predictions wait until pr_models has been trained; a portfolio needs no curation to exist.
+    & ~AutomationCondition.any_deps_missing().ignore(AssetSelection.assets("curation"))
     & ~AutomationCondition.any_deps_in_progress()
     & ~AutomationCondition.in_progress()
 ).with_label("follows upstream")

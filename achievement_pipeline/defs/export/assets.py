@@ -22,6 +22,7 @@ from achievement_pipeline.core.windows import parse_window, period_window
 from achievement_pipeline.defs.automation.conditions import FOLLOWS_UPSTREAM
 from achievement_pipeline.defs.metadata import OWNERS, window_metadata
 from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
+from achievement_pipeline.export.curation import CurationStore, apply_curation, curation_file
 from achievement_pipeline.export.document import build_portfolio
 from achievement_pipeline.export.subjects import Subject, choose_subject, select_rows
 from achievement_pipeline.resources.github import GitHubResource
@@ -85,7 +86,7 @@ def _everyone(github: GitHubResource) -> Subject:
 @asset(
     owners=OWNERS,
     code_version="3",
-    deps=["validated_achievements"],
+    deps=["validated_achievements", "curation"],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
     automation_condition=FOLLOWS_UPSTREAM,
@@ -126,7 +127,8 @@ def portfolio(
         ("validated_achievements", "valuations", "predictions", "enriched_prs", "pull_requests"), start, end
     )
     rows = select_rows(joined, subject, f"{start}..{end - timedelta(days=1)}")
-    window = apply_window(rows, store.read_columns("pull_requests", _REVERT_COLUMNS), start, end, ledger)
+    curated = apply_curation(rows, CurationStore(store.engine).sync_file(curation_file()))
+    window = apply_window(curated.rows, store.read_columns("pull_requests", _REVERT_COLUMNS), start, end, ledger)
     document = build_portfolio(
         window.rows,
         subject=subject.as_document(),
@@ -135,6 +137,7 @@ def portfolio(
         github_base_url="demo (built-in fake GitHub)" if github.demo else github.resolved_base_url(),
         ledger_entries=ledger.entries,
         capacity=window.capacity,
+        curation=curated.document(),
     )
     reports.validate_portfolio(document)
     html = reports.render_html(document)

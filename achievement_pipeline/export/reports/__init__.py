@@ -54,9 +54,11 @@ from achievement_pipeline.export.reports.render import (
     safe_url_fetcher,
 )
 from achievement_pipeline.export.reports.text import safe_href
+from achievement_pipeline.export.reports.views import HEADLINE_ACHIEVEMENTS, sorted_groups
 from achievement_pipeline.export.schema import SCHEMA_PATH, SCHEMA_VERSION, load_schema, validate_portfolio
 
 __all__ = [
+    "HEADLINE_ACHIEVEMENTS",
     "SCHEMA_PATH",
     "SCHEMA_VERSION",
     "UrlFetchRefused",
@@ -76,5 +78,6 @@ __all__ = [
     "render_pdf",
     "safe_href",
     "safe_url_fetcher",
+    "sorted_groups",
     "validate_portfolio",
 ]

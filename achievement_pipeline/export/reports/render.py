@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from achievement_pipeline.export.reports.summary import summary_view
 from achievement_pipeline.export.reports.text import md_finalize, md_link
-from achievement_pipeline.export.reports.views import portfolio_view
+from achievement_pipeline.export.reports.views import HEADLINE_ACHIEVEMENTS, portfolio_view
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 
@@ -57,12 +57,15 @@ def _md_env() -> Environment:
     return env
 
 
-def render_html(portfolio: Mapping[str, Any], *, top_n: int = 10, max_rows: int = 200, top_groups: int = 8) -> str:
+def render_html(
+    portfolio: Mapping[str, Any], *, top_n: int = 10, max_rows: int = 1000, top_groups: int = HEADLINE_ACHIEVEMENTS
+) -> str:
     """Render the portfolio as one self-contained HTML page (inline CSS and SVG, no scripts).
 
-    The ``top_groups`` most valuable achievement groups (related PRs told as one STAR
-    story) come first; then ``top_n`` pull requests get a full card with evidence; up to ``max_rows`` more are
-    listed in a compact table, so a year of work stays a readable document. The input is
+    The ``top_groups`` headline achievements (related PRs told as one STAR story; pinned ones
+    first) come first, the other achievements in a compact list; then ``top_n`` pull requests
+    get a full card with evidence, and up to ``max_rows`` more are listed in a compact table, so
+    every PR of a year stays reachable in a readable document. The input is
     not validated here (call ``validate_portfolio`` at the boundary); missing or odd
     fields degrade to placeholders instead of failing the report.
     """

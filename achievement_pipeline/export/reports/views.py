@@ -51,6 +51,7 @@ _IMPACTS = ("low", "medium", "high")
 _STAR_PARTS = (("situation", "Situation"), ("task", "Task"), ("action", "Action"), ("result", "Result"))
 STAR_LIMIT = 260
 GROUP_PR_LINKS = 12
+HEADLINE_ACHIEVEMENTS = 15  # what a reader holds of a quarter; the rest is listed compactly
 
 
 def _evidence_view(items: list[Any]) -> tuple[list[dict[str, str]], int]:
@@ -93,6 +94,16 @@ _BASIS_LABELS = {
 }
 
 
+def _model_text(model: Mapping[str, Any]) -> str:
+    """The models behind a card: "pr-category:3,pr-impact:2" reads "pr-category v3, pr-impact v2"."""
+    version = clean_text(model.get("version"), 120)
+    if ":" in version:
+        pairs = [part.split(":", 1) for part in version.split(",") if ":" in part]
+        return ", ".join(f"{clean_text(name, 40)} v{clean_text(number, 10)}" for name, number in pairs[:4])
+    name = clean_text(model.get("name"), 40)
+    return " ".join(filter(None, [name, f"v{version}" if version else ""]))
+
+
 def _refused_view(items: list[Any]) -> list[str]:
     refused = []
     for entry in (as_dict(x) for x in items[:EVIDENCE_ITEMS]):
@@ -120,8 +131,7 @@ def _achievement_view(item: Mapping[str, Any], rank: int, colour_index: dict[str
         if name:
             assumptions.append(f"{name} = {assumption_value(entry.get('value'), entry.get('unit'))}")
     model = as_dict(item.get("model"))
-    version = clean_text(model.get("version"), 20)
-    model_text = " ".join(filter(None, [clean_text(model.get("name"), 40), f"v{version}" if version else ""]))
+    model_text = _model_text(model)
     category_conf = as_finite(item.get("category_confidence"))
     impact_conf = as_finite(item.get("impact_confidence"))
     additions, deletions = as_number(item.get("additions")), as_number(item.get("deletions"))
@@ -175,6 +185,12 @@ def pr_links(pr_ids: list[Any], urls: Mapping[str, Any], limit: int = GROUP_PR_L
     return links
 
 
+def _group_links(item: Mapping[str, Any], urls: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """A group's PR links and how many more it has."""
+    pr_ids = as_list(item.get("pr_ids"))
+    return pr_links(pr_ids, urls), max(0, len(pr_ids) - GROUP_PR_LINKS)
+
+
 def _group_view(
     item: Mapping[str, Any], rank: int, urls: Mapping[str, Any], colour_index: dict[str, int]
 ) -> dict[str, Any]:
@@ -188,6 +204,7 @@ def _group_view(
     impact = clean_text(item.get("impact"), 16).lower()
     star = as_dict(item.get("star"))
     pr_ids = as_list(item.get("pr_ids"))
+    links, more = _group_links(item, urls)
     first, last = format_date(item.get("first_merged_at")), format_date(item.get("last_merged_at"))
     reasons = [r for r in (clean_text(x, REASON_LIMIT) for x in as_list(item.get("grouped_by"))[:REASON_ITEMS]) if r]
     return {
@@ -204,8 +221,9 @@ def _group_view(
         "impact": impact if impact in _IMPACTS else "unknown",
         "impact_label": f"{impact.capitalize()} impact" if impact in _IMPACTS else "Impact not assessed",
         "repos": [r for r in (clean_text(x, 100) for x in as_list(item.get("repos"))[:4]) if r],
-        "prs": pr_links(pr_ids, urls),
-        "prs_more": max(0, len(pr_ids) - GROUP_PR_LINKS),
+        "prs": links,
+        "prs_more": more,
+        "featured": bool(item.get("featured")),
         "pr_count": len(pr_ids),
         "pr_noun": pluralise(len(pr_ids), "pull request"),
         "merged": first if first == last or not last else f"{first} – {last}",
@@ -219,9 +237,12 @@ def _group_view(
 
 
 def sorted_groups(portfolio: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Achievement groups, highest expected value first (re-sorted for the same reason as the per-PR list)."""
+    """Achievement groups, pinned first, then highest expected value (re-sorted like the per-PR list)."""
     items = [as_dict(g) for g in as_list(portfolio.get("achievement_groups"))]
-    return sorted(items, key=lambda g: (-as_range(g.get("value"))[1], str(g.get("first_merged_at", ""))))
+    return sorted(
+        items,
+        key=lambda g: (not g.get("featured"), -as_range(g.get("value"))[1], str(g.get("first_merged_at", ""))),
+    )
 
 
 def pr_urls(portfolio: Mapping[str, Any]) -> dict[str, Any]:
@@ -259,6 +280,23 @@ def _source_label(base_url: object) -> str:
         except ValueError:
             return ""
     return clean_text(text, 60)
+
+
+def curation_note(portfolio: Mapping[str, Any]) -> str:
+    """What the author kept out, in one sentence, so a reader knows the portfolio is curated."""
+    curation = as_dict(portfolio.get("curation"))
+    excluded = max(0, round(as_number(curation.get("excluded_prs"))))
+    private_days = [format_date(as_dict(p).get("merged_on")) for p in as_list(curation.get("private_prs"))[:50]]
+    parts = []
+    if excluded:
+        parts.append(f"left out {format_count(excluded)} {pluralise(excluded, 'pull request')}")
+    if private_days:
+        n = len(private_days)
+        when = ", ".join(private_days[:-1]) + (" and " if n > 1 else "") + private_days[-1]
+        parts.append(f"kept {format_count(n)} {pluralise(n, 'change')} private (merged {when})")
+    if not parts:
+        return ""
+    return f"By their own choice, the author {' and '.join(parts)}; these count in no figure here."
 
 
 def common_view(portfolio: Mapping[str, Any]) -> dict[str, Any]:
@@ -307,10 +345,27 @@ def common_view(portfolio: Mapping[str, Any]) -> dict[str, Any]:
         "lines": f"+{format_count(totals.get('additions'))} / −{format_count(totals.get('deletions'))}",
         "rejected_count": rejected,
         "rejected_noun": pluralise(rejected, "pull request"),
+        "curation_note": curation_note(portfolio),
     }
 
 
-def portfolio_view(portfolio: Mapping[str, Any], top_n: int, max_rows: int, top_groups: int = 8) -> dict[str, Any]:
+def _other_group_view(item: Mapping[str, Any], rank: int, urls: Mapping[str, Any]) -> dict[str, Any]:
+    """An achievement beyond the headline ones: one line, its PRs linked."""
+    currency = currency_code(item.get("currency")) or "USD"
+    links, more = _group_links(item, urls)
+    return {
+        "rank": rank,
+        "title": clean_text(item.get("title"), TITLE_LIMIT) or "(untitled achievement)",
+        "prs": links,
+        "prs_more": more,
+        "category": category_label(clean_text(item.get("category"), LABEL_LIMIT)),
+        "value_expected": format_money(as_range(item.get("value"))[1], currency),
+    }
+
+
+def portfolio_view(
+    portfolio: Mapping[str, Any], top_n: int, max_rows: int, top_groups: int = HEADLINE_ACHIEVEMENTS
+) -> dict[str, Any]:
     view = common_view(portfolio)
     currency = view["currency"]
     colour_index: dict[str, int] = {}
@@ -320,6 +375,7 @@ def portfolio_view(portfolio: Mapping[str, Any], top_n: int, max_rows: int, top_
     groups = sorted_groups(portfolio)
     urls = pr_urls(portfolio)
     group_views = [_group_view(g, i + 1, urls, colour_index) for i, g in enumerate(groups[:top_groups])]
+    other_groups = [_other_group_view(g, top_groups + i + 1, urls) for i, g in enumerate(groups[top_groups:])]
     achievements = sorted_achievements(portfolio)
     top = [_achievement_view(a, i + 1, colour_index) for i, a in enumerate(achievements[:top_n])]
     rest_items = achievements[top_n : top_n + max_rows]
@@ -358,7 +414,7 @@ def portfolio_view(portfolio: Mapping[str, Any], top_n: int, max_rows: int, top_
             "time_chart": time_chart(as_list(portfolio.get("value_over_time")), currency),
             "category_chart": category_chart(categories),
             "groups": group_views,
-            "groups_hidden": max(0, len(groups) - len(group_views)),
+            "other_groups": other_groups,
             "groups_total": len(groups),
             "top": top,
             "rest": rest,
