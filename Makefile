@@ -33,8 +33,12 @@ ui: install $(DAGSTER_HOME)/dagster.yaml
 lint: install
 	$(BIN)/ruff check achievement_pipeline tests bench deploy docs
 
+# Locally the slow tests (browser, whole-corpus and busiest-quarter runs) are left out, which keeps
+# a run within about ten minutes; CI (CI=true) runs every test. PYTEST_ARGS overrides the choice.
+PYTEST_ARGS ?= $(if $(filter true 1,$(CI)),,-m "not slow")
+
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(ACHIEVEMENT_HOME) .pytest_cache

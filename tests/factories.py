@@ -43,6 +43,59 @@ def make_pr(number: int = 1, **overrides: Any) -> PullRequestRecord:
     return pr
 
 
+def pr_from_fake(pull: Any) -> PullRequestRecord:
+    """A PR of the fake GitHub's history (``FakePullRequest``) as ingest records it."""
+    merged = pull.merged_at or pull.created_at
+    return make_pr(
+        pull.number,
+        pr_id=f"{pull.repo}#{pull.number}",
+        repo=pull.repo,
+        title=pull.title,
+        body=pull.body or "",
+        author=pull.author,
+        merged_at=merged.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        merge_date=merged.date().isoformat(),
+        additions=sum(f.additions for f in pull.files),
+        deletions=sum(f.deletions for f in pull.files),
+        changed_files=len(pull.files),
+        commits=pull.commits,
+        labels=list(pull.labels),
+        files=[
+            {"filename": f.filename, "status": f.status, "additions": f.additions, "deletions": f.deletions}
+            for f in pull.files
+        ],
+        reviews=[{"author": r.user, "state": r.state, "body": r.body, "submitted_at": ""} for r in pull.reviews],
+        review_comments=[{"author": c.user, "body": c.body, "path": c.path} for c in pull.review_comments],
+        issue_comments=[{"author": c.user, "body": c.body, "path": c.path} for c in pull.issue_comments],
+        linked_issues=list(pull.linked_issues),
+    )
+
+
+def pr_from_corpus(row: dict[str, Any]) -> PullRequestRecord:
+    """A merged PR of a git-history corpus (../shared/data/vite-prs.jsonl: title, body, files; no reviews)."""
+    from achievement_pipeline.enrich.features import linked_issues
+
+    return make_pr(
+        int(row["number"]),
+        pr_id=f"{row['repo']}#{row['number']}",
+        repo=row["repo"],
+        title=row["title"],
+        body=row.get("body") or "",
+        author=row.get("author_name") or "",
+        additions=int(row["additions"]),
+        deletions=int(row["deletions"]),
+        changed_files=int(row["changed_files"]),
+        labels=[],
+        files=[
+            {"filename": f["filename"], "status": "modified", "additions": f["additions"], "deletions": f["deletions"]}
+            for f in row["files"]
+        ],
+        reviews=[],
+        review_comments=[],
+        linked_issues=linked_issues(row.get("body") or ""),
+    )
+
+
 def valuation_input(**overrides: Any) -> dict[str, Any]:
     """A joined ingest + enrich + predict row as the value stage sees it (a one-day PR in an org's repository)."""
     row: dict[str, Any] = {
@@ -71,6 +124,7 @@ def valuation_input(**overrides: Any) -> dict[str, Any]:
         "repo_is_private": True,
         "repo_stars": 0,
         "repo_forks": 0,
+        "milestone": "",
     }
     row.update(overrides)
     return row

@@ -98,8 +98,8 @@ def test_an_achievement_uses_the_enrich_stages_star_story_when_present():
 
 def test_without_a_star_story_one_is_built_from_the_prs_facts():
     (achievement,) = build_achievements([_row(1, linked_issues=[7], claims=["p95 from 200 ms to 50 ms"])])
-    assert achievement["star"]["situation"].startswith("Issue #7")
-    assert achievement["star"]["result"] == "p95 from 200 ms to 50 ms."
+    assert achievement["star"]["situation"] == "The work in acme/web was tracked in issue #7."
+    assert achievement["star"]["result"] == "P95 from 200 ms to 50 ms."
 
 
 def test_grouping_does_not_depend_on_input_order():

@@ -146,13 +146,36 @@ def test_public_repos_have_more_stars_than_private_ones_and_at_most_one_is_a_for
     assert sum(r.fork for r in history.repos) <= 1
 
 
+def test_org_repositories_gather_some_prs_in_two_or_three_milestones_and_personal_ones_none(
+    history: FakeHistory,
+) -> None:
+    for repo in history.repos:
+        pulls = history.pulls_in(repo.full_name)
+        milestones = {p.milestone for p in pulls if p.milestone is not None}
+        if repo.owner == USER:
+            assert not milestones, repo.full_name
+            continue
+        assert 2 <= len(milestones) <= 3, repo.full_name
+        assert len({m.number for m in milestones}) == len(milestones), "one milestone object per number"
+        assert 0.15 <= sum(p.milestone is not None for p in pulls) / len(pulls) <= 0.6, repo.full_name
+
+
+def test_a_milestone_gathers_prs_whose_titles_fit_it(history: FakeHistory) -> None:
+    def titles(repo: str, milestone: str) -> list[str]:
+        return [p.title.lower() for p in history.pulls_in(repo) if p.milestone and p.milestone.title == milestone]
+
+    checkout, cost = titles("acme/web-app", "Checkout v2"), titles("acme/infra", "Q1 cost review")
+    assert len(checkout) >= 5 and all("checkout" in t or "payment form" in t for t in checkout)
+    assert cost and all(any(w in t for w in ("right-size", "autoscaling", "vpc endpoints")) for t in cost)
+
+
 def test_facts_added_later_left_every_earlier_value_of_seed_42_as_it_was() -> None:
     """The demo is reproducible for a seed: new facts come from their own generators, not the main stream.
 
-    The digest is of seed 42's history as it was before first-commit times and repository
-    reach existed; a change to it changes every demo's output. Fields added since are left out.
+    The digest is of seed 42's history as it was before first-commit times, repository reach
+    and milestones existed; a change to it changes every demo's output. Fields added since are left out.
     """
-    added_later = {"first_commit_at", "stars", "forks", "parent"}
+    added_later = {"first_commit_at", "milestone", "stars", "forks", "parent"}
     history = generate_history(seed=42)
     pulls = [tuple(getattr(p, f.name) for f in fields(p) if f.name not in added_later) for p in history.pulls]
     repos = [tuple(getattr(r, f.name) for f in fields(r) if f.name not in added_later) for r in history.repos]
@@ -296,6 +319,51 @@ def test_a_repository_shows_its_owner_type_fork_privacy_stars_and_forks(fake: Fa
         assert truth is not None
         assert (repo.owner.type, repo.fork, repo.private) == (owner_type(history, truth), truth.fork, truth.private)
         assert (repo.stargazers_count, repo.forks_count) == (truth.stars, truth.forks)
+
+
+# The fields of GitHub's REST ``milestone`` object (its OpenAPI description's example, as in a PR or an issue).
+MILESTONE_FIELDS = {
+    "url",
+    "html_url",
+    "labels_url",
+    "id",
+    "node_id",
+    "number",
+    "state",
+    "title",
+    "description",
+    "creator",
+    "open_issues",
+    "closed_issues",
+    "created_at",
+    "updated_at",
+    "closed_at",
+    "due_on",
+}
+
+
+def test_a_pull_and_its_issue_show_its_milestone_in_githubs_shape(fake: FakeGitHub, history: FakeHistory) -> None:
+    pr = next(p for p in history.merged_pulls(USER) if p.milestone is not None)
+    truth = pr.milestone
+    assert truth is not None
+    repo = client(fake).get_repo(pr.repo)
+    members = history.milestone_pulls(pr.repo, truth.number)
+    for milestone in (repo.get_pull(pr.number).milestone, repo.get_issue(pr.number).milestone):
+        assert (milestone.title, milestone.number, milestone.state) == (truth.title, truth.number, truth.state)
+        assert (milestone.due_on, milestone.creator.login) == (truth.due_on, truth.creator)
+        assert milestone.open_issues + milestone.closed_issues == len(members) > 1
+    raw = requests.get(f"{fake.base_url}/repos/{pr.repo}/pulls/{pr.number}", headers=auth_headers(), timeout=5)
+    milestone = raw.json()["milestone"]
+    assert set(milestone) == MILESTONE_FIELDS
+    assert milestone["html_url"] == f"https://github.com/{pr.repo}/milestone/{truth.number}"
+    assert requests.get(milestone["url"], headers=auth_headers(), timeout=5).json() == milestone
+
+
+def test_a_pull_in_no_milestone_shows_none(fake: FakeGitHub, history: FakeHistory) -> None:
+    pr = next(p for p in history.merged_pulls(USER) if p.repo == f"{USER}/dotfiles")
+    assert client(fake).get_repo(pr.repo).get_pull(pr.number).milestone is None
+    missing = requests.get(f"{fake.base_url}/repos/{pr.repo}/milestones/1", headers=auth_headers(), timeout=5)
+    assert missing.status_code == 404
 
 
 def test_a_fork_names_the_repository_it_was_forked_from(fake: FakeGitHub) -> None:

@@ -98,6 +98,36 @@ def test_a_merged_pull_request_answers_its_merge_commit_and_its_first_commits_au
     assert node["commits"]["nodes"][0]["commit"]["authoredDate"] == timestamp(pr.first_commit_at)
 
 
+PULL_MILESTONE = """query($id: ID!) { node(id: $id) { ... on PullRequest {
+  milestone { title number state dueOn url creator { login } pullRequests(first: 100) { totalCount nodes { number } } }
+} } }"""
+
+
+def test_a_pull_request_answers_its_milestone_and_the_milestone_its_pull_requests(
+    fake: FakeGitHub, history: FakeHistory
+):
+    pr = next(p for p in history.merged_pulls("octo-demo") if p.milestone is not None)
+    truth = pr.milestone
+    assert truth is not None
+    node = post(fake, PULL_MILESTONE, {"id": legacy_node_id("PullRequest", pr.id)}).json()["data"]["node"]
+    members = [p.number for p in history.milestone_pulls(pr.repo, truth.number)]
+    assert node["milestone"] == {
+        "title": truth.title,
+        "number": truth.number,
+        "state": truth.state.upper(),
+        "dueOn": timestamp(truth.due_on),
+        "url": f"https://github.com/{pr.repo}/milestone/{truth.number}",
+        "creator": {"login": truth.creator},
+        "pullRequests": {"totalCount": len(members), "nodes": [{"number": n} for n in members]},
+    }
+
+
+def test_a_pull_request_in_no_milestone_answers_null(fake: FakeGitHub, history: FakeHistory):
+    pr = next(p for p in history.merged_pulls("octo-demo") if p.milestone is None)
+    node = post(fake, PULL_MILESTONE, {"id": legacy_node_id("PullRequest", pr.id)}).json()["data"]["node"]
+    assert node == {"milestone": None}
+
+
 def test_a_pull_request_not_merged_has_no_merge_commit(fake: FakeGitHub, history: FakeHistory):
     pr = next(p for p in history.pulls if p.merged_at is None)
     node = post(fake, PULL_COMMITS, {"id": legacy_node_id("PullRequest", pr.id)}).json()["data"]["node"]

@@ -78,6 +78,26 @@ def test_every_pr_carries_its_first_commit_time_merge_commit_and_repository_fact
         assert facts == (repo.fork, repo.private, repo.stars, repo.forks)
 
 
+def test_every_pr_carries_the_title_of_its_milestone_as_the_fake_has_it(fake: FakeGitHub, history: FakeHistory):
+    collection = resource(fake).collect(*QUARTER, memory_engine())
+    for pr in collection.prs:
+        truth = history.pull(pr["repo"], pr["number"])
+        assert truth is not None
+        assert pr["milestone"] == (truth.milestone.title if truth.milestone is not None else "")
+    titles = {pr["milestone"] for pr in collection.prs}
+    assert "" in titles and len(titles - {""}) >= 3, "some PRs in several milestones, others in none"
+    assert {pr["milestone"] for pr in collection.prs if pr["repo"].endswith("/dotfiles")} <= {""}
+
+
+def test_a_pr_in_no_milestone_is_collected_with_an_empty_milestone(fake: FakeGitHub, history: FakeHistory):
+    pr = next(p for p in history.merged_pulls(USERS[0]) if p.milestone is not None)
+    fake.apply([replace(pr, milestone=None)])
+    day = pr.merged_at.date()  # type: ignore[union-attr]
+    collection = resource(fake, users=[USERS[0]]).collect(day, day + timedelta(days=1), memory_engine())
+    (record,) = [p for p in collection.prs if p["pr_id"] == pr.pr_id]
+    assert record["milestone"] == ""
+
+
 def test_the_personal_dotfiles_repo_is_collected_as_a_users_and_acme_repos_as_an_organisations(fake: FakeGitHub):
     collection = resource(fake, users=[USERS[0]]).collect(*QUARTER, memory_engine())
     owner_types = {pr["repo"]: pr["repo_owner_type"] for pr in collection.prs}
@@ -251,8 +271,10 @@ def test_a_first_commit_dated_in_its_authors_time_zone_is_recorded_in_utc():
 def test_facts_github_answers_null_are_recorded_as_the_records_defaults():
     assembly = Assembly()
     repository = {"nameWithOwner": "acme/web-app", "owner": None, "stargazerCount": None, "forkCount": None}
-    assembly.add_pull(page_node(repository=repository, mergeCommit=None, commits={"totalCount": 0, "nodes": []}))
+    commits = {"totalCount": 0, "nodes": []}
+    assembly.add_pull(page_node(repository=repository, mergeCommit=None, milestone=None, commits=commits))
     record = assembly.records["acme/web-app#1"]
     assert (record["first_commit_at"], record["merge_commit_sha"], record["repo_owner_type"]) == ("", "", "")
+    assert record["milestone"] == ""
     reach = (record["repo_is_fork"], record["repo_is_private"], record["repo_stars"], record["repo_forks"])
     assert reach == (False, False, 0, 0)

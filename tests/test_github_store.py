@@ -27,6 +27,7 @@ ADDED_FIELDS = {
     "repo_is_private": False,
     "repo_stars": 0,
     "repo_forks": 0,
+    "milestone": "",
 }
 COLLECTED = {
     "first_commit_at": "2025-01-01T16:20:00Z",
@@ -36,6 +37,7 @@ COLLECTED = {
     "repo_is_private": True,
     "repo_stars": 9,
     "repo_forks": 2,
+    "milestone": "Refunds v2",
 }
 
 

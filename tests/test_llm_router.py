@@ -140,7 +140,7 @@ def test_when_every_provider_fails_the_offline_summary_is_used_and_the_providers
         calls = len(provider.requests)
         writer(provider, cache).write(facts(small_pr()))
     assert written.summariser == "offline (fallback: InternalServerError)"
-    assert written.narrative.achievement.startswith("Documented clarify the setup guide")
+    assert written.narrative.achievement.startswith("Clarified the setup guide")
     assert len(provider.requests) == 2 * calls == 6
 
 

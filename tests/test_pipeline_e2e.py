@@ -105,6 +105,24 @@ def test_the_html_pdf_and_summary_are_written(runs):
     assert "<html" in exported(first.locations, "summary_html").read_text().lower()
 
 
+def test_the_html_tells_at_most_15_headline_achievements_and_links_every_pr(runs):
+    first, _, _ = runs
+    document = json.loads(exported(first.locations, "json").read_text())
+    html = exported(first.locations, "html").read_text()
+    assert 0 < html.count('<article class="card group">') <= 15
+    assert all(f'href="{a["url"]}"' in html for a in document["achievements"])
+
+
+def test_the_markdown_portfolio_and_cv_bullets_are_written_from_the_same_document(runs):
+    first, _, _ = runs
+    document = json.loads(exported(first.locations, "json").read_text())
+    markdown = exported(first.locations, "markdown").read_text()
+    assert all(f"[{a['pr_id']}]({a['url']})" in markdown for a in document["achievements"])
+    cv_lines = [x for x in exported(first.locations, "cv_text").read_text().splitlines() if x.startswith("- ")]
+    assert len(cv_lines) == min(15, len(document["achievement_groups"]))
+    assert sum(x.startswith("- ") for x in exported(first.locations, "cv_md").read_text().splitlines()) == len(cv_lines)
+
+
 def test_the_export_materialization_links_to_what_it_wrote(runs):
     first, _, instance = runs
     event = instance.get_latest_materialization_event(AssetKey("portfolio"))
@@ -234,7 +252,7 @@ def test_a_private_pr_shows_neither_its_title_nor_its_figures(curated):
     assert chosen["private"] not in _pr_ids(after) and after["curation"]["private_prs"]
     pdf_file = str(exported(locations, "pdf"))
     pdf = subprocess.run(["pdftotext", pdf_file, "-"], capture_output=True, text=True, check=True).stdout
-    for kind in ("json", "html", "summary_md", "summary_html"):
+    for kind in ("json", "html", "summary_md", "summary_html", "markdown", "cv_md", "cv_text"):
         text = exported(locations, kind).read_text()
         assert title not in text and chosen["private"] not in text, kind
     assert title not in pdf and "kept 1 change private" in exported(locations, "html").read_text()

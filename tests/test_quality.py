@@ -55,6 +55,7 @@ def _pull_request(pr_id: str) -> dict[str, Any]:
         "repo_is_private": False,
         "repo_stars": 1_200,
         "repo_forks": 85,
+        "milestone": "Streaming API",
     }
 
 

@@ -7,7 +7,6 @@ pull-request text that anyone can write, and the output is handed to other peopl
 from __future__ import annotations
 
 import http.server
-import importlib.util
 import os
 import re
 import shutil
@@ -15,6 +14,7 @@ import subprocess
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,11 @@ from typing import Any
 import jsonschema
 import pytest
 
+from achievement_pipeline.core.text import clean_text
 from achievement_pipeline.export import reports
 from achievement_pipeline.export.achievements import build_achievements
+from achievement_pipeline.export.breakdowns import issue_links, quarters, skills
+from tests.markdown_reading import read_markdown
 
 # --------------------------------------------------------------------------- sample document
 
@@ -309,6 +312,10 @@ def _achievement(pr: dict[str, Any]) -> dict[str, Any]:
         "number": number,
         "title": pr["title"],
         "url": f"https://github.com/{repo}/pull/{number}",
+        "linked_issues": issue_links(
+            f"https://github.com/{repo}/pull/{number}",
+            _SAMPLE_LINKS.get(f"{repo}#{number}", {}).get("linked_issues", []),
+        ),
         "merged_at": pr["merged_at"],
         "category": category,
         "category_confidence": 0.81,
@@ -361,12 +368,22 @@ _SAMPLE_LINKS: dict[str, dict[str, Any]] = {
 }
 
 
+_SAMPLE_SKILLS = {
+    "feature": ["TypeScript", "product design"],
+    "bugfix": ["debugging", "TypeScript"],
+    "performance": ["performance tuning", "SQL"],
+    "docs": ["technical writing"],
+}
+
+
 def _group_row(pr: dict[str, Any], achievement: dict[str, Any]) -> dict[str, Any]:
     """The fully joined row build_achievements reads, for one sample PR."""
     links = _SAMPLE_LINKS.get(achievement["pr_id"], {})
     return {
         "pr_id": achievement["pr_id"],
         "repo": pr["repo"],
+        "url": achievement["url"],
+        "skills": _SAMPLE_SKILLS.get(pr["category"], []),
         "title": pr["title"],
         "clean_title": re.sub(r"^[a-z]+(\([^)]*\))?:\s*", "", pr["title"]),
         "achievement": pr["statement"],
@@ -414,7 +431,8 @@ def _sample_capacity(expected: float, high: float) -> dict[str, Any]:
 def make_sample_portfolio() -> dict[str, Any]:
     """A realistic, consistent portfolio: 15 PRs in 13 achievements, 3 repositories, 3 months, 1 rejection."""
     achievements = sorted((_achievement(row) for row in _SAMPLE_PRS), key=lambda a: -a["value"]["expected"])
-    groups = build_achievements([_group_row(pr, _achievement(pr)) for pr in _SAMPLE_PRS])
+    rows = [_group_row(pr, _achievement(pr)) for pr in _SAMPLE_PRS]
+    groups = build_achievements(rows)
 
     def total(key: str, part: str) -> float:
         return sum(a[key][part] for a in achievements)
@@ -478,7 +496,9 @@ def make_sample_portfolio() -> dict[str, Any]:
         ),
         "achievement_groups": groups,
         "achievements": achievements,
-        "curation": {"excluded_prs": 0, "choices": []},
+        "quarters": quarters(rows, groups, date(2025, 1, 1), date(2025, 3, 31)),
+        "skills": skills(rows),
+        "curation": {"excluded_prs": 0, "private_prs": [], "choices": []},
         "rejected": [
             {
                 "pr_id": "acme/web-app#29",
@@ -727,7 +747,7 @@ def test_hostile_group_text_is_escaped() -> None:
     assert all(h.startswith("https://github.com/acme/") for h in _hrefs(section))
     markdown, summary_html = reports.render_executive_summary(make_hostile_portfolio())
     assert "<script" not in summary_html.lower() and '<a href="javascript' not in summary_html
-    assert "\\<script" in markdown or "\\<a href" in markdown
+    assert not read_markdown(markdown).html  # the hostile markup reads as text
 
 
 def test_hostile_text_is_escaped() -> None:
@@ -869,7 +889,7 @@ def test_pdf_text_contains_subject_and_a_title(sample_pdf: bytes, tmp_path: Path
     assert re.search(r"Page 1 of \d+", text)
 
 
-def _poppler(tool: str) -> str:
+def poppler_tool(tool: str) -> str:
     exe = shutil.which(tool)
     if exe is None:
         if os.environ.get("CI") == "true":
@@ -883,11 +903,11 @@ def test_pdf_pages_all_render_and_lead_with_the_top_achievement(sample_pdf: byte
 
     pdf = tmp_path / "portfolio.pdf"
     pdf.write_bytes(sample_pdf)
-    info = subprocess.run([_poppler("pdfinfo"), str(pdf)], capture_output=True, check=True, text=True, timeout=60)
+    info = subprocess.run([poppler_tool("pdfinfo"), str(pdf)], capture_output=True, check=True, text=True, timeout=60)
     pages = int(re.search(r"^Pages:\s+(\d+)$", info.stdout, re.MULTILINE).group(1))
     assert pages >= 2
     subprocess.run(
-        [_poppler("pdftoppm"), "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True, timeout=120
+        [poppler_tool("pdftoppm"), "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True, timeout=120
     )
     images = sorted(tmp_path.glob("page-*.png"))
     assert len(images) == pages
@@ -977,7 +997,9 @@ def test_executive_summary_has_headline_highlights_value_and_mix(sample: dict[st
     assert "15 merged pull requests across 3 repositories" in markdown
     assert "hourly rate of 100 USD/hour" in markdown
     assert "Most of the value came from feature work" in markdown
-    assert "\\$" in markdown  # dollar signs escaped so renderers do not start inline math
+    # No dollar sign can close inline math: outside code, every one is followed by a digit.
+    outside_code = re.sub(r"`[^`]*`", "", markdown)
+    assert outside_code.count("$") == len(re.findall(r"\$\d", outside_code)) > 0
     assert html.count('href="https://github.com/acme/') == markdown.count("](https://github.com/acme/")
 
 
@@ -995,34 +1017,29 @@ def _set_top_statements(sample: dict[str, Any], text: str) -> None:
     sample["achievement_groups"][0]["statement"] = text
 
 
-def test_executive_summary_markdown_escapes_injected_links(sample: dict[str, Any]) -> None:
-    _set_top_statements(
-        sample,
+def test_executive_summary_markdown_shows_injected_markup_as_plain_text(sample: dict[str, Any]) -> None:
+    injected = (
         "[click me](https://evil.example/steal) ![x](https://evil.example/p.png) "
-        "<img src=x onerror=alert(1)> **bold** `code` https://evil.example www.evil.example "
-        "a@evil.example",
+        "<img src=x onerror=alert(1)> **bold** `code` https://evil.example www.evil.example a@evil.example"
     )
+    _set_top_statements(sample, injected)
     markdown, html = reports.render_executive_summary(sample)
-    assert "[click me](" not in markdown and "\\[click me\\]\\(" in markdown
-    assert "![x](" not in markdown
-    assert not re.search(r"(?<!\\)<img", markdown) and "\\<img" in markdown
-    assert "**bold**" not in markdown
+    reading = read_markdown(markdown)
+    assert clean_text(injected) in reading.text  # reads as written, wherever it is pasted
+    assert "\\" not in markdown  # no backslash escapes for Slack or a Google Doc to show
+    assert reading.html == [] and reading.images == 0
     assert "<img" not in html and 'evil.example/steal"' not in html
 
 
 def test_executive_summary_markdown_renders_only_pr_links(sample: dict[str, Any]) -> None:
-    markdown_it = pytest.importorskip("markdown_it")
     _set_top_statements(
         sample,
         "[click](https://evil.example) <b onclick=x>hi</b> https://evil.example/a www.evil.example b@evil.example",
     )
     markdown, _ = reports.render_executive_summary(sample)
-    parser = markdown_it.MarkdownIt("commonmark", {"html": True})
-    if importlib.util.find_spec("linkify_it") is not None:  # GFM-style bare-URL autolinks, when available
-        parser = markdown_it.MarkdownIt("commonmark", {"html": True, "linkify": True}).enable("linkify")
-    rendered = parser.render(markdown)
-    assert "<b " not in rendered and "<img" not in rendered
-    assert all(h.startswith("https://github.com/acme/") for h in _hrefs(rendered))
+    reading = read_markdown(markdown)
+    assert reading.html == []
+    assert reading.links and all(h.startswith("https://github.com/acme/") for h in reading.links)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -16,17 +16,19 @@ def test_offline_summary_is_deterministic():
     assert offline_summary(pr, pr_features(pr)) == offline_summary(pr, pr_features(pr))
 
 
-def test_achievement_leads_with_the_measured_outcome():
+def test_the_achievement_reports_the_measured_outcome_as_the_prs():
     pr = make_pr()
     achievement = offline_summary(pr, pr_features(pr)).achievement
-    assert achievement.startswith("P95 latency from 420 ms to 180 ms")
-    assert "acme/web-app#1" in achievement
+    assert achievement == (
+        "Cached session lookups in acme/web-app (#1); the PR reports p95 latency from 420 ms to 180 ms."
+    )
 
 
 def test_a_claim_worded_as_an_instruction_does_not_lead_the_achievement():
     pr = make_pr(title="perf: faster builds", body="Reduces build time by 30% with a shared cache.")
     achievement = offline_summary(pr, pr_features(pr)).achievement
-    assert achievement.startswith("Sped up faster builds") and "reduces build time by 30%" in achievement
+    assert achievement.startswith("Delivered faster builds in acme/web-app (#1);")
+    assert "the PR reports that the change reduces build time by 30%" in achievement
 
 
 @pytest.mark.parametrize(
@@ -48,7 +50,7 @@ def test_the_offline_narrative_always_satisfies_the_contract(overrides):
 def test_the_star_story_and_skills_come_from_the_pr():
     pr = make_pr()
     narrative = offline_summary(pr, pr_features(pr))
-    assert narrative.star.result.startswith("P95 latency from 420 ms to 180 ms")
+    assert narrative.star.result.startswith("The PR reports p95 latency from 420 ms to 180 ms.")
     assert "#12" in narrative.star.situation
     assert narrative.skills[:2] == ["performance optimisation", "Python"]
 

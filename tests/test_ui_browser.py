@@ -28,6 +28,8 @@ import pytest
 from tests.local_processes import environment_without_settings, free_port
 from tests.test_reports_browser import CHROMIUM, CHROMIUM_ARGS
 
+pytestmark = pytest.mark.slow  # drives the Dagster UI in Chromium over a demo month (about 250 s)
+
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ["pull_requests", "enriched_prs", "predictions", "valuations", "validated_achievements", "portfolio"]
 DEMO_MONTH = ("2025-01-01", "2025-01-31")

@@ -67,8 +67,20 @@ def money(value: float, currency: str = "USD", *, compact_from: float = 1e4) -> 
 
 
 def money_range(low: float, high: float, currency: str = "USD") -> str:
-    """A low–high range of money, each end at two significant figures: $38k–$150k."""
-    return f"{money(low, currency)}–{money(high, currency)}"
+    """A low–high range of money, each end at two significant figures: $38k–150k · 1,200–3,400 SEK.
+
+    The symbol is written once, as people write ranges, and so that Markdown renderers with
+    math (GitHub) never read "$38k–$" as the start of a formula; a range across zero keeps
+    each end whole.
+    """
+    low_text, high_text = money(low, currency), money(high, currency)
+    if low < 0 or high < 0:
+        return f"{low_text}–{high_text}"
+    symbol = _SYMBOLS.get(currency)
+    if symbol is not None:
+        return f"{low_text}–{high_text.removeprefix(symbol)}"
+    suffix = f"\u00a0{currency}" if currency else ""
+    return f"{low_text.removesuffix(suffix)}–{high_text}"
 
 
 def hours(value: float) -> str:

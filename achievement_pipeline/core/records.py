@@ -103,6 +103,9 @@ class PullRequestRecord(TypedDict):
     repo_is_private: Annotated[bool, Default(False)]
     repo_stars: Annotated[int, Default(0)]
     repo_forks: Annotated[int, Default(0)]
+    # The title of the repository's milestone the PR belongs to ("" when none): PRs of one milestone
+    # are one piece of work, whatever areas they touch.
+    milestone: Annotated[str, Chars(255), Default("")]
 
 
 class EnrichedRecord(TypedDict):
@@ -123,7 +126,7 @@ class EnrichedRecord(TypedDict):
     achievement: str  # one line, past tense, outcome first
     star: dict[str, str]  # the STAR story: {"situation", "task", "action", "result"}
     skills: list[str]  # skills the work shows, e.g. ["Python", "caching"]
-    flagged_numbers: list[str]  # numbers in the generated text found in neither the PR nor the value ledger
+    flagged_numbers: list[str]  # numbers of a model's text found in neither the PR nor the ledger (that text withheld)
     # Who wrote the text: a litellm model name, "offline" or "offline (fallback: reason)".
     summariser: Annotated[str, Chars(200)]
 

@@ -69,3 +69,74 @@ def md_escape(value: object, limit: int | None = None) -> str:
     text = _MD_SCHEME_RE.sub(r"\\:", text)
     text = _MD_WWW_RE.sub(r"\1\\.", text)
     return text.replace("@", "\\@")
+
+
+# Markdown meant to be pasted (into a GitHub comment, Slack, a Google Doc) must read as plain
+# text wherever it lands: Slack shows backslash escapes literally, so instead of escaping a
+# character, a word that holds syntax is set as inline code, which every one of them shows
+# verbatim. A "word" here is a run without spaces, minus the sentence punctuation around it.
+_PASTE_SYNTAX_RE = re.compile(
+    r"[\\`*_~<>\[\]|$@{}]"  # emphasis, code, HTML, links, tables, math, mentions
+    r"|&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);"  # character references
+    r"|://|^www\.|^#"  # autolinks and issue references (#12 would point at the wrong repository)
+    r"|[A-Za-z]{2,}\.[A-Za-z][A-Za-z0-9]+",  # file and domain names (README.md, vite.config.ts)
+    re.IGNORECASE,
+)
+_LINE_START_RE = re.compile(r"^(?:[-+=>]+|\d+[.)])$")  # a list, quote or heading marker where a line starts
+# Our own figures: $17k, $8.5k–34k, $100/h.
+_PASTE_MONEY_RE = re.compile(r"^[$€£¥][\d,.]+[kMB]?(?:[–-][\d,.]+[kMB]?)?(?:/[a-z]+)?$")
+_SENTENCE_END = ".,;:!?…"
+_OPENERS, _CLOSERS = "(\"'“‘", ")\"'”’"
+_BACKTICKS_RE = re.compile(r"`+")
+
+
+def _code_span(text: str) -> str:
+    """``text`` as one inline code span, fenced by more backticks than it holds in a row."""
+    longest = max((len(run) for run in _BACKTICKS_RE.findall(text)), default=0)
+    if not longest:
+        return f"`{text}`"
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
+
+
+def _split_word(word: str) -> tuple[str, str, str]:
+    """``word`` as (opening brackets and quotes, core, closing ones and sentence punctuation).
+
+    A bracket is taken off only when the core would not balance it: "(account_id," keeps
+    "account_id" as its core, "fn(a_b)" keeps its own parentheses.
+    """
+    core = word.rstrip(_SENTENCE_END)
+    lead, trail = "", word[len(core) :]
+    inner = core[1:-1]
+    if len(core) > 2 and core[0] == "(" and core[-1] == ")" and inner.count("(") == inner.count(")"):
+        lead, core, trail = "(", inner, ")" + trail
+    while len(core) > 1 and core[0] in _OPENERS and (core[0] != "(" or core.count("(") > core.count(")")):
+        lead, core = lead + core[0], core[1:]
+    while len(core) > 1 and core[-1] in _CLOSERS and (core[-1] != ")" or core.count(")") > core.count("(")):
+        stripped = core[:-1].rstrip(_SENTENCE_END)
+        trail, core = core[len(stripped) :] + trail, stripped
+    return lead, core, trail
+
+
+def _paste_word(word: str) -> str:
+    """The word as is, or as inline code around its core: "(README.md)." → "(`README.md`)."."""
+    lead, core, trail = _split_word(word)
+    if _PASTE_MONEY_RE.match(core):
+        return word
+    if core and _PASTE_SYNTAX_RE.search(core):
+        return f"{lead}{_code_span(core)}{trail}"
+    return _code_span(word) if _PASTE_SYNTAX_RE.search(word) else word
+
+
+def md_paste(value: object, limit: int | None = None) -> str:
+    """Untrusted text as Markdown that reads as the same plain text once pasted, with no backslashes.
+
+    Every word that could start Markdown syntax (emphasis, code, links, images, raw HTML,
+    entities, math, mentions, autolinks, list or heading markers) becomes inline code, so it
+    shows verbatim in GitHub, Slack and a Google Doc alike; the rest is left as written.
+    Whitespace is collapsed first, so the text can never start a new block.
+    """
+    words = [_paste_word(word) for word in clean_text(value, limit).split(" ") if word]
+    if words and _LINE_START_RE.match(words[0]):
+        words[0] = _code_span(words[0])
+    return " ".join(words)

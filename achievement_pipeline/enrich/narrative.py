@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from achievement_pipeline.core.records import PullRequestRecord
 from achievement_pipeline.enrich.redaction import redact
 
-PROMPT_VERSION = "v2"  # part of every prompt, so a changed contract never reuses old cached answers
+PROMPT_VERSION = "v3"  # part of every prompt, so a changed contract never reuses old cached answers
 MAX_BODY_CHARS = 4000
 MAX_FILES = 30
 SUMMARY_MAX, ACHIEVEMENT_MAX, STAR_PART_MAX = 1200, 300, 600

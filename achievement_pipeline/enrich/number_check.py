@@ -2,9 +2,13 @@
 
 Peer tools ask models for "specific metrics (e.g. 40% faster)" and print whatever comes
 back. Here every number in a generated summary, achievement line or STAR story must
-appear in the PR's own facts or in the value ledger; any other number is flagged on the
-row (``flagged_numbers``) so a reader, the validator or a later stage can see it was
-not in the evidence. The text itself is kept: flagging is for people, not a filter.
+appear in the PR's own facts or in the value ledger. A flagged number is a filter, not a
+note: the generated text is withheld and the PR gets the offline narrative instead
+(summariser "offline (fallback: unverified figures)", see
+:mod:`achievement_pipeline.enrich.verification`). The row's ``flagged_numbers`` keeps the
+numbers the withheld text contained, for audit; the published text has none (the offline
+summariser writes only numbers of the facts), so a non-empty list on a row means "the
+model's text was not published", never "this published text has unchecked figures".
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from achievement_pipeline.export.breakdowns import issue_links
+
 _BRANCH_TYPE = re.compile(
     r"^(?:feat|feature|fix|bugfix|hotfix|perf|refactor|docs|test|chore|ci|build|security)[/_-]", re.I
 )
@@ -111,21 +113,35 @@ def _star(lead: Mapping[str, Any], group: list[Mapping[str, Any]]) -> dict[str, 
     claims = [c for r in group for c in (r.get("claims") or [])]
     areas = sorted({a for r in group for a in (r.get("areas") or [])})
     situation = (
-        f"Issue{'s' if len(issues) > 1 else ''} {', '.join(f'#{n}' for n in issues)} in {lead['repo']} needed work."
+        f"The work in {lead['repo']} was tracked in issue{'s' if len(issues) > 1 else ''} "
+        f"{', '.join(f'#{n}' for n in issues)}."
         if issues
-        else f"{lead['repo']} needed: {lead['clean_title']}."
+        else f"The work was in {lead['repo']}."
     )
-    lines = sum(int(r["lines_changed"]) for r in group)
+    lines, reviews = sum(int(r["lines_changed"]) for r in group), sum(int(r["review_count"]) for r in group)
+    title = str(lead["clean_title"]).rstrip(".")
+    result = "; ".join(str(c).rstrip(".") for c in claims[:2])
     return {
         "situation": situation,
-        "task": f"{str(lead['clean_title'])[:1].upper()}{str(lead['clean_title'])[1:]}.",
+        "task": f"{title[:1].upper()}{title[1:]}.",
         "action": (
-            f"Merged {len(group)} pull request{'s' if len(group) > 1 else ''} changing {lines} lines"
+            f"Merged {len(group)} pull request{'s' if len(group) > 1 else ''} changing {lines} "
+            f"line{'s' if lines != 1 else ''}"
             + (f" in {', '.join(areas[:4])}" if areas else "")
-            + f", reviewed {sum(int(r['review_count']) for r in group)} times."
+            + (f", reviewed {reviews} time{'s' if reviews != 1 else ''}" if reviews else "")
+            + "."
         ),
-        "result": "; ".join(claims[:2]) + "." if claims else str(lead["achievement"]),
+        "result": f"{result[:1].upper()}{result[1:]}." if result else str(lead["achievement"]),
     }
+
+
+def _linked_issues(group: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The issues the group's PRs close, each once, linked in its own repository."""
+    links: dict[str, dict[str, Any]] = {}
+    for row in group:
+        for link in issue_links(str(row.get("url") or ""), row.get("linked_issues") or []):
+            links.setdefault(link["url"], link)
+    return list(links.values())
 
 
 def _reworded(group: list[Mapping[str, Any]], text: str, lead: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -156,6 +172,7 @@ def build_achievements(rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "impact": max((str(r["impact"]) for r in group), key=("low", "medium", "high").index),
                 "repos": sorted({str(r["repo"]) for r in group}),
                 "pr_ids": [str(r["pr_id"]) for r in group],
+                "linked_issues": _linked_issues(group),
                 "grouped_by": reasons,
                 "first_merged_at": str(group[0]["merged_at"]),
                 "last_merged_at": str(group[-1]["merged_at"]),

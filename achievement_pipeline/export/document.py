@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from achievement_pipeline.export.achievements import build_achievements
+from achievement_pipeline.export.breakdowns import issue_links, quarters, skills
 from achievement_pipeline.export.schema import SCHEMA_VERSION
 
 
@@ -22,8 +23,11 @@ def _range(rows: list[dict[str, Any]], prefix: str) -> dict[str, float]:
 
 
 def _narrative(row: dict[str, Any]) -> dict[str, Any]:
-    """The STAR story, skills and flagged numbers from enrich, when the row has them (older warehouses do not)."""
-    return {key: row[key] for key in ("star", "skills", "flagged_numbers") if row.get(key) is not None}
+    """The STAR story, skills, flagged numbers and who wrote them, when the row has them (older warehouses do not)."""
+    found = {key: row[key] for key in ("star", "skills", "flagged_numbers") if row.get(key) is not None}
+    if row.get("summariser"):
+        found["written_by"] = str(row["summariser"])
+    return found
 
 
 def _achievement(row: dict[str, Any]) -> dict[str, Any]:
@@ -34,6 +38,7 @@ def _achievement(row: dict[str, Any]) -> dict[str, Any]:
         "title": row["title"],
         "author": str(row.get("author") or ""),
         "url": row["url"],
+        "linked_issues": issue_links(row["url"], row.get("linked_issues") or []),
         "merged_at": row["merged_at"],
         "category": row["category"],
         "category_confidence": round(float(row["category_confidence"]), 3),
@@ -112,6 +117,7 @@ def build_portfolio(
         return round(sum(float(r["value_expected"]) for r in group), 2)
 
     achievements = sorted((_achievement(r) for r in accepted), key=lambda a: (-a["value"]["expected"], a["pr_id"]))
+    groups = build_achievements([_grouping_row(r) for r in accepted])
     when = generated_at or datetime.now(UTC)
     return {
         "schema_version": SCHEMA_VERSION,
@@ -151,11 +157,12 @@ def build_portfolio(
             }
             for repo, group in sorted(by_repo.items(), key=lambda kv: (-value_sum(kv[1]), kv[0]))
         ],
-        "achievement_groups": build_achievements([_grouping_row(r) for r in accepted]),
+        "achievement_groups": groups,
         "achievements": achievements,
+        "quarters": quarters(accepted, groups, window_start, window_end - timedelta(days=1)),
+        "skills": skills(accepted),
         "rejected": [
-            {"pr_id": r["pr_id"], "title": r["title"], "url": r["url"], "reasons": list(r["reasons"])}
-            for r in rejected
+            {"pr_id": r["pr_id"], "title": r["title"], "url": r["url"], "reasons": list(r["reasons"])} for r in rejected
         ],
         "curation": curation or {"excluded_prs": 0, "private_prs": [], "choices": []},
         "assumptions": {

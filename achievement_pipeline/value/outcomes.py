@@ -13,7 +13,9 @@ quantity and a change). Four kinds of outcome have ledger entries that turn them
 Everything else (throughput, memory, bundle size, adoption) is evidence but has no price in the
 ledger, and the PR is valued by judgement instead. A claim that cannot be true (a reduction
 above 100%, figures that go up when the claim says down, more hours saved per week than a week
-has) is refused, with the reason, and counts for nothing.
+has) is refused, with the reason, and counts for nothing. Those parsing and plausibility rules are
+:mod:`achievement_pipeline.core.claims`, shared with enrich, which withholds generated text whose
+claims they refuse; this module adds the pricing.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from achievement_pipeline.core.claims import NUMBER, RefusedClaim, hours_saved, number, refusal, stated_reduction
 from achievement_pipeline.core.ledger import Ledger, Range
-from achievement_pipeline.value.calendar import WEEKS_PER_MONTH, working_days_per_month
+from achievement_pipeline.value.calendar import WEEKS_PER_MONTH
 
 COST, TIME, LATENCY, ERRORS = "cost", "time", "latency", "errors"
 
@@ -48,31 +51,11 @@ _KIND_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (TIME, re.compile(r"\b(?:ci|builds?|pipelines?|test suites?|tests|deploys?|jobs?|checks?|releases?)\b", re.I)),
 )
-_NUMBER = r"(\d[\d,]*(?:\.\d+)?)"
-_DURATION_UNIT = r"(ms|milliseconds?|s|secs?|seconds?|min|mins|minutes?|h|hrs?|hours?)\b"
-_FROM_TO = re.compile(
-    rf"\bfrom\s+{_NUMBER}\s*(?:{_DURATION_UNIT})?\s+(?:down\s+)?to\s+{_NUMBER}\s*(?:{_DURATION_UNIT})?", re.I
-)
-_PERCENT = re.compile(rf"{_NUMBER}\s*%", re.I)
-_DOWN = re.compile(
-    r"\b(?:fewer|less|lower|cuts?|cutting|reduc\w*|drops?|dropped|down|smaller|faster|shorter|saves?|saved|"
-    r"decreas\w*)\b",
-    re.I,
-)
-_TIMES_FASTER = re.compile(rf"{_NUMBER}\s*(?:x|×|times)\s+(?:faster|quicker|shorter)", re.I)
-_MONEY_PER = re.compile(rf"[$€£]\s?{_NUMBER}\s*(k|m)?\s*(?:per|a|an|/|each)\s*(month|mo|year|yr|week|day)\b", re.I)
-_HOURS_SAVED = re.compile(
-    rf"\bsav\w*\s+(?:about\s+|around\s+|roughly\s+)?{_NUMBER}\s*(hours?|h|hrs?|minutes?|mins?|min)\s*"
-    r"(?:of\s+\w+\s+)?(?:per|a|an|/|each|every)\s*(week|month|day)\b",
-    re.I,
-)
+_MONEY_PER = re.compile(rf"[$€£]\s?{NUMBER}\s*(k|m)?\s*(?:per|a|an|/|each)\s*(month|mo|year|yr|week|day)\b", re.I)
 _SECONDS = {"ms": 0.001, "s": 1, "min": 60, "h": 3600}
-# How many of a period there are in a month: a bill runs every calendar day, people save time on working days.
+# How many of a period there are in a month: a bill runs every calendar day (people save time on working days:
+# ``core.claims.hours_saved`` counts those).
 _MONEY_PER_MONTH = {"day": 365 / 12, "week": WEEKS_PER_MONTH, "month": 1.0, "year": 1 / 12}
-
-
-def _people_per_month(period: str, ledger: Ledger) -> float:
-    return working_days_per_month(ledger) if period == "day" else _MONEY_PER_MONTH[period]
 
 
 @dataclass(frozen=True)
@@ -97,12 +80,6 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class RefusedClaim:
-    claim: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class Reading:
     """What the claims of one PR amount to."""
 
@@ -111,67 +88,19 @@ class Reading:
     unvalued: list[str] = field(default_factory=list)  # plausible, but no ledger entry prices their kind
 
 
-def _number(text: str) -> float:
-    return float(text.replace(",", ""))
-
-
-def _unit(text: str | None) -> str | None:
-    if not text:
-        return None
-    text = text.lower()
-    if text.startswith("ms") or text.startswith("milli"):
-        return "ms"
-    if text.startswith(("min", "m")):
-        return "min"
-    if text.startswith("h"):
-        return "h"
-    return "s"
-
-
 def kinds_of(claim: str) -> list[str]:
     """The kinds of outcome a claim's words speak of, in the order they are tried."""
     return [kind for kind, words in _KIND_WORDS if words.search(claim)]
-
-
-def _reduction(claim: str) -> tuple[float, str | None, tuple[float, float, str] | None]:
-    """(share cut, refusal reason, (before, after, unit) of a from-to claim). Share 0 means none stated."""
-    found = _FROM_TO.search(claim)
-    if found:
-        before, after = _number(found.group(1)), _number(found.group(3))
-        unit = _unit(found.group(2) or found.group(4))
-        if before <= 0:
-            return 0.0, None, None
-        if after >= before:
-            return 0.0, f"from {found.group(1)} to {found.group(3)} is not a reduction", None
-        return (before - after) / before, None, (before, after, unit or "")
-    times = _TIMES_FASTER.search(claim)
-    if times:
-        factor = _number(times.group(1))
-        return (1 - 1 / factor if factor > 1 else 0.0), None, None
-    percent = _PERCENT.search(claim)
-    if percent and _DOWN.search(claim):
-        return _number(percent.group(1)) / 100, None, None
-    return 0.0, None, None
 
 
 def _money_per_month(claim: str) -> float | None:
     found = _MONEY_PER.search(claim)
     if not found:
         return None
-    amount = _number(found.group(1)) * {"k": 1e3, "m": 1e6}.get((found.group(2) or "").lower(), 1)
+    amount = number(found.group(1)) * {"k": 1e3, "m": 1e6}.get((found.group(2) or "").lower(), 1)
     period = found.group(3).lower()
     period = {"mo": "month", "yr": "year"}.get(period, period)
     return amount * _MONEY_PER_MONTH[period]
-
-
-def _hours_saved_per_month(claim: str, ledger: Ledger) -> tuple[float, float] | None:
-    """(hours saved per month, per week) for "saves 3 hours a week"-style claims."""
-    found = _HOURS_SAVED.search(claim)
-    if not found:
-        return None
-    amount = _number(found.group(1)) / (60 if found.group(2).lower().startswith("m") else 1)
-    per_month = amount * _people_per_month(found.group(3).lower(), ledger)
-    return per_month, per_month / WEEKS_PER_MONTH
 
 
 def _value_cost(claim: str, share: float, ledger: Ledger) -> Outcome | None:
@@ -206,7 +135,7 @@ def _value_cost(claim: str, share: float, ledger: Ledger) -> Outcome | None:
 
 def _value_time(claim: str, span: tuple[float, float, str] | None, ledger: Ledger) -> Outcome | None:
     rate, horizon = ledger.number("hourly_rate"), ledger.number("outcome_horizon_months")
-    people = _hours_saved_per_month(claim, ledger)
+    people = hours_saved(claim, ledger)
     if people is not None:
         per_month, _ = people
         return Outcome(
@@ -259,17 +188,6 @@ def _value_points(kind: str, claim: str, share: float, ledger: Ledger) -> Outcom
     )
 
 
-def _refusal(claim: str, share: float, reason: str | None, ledger: Ledger) -> str | None:
-    if reason:
-        return reason
-    if share * 100 > ledger.number("max_claimed_reduction"):
-        return f"a reduction of {share * 100:g}% is impossible (above {ledger.number('max_claimed_reduction'):g}%)"
-    people = _hours_saved_per_month(claim, ledger)
-    if people is not None and people[1] > ledger.number("max_claimed_hours_per_week"):
-        return f"{people[1]:g} hours saved per week is more than a week has"
-    return None
-
-
 def _price(claim: str, share: float, span: tuple[float, float, str] | None, ledger: Ledger) -> Outcome | None:
     for kind in kinds_of(claim):
         if kind == COST:
@@ -287,12 +205,12 @@ def read_claims(claims: Iterable[str], ledger: Ledger) -> Reading:
     """The outcomes the claims state (valued), the claims refused (with why), and the plausible unpriced ones."""
     reading = Reading()
     for claim in claims:
-        share, reason, span = _reduction(claim)
-        refused = _refusal(claim, share, reason, ledger)
+        stated = stated_reduction(claim)
+        refused = refusal(claim, ledger, stated)
         if refused:
             reading.refused.append(RefusedClaim(claim, refused))
             continue
-        outcome = _price(claim, share, span, ledger)
+        outcome = _price(claim, stated.share, stated.span, ledger)
         if outcome is not None and outcome.value.expected > 0:
             reading.outcomes.append(outcome)
         else:

@@ -1,5 +1,7 @@
 """Stage 2, enrich: features, a summary, an achievement line, a STAR story and skills per PR."""
 
+from collections import Counter
+
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from achievement_pipeline.core.ledger import load_ledger
@@ -9,7 +11,8 @@ from achievement_pipeline.defs.metadata import OWNERS, preview, warehouse_table_
 from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
 from achievement_pipeline.enrich.features import pr_features
 from achievement_pipeline.enrich.narrative import pr_facts
-from achievement_pipeline.enrich.number_check import evidence_numbers, flag_numbers
+from achievement_pipeline.enrich.number_check import evidence_numbers
+from achievement_pipeline.enrich.verification import verify
 from achievement_pipeline.resources.cache import CacheResource
 from achievement_pipeline.resources.llm import LLMResource
 from achievement_pipeline.resources.warehouse import WarehouseResource
@@ -17,7 +20,7 @@ from achievement_pipeline.resources.warehouse import WarehouseResource
 
 @asset(
     owners=OWNERS,
-    code_version="2",
+    code_version="4",
     metadata=warehouse_table_metadata("enriched_prs"),
     deps=["pull_requests"],
     partitions_def=daily_partitions,
@@ -25,7 +28,10 @@ from achievement_pipeline.resources.warehouse import WarehouseResource
     automation_condition=FOLLOWS_UPSTREAM,
     group_name="intelligence",
     kinds={"python", "sql"},
-    description="Size, areas, conventional type, measurable claims, and an LLM (or offline) narrative per PR.",
+    description=(
+        "Size, areas, conventional type, measurable claims, and an LLM (or offline) narrative per PR; "
+        "generated text with unverified figures or implausible claims is replaced by the offline narrative."
+    ),
 )
 def enriched_prs(
     context: AssetExecutionContext, llm: LLMResource, cache: CacheResource, warehouse: WarehouseResource
@@ -33,14 +39,19 @@ def enriched_prs(
     start, end = run_window(context)
     store = warehouse.get()
     writer = llm.writer(cache)
-    ledger = load_ledger().entries
+    ledger = load_ledger()
     rows = []
+    withheld: Counter[str] = Counter()
     for pr in store.read_window("pull_requests", start, end):
         features = pr_features(pr)  # type: ignore[arg-type]
         facts = pr_facts(pr, features)  # type: ignore[arg-type]
         written = writer.write(facts)
-        narrative = written.narrative
-        allowed = evidence_numbers(facts, pr["merged_at"], pr["created_at"], ledger)
+        evidence = evidence_numbers(facts, pr["merged_at"], pr["created_at"], ledger.entries)
+        published = verify(written.narrative, written.summariser, facts, evidence, ledger)
+        if published.withheld:
+            withheld[published.withheld] += 1
+            context.log.warning(f"{pr['pr_id']}: text by {written.summariser} {published.audit()}")
+        narrative = published.narrative
         rows.append(
             {
                 **features,
@@ -48,8 +59,8 @@ def enriched_prs(
                 "achievement": narrative.achievement,
                 "star": narrative.star.model_dump(),
                 "skills": list(narrative.skills),
-                "flagged_numbers": flag_numbers(narrative.texts(), allowed),
-                "summariser": written.summariser,
+                "flagged_numbers": published.flagged_numbers,
+                "summariser": published.summariser,
             }
         )
     written_rows = store.replace_window("enriched_prs", start, end, rows)
@@ -67,6 +78,8 @@ def enriched_prs(
             "llm_budget_exhausted": writer.budget.exhausted,
             "llm_fallbacks": stats.fallbacks,
             "llm_invalid_outputs": stats.invalid_outputs,
+            "llm_withheld": sum(withheld.values()),
+            "llm_withheld_reasons": MetadataValue.json(dict(withheld)),
             "llm_models": MetadataValue.json(dict(stats.models)),
             "cache_backend": cache.backend,
             "cache_hits": stats.cache_hits,

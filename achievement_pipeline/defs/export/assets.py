@@ -104,7 +104,8 @@ def _everyone(github: GitHubResource) -> Subject:
     ],
     description=(
         "The portfolio of the reporting window (the run's partitions unless configured): JSON with its "
-        "schema, a self-contained HTML portfolio, its PDF, and an executive summary, in the object store."
+        "schema, a self-contained HTML portfolio, its PDF, the portfolio in Markdown, CV bullets (Markdown and "
+        "text), and an executive summary, in the object store."
     ),
 )
 def portfolio(
@@ -142,6 +143,7 @@ def portfolio(
     reports.validate_portfolio(document)
     html = reports.render_html(document)
     summary_md, summary_html = reports.render_executive_summary(document)
+    cv_md, cv_text = reports.render_cv(document)
     folder = f"{subject.login}/{document['window']['start']}_{document['window']['end']}"
     written = {
         "json": storage.put(f"{folder}/portfolio.json", json.dumps(document, indent=2).encode()),
@@ -150,6 +152,9 @@ def portfolio(
         "pdf": storage.put(f"{folder}/portfolio.pdf", reports.render_pdf(html)),
         "summary_md": storage.put(f"{folder}/executive-summary.md", summary_md.encode()),
         "summary_html": storage.put(f"{folder}/executive-summary.html", summary_html.encode()),
+        "markdown": storage.put(f"{folder}/portfolio.md", reports.render_markdown(document).encode()),
+        "cv_md": storage.put(f"{folder}/cv.md", cv_md.encode()),
+        "cv_text": storage.put(f"{folder}/cv.txt", cv_text.encode()),
     }
     links = [(name, label, storage.browser_url(written[kind])) for kind, name, label in _LINKS]
     totals = document["totals"]

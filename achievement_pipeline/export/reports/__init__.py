@@ -1,4 +1,4 @@
-"""Render the portfolio document as HTML, PDF and a one-page executive summary.
+"""Render the portfolio document as HTML, PDF, Markdown, CV bullets and a one-page executive summary.
 
 The portfolio is handed to a manager, so it must look calm and professional; it is
 also built from pull-request text that anyone can write, so every string that came
@@ -26,7 +26,10 @@ public API (``from achievement_pipeline.export import reports``), with the docum
 * ``charts`` -- inline-SVG chart geometry and the category mix rows behind it;
 * ``views`` -- the view model of the full portfolio (``portfolio_view``);
 * ``summary`` -- the view model of the executive summary (``summary_view``);
-* ``render`` -- Jinja2 environments, ``render_html``, ``render_executive_summary``,
+* ``breakdown_views`` -- the views by quarter, by skill, and of the issues a PR closed;
+* ``cv`` -- the view model of the CV bullets (``cv_view``);
+* ``render`` -- Jinja2 environments, ``render_html``, ``render_markdown``, ``render_cv``,
+  ``render_executive_summary``,
   ``render_pdf`` and the data-only WeasyPrint URL fetcher.
 """
 
@@ -48,8 +51,10 @@ from achievement_pipeline.export.reports.render import (
 )
 from achievement_pipeline.export.reports.render import (
     UrlFetchRefused,
+    render_cv,
     render_executive_summary,
     render_html,
+    render_markdown,
     render_pdf,
     safe_url_fetcher,
 )
@@ -73,8 +78,10 @@ __all__ = [
     "format_percent",
     "load_schema",
     "md_escape",
+    "render_cv",
     "render_executive_summary",
     "render_html",
+    "render_markdown",
     "render_pdf",
     "safe_href",
     "safe_url_fetcher",

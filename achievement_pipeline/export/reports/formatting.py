@@ -82,8 +82,11 @@ def format_money(value: object, currency: object = "USD", *, compact: bool = Fal
 
 
 def format_money_range(low: object, high: object, currency: object = "USD") -> str:
-    """A low–high range of money, e.g. ``$38k–$150k``."""
-    return f"{format_money(low, currency)}–{format_money(high, currency)}"
+    """A low–high range of money, e.g. ``$38k–150k`` (``figures.money_range``)."""
+    lo, hi = as_finite(low), as_finite(high)
+    if lo is None or hi is None:
+        return f"{format_money(low, currency)}–{format_money(high, currency)}"
+    return figures.money_range(lo, hi, currency_code(currency))
 
 
 def format_hours(value: object) -> str:

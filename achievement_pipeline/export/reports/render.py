@@ -18,6 +18,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from achievement_pipeline.export.reports.cv import cv_view
 from achievement_pipeline.export.reports.summary import summary_view
 from achievement_pipeline.export.reports.text import md_finalize, md_link
 from achievement_pipeline.export.reports.views import HEADLINE_ACHIEVEMENTS, portfolio_view
@@ -28,33 +29,34 @@ TEMPLATES_DIR = Path(__file__).with_name("templates")
 # --------------------------------------------------------------------------- templates
 
 
+def _env(**options: Any) -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        **options,
+    )
+
+
 @lru_cache(maxsize=1)
 def _html_env() -> Environment:
     # autoescape=True for every template in this environment, whatever its extension:
     # every byte of PR text reaches the HTML through here.
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env
+    return _env(autoescape=True)
 
 
 @lru_cache(maxsize=1)
 def _md_env() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=False,
-        finalize=md_finalize,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = _env(autoescape=False, finalize=md_finalize, keep_trailing_newline=True)
     env.filters["md_link"] = md_link
     return env
+
+
+@lru_cache(maxsize=1)
+def _text_env() -> Environment:
+    # Plain text: no markup to escape; the view's strings are already cleaned to one line each.
+    return _env(autoescape=False, keep_trailing_newline=True)
 
 
 def render_html(
@@ -83,6 +85,27 @@ def render_executive_summary(portfolio: Mapping[str, Any]) -> tuple[str, str]:
     markdown = _md_env().get_template("executive_summary.md.j2").render(v=view)
     html = _html_env().get_template("executive_summary.html.j2").render(v=view)
     return markdown, html
+
+
+def render_markdown(
+    portfolio: Mapping[str, Any], *, top_n: int = 10, max_rows: int = 1000, top_groups: int = HEADLINE_ACHIEVEMENTS
+) -> str:
+    """The whole portfolio as Markdown to paste (a review document, a wiki page, a GitHub comment).
+
+    The same view as the HTML, so the two say the same; lists instead of tables, and untrusted
+    words that hold Markdown syntax set as inline code rather than backslash-escaped.
+    """
+    view = portfolio_view(portfolio, max(0, top_n), max(0, max_rows), max(0, top_groups))
+    return _md_env().get_template("portfolio.md.j2").render(v=view)
+
+
+def render_cv(portfolio: Mapping[str, Any]) -> tuple[str, str]:
+    """CV bullets, one line per headline achievement with its measured outcome first, as ``(markdown, text)``."""
+    view = cv_view(portfolio)
+    return (
+        _md_env().get_template("cv.md.j2").render(v=view),
+        _text_env().get_template("cv.txt.j2").render(v=view),
+    )
 
 
 # --------------------------------------------------------------------------- PDF

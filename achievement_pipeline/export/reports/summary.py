@@ -4,7 +4,7 @@ The summary is read by people who will not open the full portfolio, so it picks 
 highlights with some breadth and says the category mix and the key assumption in plain
 sentences. It starts from the same ``common_view`` as the full portfolio, so the two
 documents always agree on the headline figures. The Markdown variant of the category
-sentence is escaped here and marked ``MdSafe`` so the Markdown template passes it through.
+sentence is made literal here (``md_paste``) and marked ``MdSafe`` so the Markdown template passes it through.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from achievement_pipeline.core.text import clean_text, md_escape
+from achievement_pipeline.core.text import clean_text, md_paste
 from achievement_pipeline.export.reports.charts import category_rows, svg_round
 from achievement_pipeline.export.reports.coerce import as_dict, as_list, as_range
 from achievement_pipeline.export.reports.formatting import (
@@ -148,7 +148,7 @@ def summary_view(portfolio: Mapping[str, Any]) -> dict[str, Any]:
             "mix_segments": segments,
             "highlights": highlights,
             "category_sentence": _category_sentence(categories),
-            "category_sentence_md": MdSafe(_category_sentence(categories, md_escape)),
+            "category_sentence_md": MdSafe(_category_sentence(categories, md_paste)),
             "categories": categories,
             "assumption_note": _assumption_note(as_dict(portfolio.get("assumptions"))),
         }

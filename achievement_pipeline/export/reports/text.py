@@ -4,14 +4,14 @@ Every string in the portfolio can be written by anyone who opens a pull request.
 and Markdown escaping are ``core.text``'s (enrich and export share them); this module adds
 what only the renderers need: the display limits ``clean_text`` is called with,
 ``safe_href`` (only plain http(s) links), and the ``MdSafe`` marker, finalizer and link
-filter that make the Markdown template escape by default.
+filter that make the Markdown templates literal by default.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from achievement_pipeline.core.text import md_escape
+from achievement_pipeline.core.text import md_paste
 
 # Display limits. PR text can be a megabyte long; these keep a page readable and make
 # rendering time independent of the input size.
@@ -60,14 +60,18 @@ class MdSafe(str):
 
 
 def md_finalize(value: object) -> str:
-    """Escape by default in the Markdown template, mirroring HTML autoescape."""
+    """Make every value literal by default in the Markdown templates, mirroring HTML autoescape.
+
+    Their Markdown is for pasting, so it uses ``md_paste`` (syntax set as inline code), not
+    backslash escapes, which Slack and a Google Doc would show as they are.
+    """
     if isinstance(value, MdSafe):
         return value
-    return md_escape(value)
+    return md_paste(value)
 
 
 def md_link(text: object, href: str | None) -> MdSafe:
-    label = md_escape(text)
+    label = md_paste(text)
     if not href:
         return MdSafe(label)
     # safe_href already rejected spaces, quotes and angle brackets; parentheses are the

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from achievement_pipeline.core.text import clean_text
+from achievement_pipeline.export.reports.breakdown_views import issue_views, quarter_views, skill_views
 from achievement_pipeline.export.reports.charts import category_chart, category_rows, time_chart
 from achievement_pipeline.export.reports.coerce import as_dict, as_finite, as_list, as_number, as_range
 from achievement_pipeline.export.reports.formatting import (
@@ -94,6 +95,11 @@ _BASIS_LABELS = {
 }
 
 
+def _area_label(area: str) -> str:
+    """An area as a reader names it: enrich's "(root)" is the files at the top of the repository."""
+    return "repository root" if area == "(root)" else area
+
+
 def _model_text(model: Mapping[str, Any]) -> str:
     """The models behind a card: "pr-category:3,pr-impact:2" reads "pr-category v3, pr-impact v2"."""
     version = clean_text(model.get("version"), 120)
@@ -144,6 +150,7 @@ def _achievement_view(item: Mapping[str, Any], rank: int, colour_index: dict[str
         "author": clean_text(item.get("author"), 39),
         "repo": clean_text(item.get("repo"), 100),
         "href": safe_href(item.get("url")),
+        "issues": issue_views(item.get("linked_issues")),
         "merged": format_date(item.get("merged_at")),
         "category": category_label(category),
         "category_colour": category_colour(category, colour_index[category.lower()]),
@@ -153,7 +160,7 @@ def _achievement_view(item: Mapping[str, Any], rank: int, colour_index: dict[str
         "impact_confidence": format_percent(impact_conf, 1) if impact_conf is not None else "",
         "summary": clean_text(item.get("summary"), SUMMARY_LIMIT),
         "short": clean_text(statement or title, 140),
-        "areas": [a for a in (clean_text(x, LABEL_LIMIT) for x in as_list(item.get("areas"))[:5]) if a],
+        "areas": [_area_label(a) for a in (clean_text(x, LABEL_LIMIT) for x in as_list(item.get("areas"))[:5]) if a],
         "size": clean_text(item.get("size_class"), 4).upper(),
         "lines": f"+{format_count(additions)} / −{format_count(deletions)}",
         "value_expected": format_money(v_exp, currency),
@@ -224,6 +231,7 @@ def _group_view(
         "prs": links,
         "prs_more": more,
         "featured": bool(item.get("featured")),
+        "issues": issue_views(item.get("linked_issues")),
         "pr_count": len(pr_ids),
         "pr_noun": pluralise(len(pr_ids), "pull request"),
         "merged": first if first == last or not last else f"{first} – {last}",
@@ -299,6 +307,27 @@ def curation_note(portfolio: Mapping[str, Any]) -> str:
     return f"By their own choice, the author {' and '.join(parts)}; these count in no figure here."
 
 
+# How the enrich stage marks a PR whose model text it withheld (enrich.verification).
+_WITHHELD_PREFIX = "offline (fallback: "
+_WITHHELD_REASONS = ("unverified", "implausible")
+
+
+def offline_note(portfolio: Mapping[str, Any]) -> str:
+    """Says how many texts were written offline because the model's text could not be verified."""
+    count = 0
+    for item in (as_dict(a) for a in as_list(portfolio.get("achievements"))):
+        written_by = clean_text(item.get("written_by"), 200).lower()
+        if written_by.startswith(_WITHHELD_PREFIX) and any(r in written_by for r in _WITHHELD_REASONS):
+            count += 1
+    if not count:
+        return ""
+    texts = "The text of 1 pull request was" if count == 1 else f"The texts of {format_count(count)} pull requests were"
+    return (
+        f"{texts} written offline because the model's version held figures or claims the evidence "
+        "does not support; the model's version was not published."
+    )
+
+
 def common_view(portfolio: Mapping[str, Any]) -> dict[str, Any]:
     """Fields shared by the full portfolio and the executive summary."""
     subject = as_dict(portfolio.get("subject"))
@@ -346,6 +375,7 @@ def common_view(portfolio: Mapping[str, Any]) -> dict[str, Any]:
         "rejected_count": rejected,
         "rejected_noun": pluralise(rejected, "pull request"),
         "curation_note": curation_note(portfolio),
+        "offline_note": offline_note(portfolio),
     }
 
 
@@ -361,6 +391,15 @@ def _other_group_view(item: Mapping[str, Any], rank: int, urls: Mapping[str, Any
         "category": category_label(clean_text(item.get("category"), LABEL_LIMIT)),
         "value_expected": format_money(as_range(item.get("value"))[1], currency),
     }
+
+
+def _rejected_intro(count: int) -> str:
+    """Appendix A's lead: it names no reason of its own, so it can never contradict a row's."""
+    noun = pluralise(count, "merged pull request was", "merged pull requests were")
+    return (
+        f"{format_count(count)} {noun} left out of the figures, each for the reason given beside it. "
+        "They are listed so the portfolio can be checked, not to count against anyone."
+    )
 
 
 def portfolio_view(
@@ -422,7 +461,10 @@ def portfolio_view(
             "repositories": repositories,
             "repositories_hidden": max(0, len(repo_rows) - len(repositories)),
             "repo_total_value": format_money(repo_total, currency),
+            "quarters": quarter_views(portfolio, currency),
+            "skills": skill_views(portfolio, urls, max_rows),
             "rejected": rejected,
+            "rejected_intro": _rejected_intro(len(rejected_items)),
             "rejected_hidden": max(0, len(rejected_items) - len(rejected)),
             "ledger": _ledger_view(as_dict(portfolio.get("assumptions"))),
             "top_repo": repositories[0]["repo"] if repositories else "",

@@ -22,6 +22,7 @@ from achievement_pipeline.fakes.github.model import (
     FakeComment,
     FakeFile,
     FakeHistory,
+    FakeMilestone,
     FakePullRequest,
     FakeRepo,
     FakeReview,
@@ -283,6 +284,9 @@ class PullRequest(Node):
             return None
         return _commit(self.pr, sha, merged_at, f"{self.pr.title} (#{self.pr.number})")
 
+    def milestone(self) -> Milestone | None:
+        return Milestone(self.graph, self.pr.milestone) if self.pr.milestone is not None else None
+
     def labels(self, **args: Any) -> Connection:
         return Connection(self.pr.labels, lambda name: Label(self.pr.repo, name), **_page_args(args))
 
@@ -305,6 +309,56 @@ class PullRequest(Node):
 
     def commits(self, **args: Any) -> Connection:
         return Connection(range(1, self.pr.commits + 1), lambda n: PullRequestCommit(self.pr, n), **_page_args(args))
+
+
+class Milestone(Node):
+    """A repository's milestone; its pull requests are the history's PRs that carry it."""
+
+    typename = "Milestone"
+
+    def __init__(self, graph: Graph, milestone: FakeMilestone) -> None:
+        self.graph = graph
+        self.milestone = milestone
+        self.id = milestone.node_id
+        self.number = milestone.number
+        self.title = milestone.title
+        self.description = milestone.description
+        self.state = milestone.state.upper()
+        self.closed = milestone.closed_at is not None
+        self.closedAt = timestamp(milestone.closed_at)
+        self.createdAt = timestamp(milestone.created_at)
+        self.dueOn = timestamp(milestone.due_on)
+        self.url = f"{WEB}/{milestone.repo}/milestone/{milestone.number}"
+        self.resourcePath = f"/{milestone.repo}/milestone/{milestone.number}"
+
+    def _members(self) -> list[FakePullRequest]:
+        return self.graph.history.milestone_pulls(self.milestone.repo, self.milestone.number)
+
+    @property
+    def updatedAt(self) -> str | None:
+        return timestamp(self.graph.history.milestone_updated_at(self.milestone))
+
+    @property
+    def progressPercentage(self) -> float:
+        """The share of its issues and PRs that are closed, in percent, as on the milestone's page."""
+        members = self._members()
+        return 100.0 * sum(p.closed_at is not None for p in members) / len(members) if members else 0.0
+
+    def creator(self) -> Actor | None:
+        return self.graph.actor(self.milestone.creator)
+
+    def repository(self) -> Repository | None:
+        return self.graph.repo(self.milestone.repo)
+
+    def pullRequests(self, **args: Any) -> Connection:
+        pulls = self._members()
+        if args.get("states"):
+            pulls = [p for p in pulls if _pull_state(p) in args["states"]]
+        return Connection(pulls, lambda p: PullRequest(self.graph, p), **_page_args(args))
+
+    def issues(self, **args: Any) -> Connection:
+        """Plain issues only, as on GitHub: the fake's repositories have none."""
+        return Connection([], lambda item: item, **_page_args(args))
 
 
 class Label(Node):

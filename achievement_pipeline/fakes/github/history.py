@@ -7,7 +7,8 @@ bots commenting on PRs. None of it may touch the network, and every run must see
 the same data, so everything here is a pure function of its arguments: one
 ``random.Random(seed)`` drives every choice and nothing reads the clock. Facts added
 later (when a PR's first commit was authored) come from generators keyed by the seed and
-the PR, so they leave every earlier value of a seeded history unchanged.
+the PR, or (which milestone a PR belongs to) from its title alone, so they leave every
+earlier value of a seeded history unchanged.
 
 This module is the generator: it schedules PRs and writes their text by sampling the
 repository catalogue (``repositories``) and the word tables (``vocabulary``) into the
@@ -30,6 +31,7 @@ from achievement_pipeline.fakes.github.model import (
     FakeComment,
     FakeFile,
     FakeHistory,
+    FakeMilestone,
     FakePullRequest,
     FakeRepo,
     FakeReview,
@@ -42,6 +44,7 @@ from achievement_pipeline.fakes.github.repositories import (
     ORG_TEMPLATES,
     PERSONAL_TEMPLATES,
     WEB_APP,
+    MilestoneTemplate,
     RepoTemplate,
 )
 from achievement_pipeline.fakes.github.search import (
@@ -81,6 +84,7 @@ __all__ = [
     "FakeComment",
     "FakeFile",
     "FakeHistory",
+    "FakeMilestone",
     "FakePullRequest",
     "FakeRepo",
     "FakeReview",
@@ -197,6 +201,7 @@ def generate_history(
     pulls = _Writer(rng, ids, logins, start, end).write(slots)
     repos = tuple(_make_repo(rng, ids, plan) for plan in plans)
     pulls = [_with_first_commit(seed, pr) for pr in pulls]
+    pulls = _with_milestones(plans, pulls, start, end)
     return FakeHistory(seed=seed, start=start, end=end, authors=logins, users=accounts, repos=repos, pulls=tuple(pulls))
 
 
@@ -428,6 +433,76 @@ def _with_first_commit(seed: int, pr: FakePullRequest) -> FakePullRequest:
     median = _FIRST_COMMIT_LEAD_HOURS.get(pr.intent, 4.0) * (1 + 0.15 * (pr.commits - 1))
     hours = min(max(rng.lognormvariate(math.log(median), 1.0), 2 / 60), 24 * 10)
     return dataclasses.replace(pr, first_commit_at=pr.created_at - timedelta(seconds=int(hours * 3600)))
+
+
+# ----------------------------------------------------------------------- milestones
+
+
+def _with_milestones(
+    plans: Sequence[_RepoPlan], pulls: Sequence[FakePullRequest], start: date, end: date
+) -> list[FakePullRequest]:
+    """``pulls`` with the milestone each belongs to: the first of its repository's that its title fits.
+
+    A function of the titles, kinds and dates alone (no random draw), so it leaves every other
+    value of a seeded history as it was. A milestone no PR fits is left out.
+    """
+    templates = {plan.full_name: plan.template.milestones for plan in plans}
+    members: dict[tuple[str, MilestoneTemplate], list[FakePullRequest]] = {}
+    for pr in pulls:
+        fit = next((m for m in templates.get(pr.repo, ()) if _fits(m, pr, _due_on(m, start, end))), None)
+        if fit is not None:
+            members.setdefault((pr.repo, fit), []).append(pr)
+    milestone_of: dict[str, FakeMilestone] = {}
+    for (repo, template), group in members.items():
+        milestone = _milestone(repo, template, group, start, end)
+        milestone_of.update((pr.pr_id, milestone) for pr in group)
+    return [
+        dataclasses.replace(pr, milestone=milestone_of[pr.pr_id]) if pr.pr_id in milestone_of else pr for pr in pulls
+    ]
+
+
+def _due_on(milestone: MilestoneTemplate, start: date, end: date) -> datetime:
+    """The due date: a day in the range, at 08:00 UTC as GitHub stores the date picked in its form."""
+    day = start + timedelta(days=round((end - start).days * milestone.due))
+    return datetime.combine(day, time(8), tzinfo=UTC)
+
+
+def _fits(milestone: MilestoneTemplate, pr: FakePullRequest, due_on: datetime) -> bool:
+    title = pr.title.lower()
+    return (
+        pr.intent in milestone.kinds
+        and pr.created_at.date() <= due_on.date()
+        and any(re.search(rf"\b{re.escape(keyword)}", title) for keyword in milestone.keywords)
+    )
+
+
+def _milestone(
+    repo: str, template: MilestoneTemplate, members: Sequence[FakePullRequest], start: date, end: date
+) -> FakeMilestone:
+    """The milestone as its PRs shaped it: opened by the first PR's author two days before that PR.
+
+    Once every PR in it is closed it is closed too, a day after its due date or after its last PR
+    closed, whichever is later, if that day lies within the range; otherwise it is still open.
+    """
+    first = min(members, key=lambda p: (p.created_at, p.number))
+    due_on = _due_on(template, start, end)
+    closed_at = None
+    finished = [p.closed_at for p in members if p.closed_at is not None]
+    if len(finished) == len(members):
+        closing = max(due_on, *finished) + timedelta(days=1)
+        if closing.date() <= end:
+            closed_at = closing
+    quarter = f"Q{(start.month - 1) // 3 + 1}"
+    return FakeMilestone(
+        repo=repo,
+        number=template.number,
+        title=template.title.format(quarter=quarter),
+        description=template.description,
+        creator=first.author,
+        created_at=first.created_at - timedelta(days=2),
+        due_on=due_on,
+        closed_at=closed_at,
+    )
 
 
 # ----------------------------------------------------------------------- writing PRs

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -117,6 +118,38 @@ class FakeComment:
 
 
 @dataclass(frozen=True)
+class FakeMilestone:
+    """A milestone of repository ``repo``: a named goal grouping issues and PRs, maybe with a due date.
+
+    ``number`` counts up within the repository, as GitHub numbers them; ``creator`` is a login;
+    ``closed_at`` is set once the milestone is closed. How many of its issues and PRs are open
+    or closed is not stored: it follows from the PRs that carry the milestone.
+    """
+
+    repo: str
+    number: int
+    title: str
+    description: str
+    creator: str
+    created_at: datetime
+    due_on: datetime | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def id(self) -> int:
+        """A stable database id (GitHub's milestone ids are one global sequence)."""
+        return 9_000_000 + zlib.crc32(f"{self.repo.lower()}#milestone-{self.number}".encode()) % 3_000_000
+
+    @property
+    def node_id(self) -> str:
+        return legacy_node_id("Milestone", self.id)
+
+    @property
+    def state(self) -> str:
+        return "closed" if self.closed_at is not None else "open"
+
+
+@dataclass(frozen=True)
 class FakePullRequest:
     """A pull request with everything the REST API exposes about it.
 
@@ -124,7 +157,8 @@ class FakePullRequest:
     stages: the conventional type the title announces ("" when it has none), the kind
     of change it really is, and the measurable claims written into the body.
     ``first_commit_at`` is when the PR's first commit was authored (work starts before
-    a PR is opened); ``None`` reads as the creation time.
+    a PR is opened); ``None`` reads as the creation time. ``milestone`` is the repository's
+    milestone the PR belongs to, if any.
     """
 
     repo: str
@@ -157,6 +191,7 @@ class FakePullRequest:
     claims: tuple[str, ...] = ()
     draft: bool = False
     first_commit_at: datetime | None = None
+    milestone: FakeMilestone | None = None
 
     @property
     def pr_id(self) -> str:
@@ -255,6 +290,20 @@ class FakeHistory:
     def pulls_in(self, full_name: str) -> list[FakePullRequest]:
         """All PRs of one repository, by number."""
         return list(self._pulls_by_repo.get(full_name.lower(), ()))
+
+    def milestone(self, full_name: str, number: int) -> FakeMilestone | None:
+        """Milestone ``number`` of a repository, as its PRs carry it; ``None`` when no PR is in it."""
+        return next((p.milestone for p in self.milestone_pulls(full_name, number)), None)
+
+    def milestone_pulls(self, full_name: str, number: int) -> list[FakePullRequest]:
+        """The PRs of a repository in its milestone ``number``, by number."""
+        return [p for p in self.pulls_in(full_name) if p.milestone is not None and p.milestone.number == number]
+
+    def milestone_updated_at(self, milestone: FakeMilestone) -> datetime:
+        """When a milestone last changed: it was created or closed, a PR joined it or one of its PRs closed."""
+        members = self.milestone_pulls(milestone.repo, milestone.number)
+        changes = [milestone.created_at, *(p.closed_at or p.created_at for p in members)]
+        return max([*changes, *([milestone.closed_at] if milestone.closed_at is not None else [])])
 
     def repos_of(self, login: str) -> list[FakeRepo]:
         """Repositories ``login`` has authored PRs in, in a stable order."""

@@ -20,6 +20,7 @@ from achievement_pipeline.fakes.github.model import (
     FakeComment,
     FakeFile,
     FakeHistory,
+    FakeMilestone,
     FakePullRequest,
     FakeRepo,
     FakeReview,
@@ -289,6 +290,38 @@ class Payloads:
     def _labels(self, pr: FakePullRequest) -> list[Json]:
         return [self.label(pr.repo, name) for name in pr.labels]
 
+    # ------------------------------------------------------------------ milestones
+
+    def milestone(self, milestone: FakeMilestone) -> Json:
+        """The ``milestone`` shape, in a PR, in an issue and from ``GET /repos/{o}/{r}/milestones/{n}``.
+
+        Its counts are of the PRs that carry it (the fake's repositories have no plain issues);
+        it was last updated when a PR joined it, when one was closed, or when it was closed.
+        """
+        members = self.history.milestone_pulls(milestone.repo, milestone.number)
+        url = f"{self.api}/repos/{milestone.repo}/milestones/{milestone.number}"
+        return {
+            "url": url,
+            "html_url": f"{WEB}/{milestone.repo}/milestone/{milestone.number}",
+            "labels_url": f"{url}/labels",
+            "id": milestone.id,
+            "node_id": milestone.node_id,
+            "number": milestone.number,
+            "state": milestone.state,
+            "title": milestone.title,
+            "description": milestone.description,
+            "creator": self.user_simple(milestone.creator),
+            "open_issues": sum(p.state == "open" for p in members),
+            "closed_issues": sum(p.state == "closed" for p in members),
+            "created_at": timestamp(milestone.created_at),
+            "updated_at": timestamp(self.history.milestone_updated_at(milestone)),
+            "closed_at": timestamp(milestone.closed_at),
+            "due_on": timestamp(milestone.due_on),
+        }
+
+    def _milestone_or_none(self, milestone: FakeMilestone | None) -> Json | None:
+        return self.milestone(milestone) if milestone is not None else None
+
     # ------------------------------------------------------------------ pull requests
 
     def _association(self, login: str, repo: str) -> str:
@@ -333,7 +366,7 @@ class Payloads:
             "user": self.user_simple(pr.author),
             "body": pr.body,
             "labels": self._labels(pr),
-            "milestone": None,
+            "milestone": self._milestone_or_none(pr.milestone),
             "active_lock_reason": None,
             "created_at": timestamp(pr.created_at),
             "updated_at": timestamp(pr.updated_at),
@@ -400,7 +433,7 @@ class Payloads:
             "locked": False,
             "assignee": None,
             "assignees": [],
-            "milestone": None,
+            "milestone": self._milestone_or_none(pr.milestone),
             "comments": len(pr.issue_comments),
             "created_at": timestamp(pr.created_at),
             "updated_at": timestamp(pr.updated_at),

@@ -12,6 +12,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+# The kinds of change a milestone gathers: the work towards its goal, not chores, docs or CI.
+MILESTONE_KINDS = ("feat", "fix", "perf", "refactor", "test", "security")
+
+
+@dataclass(frozen=True)
+class MilestoneTemplate:
+    """A goal an organisation's repository works towards, and which PRs belong to it.
+
+    A PR joins the first milestone of its repository that one of its ``keywords`` starts a
+    word of its title in (case-insensitive), when its kind is one of ``kinds`` and it was
+    opened by the due date. ``due`` places the due date in the history's range (0 at its
+    start, 1 at its end). "{quarter}" in the title names the quarter the range starts in.
+    """
+
+    number: int
+    title: str
+    description: str
+    keywords: tuple[str, ...]
+    due: float = 1.0
+    kinds: tuple[str, ...] = MILESTONE_KINDS
+
 
 @dataclass(frozen=True)
 class RepoTemplate:
@@ -43,6 +64,8 @@ class RepoTemplate:
     stars: int = 0
     forks: int = 0
     fork_of: str | None = None
+    # The milestones PRs are grouped under; personal repositories have none.
+    milestones: tuple[MilestoneTemplate, ...] = ()
 
 
 ORG_PROFILES: dict[str, tuple[str, str]] = {
@@ -58,6 +81,27 @@ WEB_APP = RepoTemplate(
     private=False,
     stars=148,
     forks=37,
+    milestones=(
+        MilestoneTemplate(
+            12,
+            "Checkout v2",
+            "The new checkout: wallet payments, clear card errors and a payment form that submits once.",
+            ("checkout", "payment form", "apple pay", "declined card"),
+        ),
+        MilestoneTemplate(
+            13,
+            "Search suggestions",
+            "Typo-tolerant, fast search suggestions on every page.",
+            ("search",),
+            due=0.8,
+        ),
+        MilestoneTemplate(
+            14,
+            "Saved carts",
+            "Carts that survive logins and follow customers across devices.",
+            ("cart", "usecart"),
+        ),
+    ),
     topics=("nextjs", "ecommerce", "react"),
     ticket_key="WEB",
     subjects={
@@ -154,6 +198,23 @@ PAYMENTS_API = RepoTemplate(
     private=True,
     stars=9,
     forks=2,
+    milestones=(
+        MilestoneTemplate(
+            5, "Refunds v2", "Partial refunds, refund reasons and limits on what can be refunded.", ("refund",)
+        ),
+        MilestoneTemplate(
+            6,
+            "Webhook reliability",
+            "Signed, batched webhook deliveries that stop retrying when they should.",
+            ("webhook",),
+        ),
+        MilestoneTemplate(
+            7,
+            "Idempotent payments",
+            "No double charges: idempotency keys and captures that are safe to retry.",
+            ("idempoten", "duplicate", "retried"),
+        ),
+    ),
     topics=("payments", "fastapi", "postgres"),
     ticket_key="PAY",
     subjects={
@@ -244,6 +305,27 @@ INFRA = RepoTemplate(
     private=True,
     stars=6,
     forks=1,
+    milestones=(
+        MilestoneTemplate(
+            21,
+            "{quarter} cost review",
+            "Cut the AWS bill: right-size what is oversized, scale with load, keep traffic off the NAT gateways.",
+            ("right-size", "vpc endpoint", "autoscaling", "replica", "cost", "spot"),
+        ),
+        MilestoneTemplate(
+            22,
+            "On-call readiness",
+            "Alerts that reach the right people, failover and budgets that keep services up.",
+            ("alert", "on-call", "oom kill", "multi-az", "disruption budget", "slo dashboard", "cron job"),
+        ),
+        MilestoneTemplate(
+            20,
+            "S3 access review",
+            "Every bucket behind a tested, least-privilege policy.",
+            ("bucket", "deployer policy"),
+            due=0.5,
+        ),
+    ),
     topics=("terraform", "kubernetes", "aws"),
     ticket_key="OPS",
     subjects={
@@ -313,6 +395,20 @@ DESIGN_SYSTEM = RepoTemplate(
     private=False,
     stars=1_240,
     forks=96,
+    milestones=(
+        MilestoneTemplate(
+            9,
+            "Dark mode",
+            "Semantic colour tokens with enough contrast in both themes.",
+            ("dark mode", "token", "contrast", "colour"),
+        ),
+        MilestoneTemplate(
+            10,
+            "Accessibility audit",
+            "Fix what the WCAG 2.2 audit found: focus, keyboard use and screen readers.",
+            ("a11y", "accessib", "screen reader", "focus", "keyboard"),
+        ),
+    ),
     topics=("react", "design-system", "accessibility"),
     ticket_key="DS",
     subjects={
@@ -380,6 +476,20 @@ DATA_PIPELINE = RepoTemplate(
     private=True,
     stars=4,
     forks=1,
+    milestones=(
+        MilestoneTemplate(
+            4,
+            "Orders from S3",
+            "Move the orders ingestion to the new S3 export, with backfills.",
+            ("orders", "s3", "backfill"),
+        ),
+        MilestoneTemplate(
+            5,
+            "Data quality",
+            "Catch bad data before the warehouse does: row counts, nulls, duplicates, timestamps.",
+            ("quality", "row count", "null", "deduplicate", "daylight"),
+        ),
+    ),
     topics=("airflow", "dbt", "data-engineering"),
     ticket_key="DATA",
     subjects={
@@ -448,6 +558,20 @@ MOBILE_APP = RepoTemplate(
     private=False,
     stars=312,
     forks=58,
+    milestones=(
+        MilestoneTemplate(
+            3,
+            "Offline mode",
+            "Browse and change the cart without a connection; sync when back online.",
+            ("offline", "sync"),
+        ),
+        MilestoneTemplate(
+            4,
+            "Compose migration",
+            "Move the remaining screens to Jetpack Compose and fix layout on small screens.",
+            ("compose", "font size", "clipped", "small screen"),
+        ),
+    ),
     topics=("android", "kotlin", "jetpack-compose"),
     ticket_key="MOB",
     subjects={

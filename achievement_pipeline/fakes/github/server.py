@@ -50,6 +50,7 @@ _DOC_PULL = "https://docs.github.com/rest/pulls/pulls#get-a-pull-request"
 _DOC_PULLS = "https://docs.github.com/rest/pulls/pulls#list-pull-requests"
 _DOC_ISSUE = "https://docs.github.com/rest/issues/issues#get-an-issue"
 _DOC_ISSUES = "https://docs.github.com/rest/issues/issues#list-repository-issues"
+_DOC_MILESTONE = "https://docs.github.com/rest/issues/milestones#get-a-milestone"
 _DOC_SEARCH = "https://docs.github.com/rest/search/search#search-issues-and-pull-requests"
 _DOC_RATE = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
 _DOC_SECONDARY = _DOC_RATE + "#about-secondary-rate-limits"
@@ -490,6 +491,13 @@ def _requested_reviewers(app: FakeGitHub, request: _Request, match: re.Match[str
     return _Answer({"users": [], "teams": []})
 
 
+def _get_milestone(app: FakeGitHub, request: _Request, match: re.Match[str]) -> _Answer:
+    milestone = app.history.milestone(_repo_or_404(app, match), int(match["number"]))
+    if milestone is None:
+        raise _not_found(_DOC_MILESTONE)
+    return _Answer(request.payloads.milestone(milestone))
+
+
 def _list_user_orgs(app: FakeGitHub, request: _Request, match: re.Match[str]) -> _Answer:
     user = app.history.user(match["login"])
     if user is None:
@@ -520,6 +528,7 @@ _ROUTES: tuple[tuple[re.Pattern[str], _Route], ...] = tuple(
         (_REPO + r"/issues", _list_repo_issues),
         (_REPO + r"/issues/(?P<number>\d+)", _get_issue),
         (_REPO + r"/issues/(?P<number>\d+)/comments", _list_issue_comments),
+        (_REPO + r"/milestones/(?P<number>\d+)", _get_milestone),
     )
 )
 

@@ -3,9 +3,9 @@
 One search page brings up to 100 merged PRs with everything the pipeline uses: files,
 reviews with their comments, conversation comments, labels, the issues a PR closes
 (GitHub's ``closingIssuesReferences``, not a guess from the body), the commit count with
-the first commit's authored date, the merge commit, and the facts of the repository it
-was merged into (owner type, fork, private, stars, forks). Those facts are single
-objects or a one-item list, so they add nodes but no rate-limit points.
+the first commit's authored date, the merge commit, the milestone it belongs to, and the
+facts of the repository it was merged into (owner type, fork, private, stars, forks).
+Those facts are single objects or a one-item list, so they add nodes but no rate-limit points.
 Nested lists are read up to a typical size (``PageShape``), which keeps a page's price
 in rate-limit points and nodes low; the rare PR with more gets its remaining items
 from follow-up pages (``Continuation``), many PRs in one query, and its files over REST
@@ -71,6 +71,7 @@ fragment PullFields on PullRequest {{
   author {{ login }}
   repository {{ {_REPOSITORY} }}
   mergeCommit {{ oid }}
+  milestone {{ title number }}
   commits(first: 1) {{ totalCount nodes {{ commit {{ authoredDate }} }} }}
   labels(first: {shape.labels}) {{ {_PAGE_INFO} nodes {{ name }} }}
   files(first: {shape.files}) {{ {_PAGE_INFO} nodes {{ path additions deletions changeType }} }}
@@ -244,6 +245,7 @@ class Assembly:
             "repo_is_private": bool(repository.get("isPrivate")),
             "repo_stars": repository.get("stargazerCount") or 0,
             "repo_forks": repository.get("forkCount") or 0,
+            "milestone": (node.get("milestone") or {}).get("title") or "",
         }
         self.records[pr_id] = record
         self._repos[pr_id] = repo
