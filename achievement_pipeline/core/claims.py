@@ -23,8 +23,7 @@ from dataclasses import dataclass
 
 from achievement_pipeline.core.ledger import Ledger
 
-# One calendar month in weeks. The value stage's calendar (value.calendar.WEEKS_PER_MONTH) uses the
-# same figure; it is repeated here so this module depends on the ledger only.
+# One calendar month in weeks (the value stage's calendar counts months with it too).
 WEEKS_PER_MONTH = 52 / 12
 
 # The digits of a stated figure as one regex group ("1,250", "3.5"), for the patterns of claims.

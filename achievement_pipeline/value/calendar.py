@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from achievement_pipeline.core.claims import WEEKS_PER_MONTH
 from achievement_pipeline.core.ledger import WEEKDAYS, Ledger
-
-WEEKS_PER_MONTH = 52 / 12
 
 
 def weekdays(ledger: Ledger) -> frozenset[int]:

@@ -24,9 +24,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from achievement_pipeline.core.claims import NUMBER, RefusedClaim, hours_saved, number, refusal, stated_reduction
+from achievement_pipeline.core.claims import (
+    NUMBER,
+    WEEKS_PER_MONTH,
+    RefusedClaim,
+    hours_saved,
+    number,
+    refusal,
+    stated_reduction,
+)
 from achievement_pipeline.core.ledger import Ledger, Range
-from achievement_pipeline.value.calendar import WEEKS_PER_MONTH
 
 COST, TIME, LATENCY, ERRORS = "cost", "time", "latency", "errors"
 
