@@ -1,3 +1,5 @@
+import pytest
+
 from achievement_pipeline.enrich.features import (
     areas_touched,
     linked_issues,
@@ -7,6 +9,7 @@ from achievement_pipeline.enrich.features import (
     size_class,
 )
 from achievement_pipeline.ml.inputs import model_inputs
+from achievement_pipeline.ml.labels import category_label
 from tests.factories import make_pr
 
 
@@ -69,3 +72,25 @@ def test_model_inputs_join_features_with_the_prs_own_text():
     assert rows[0]["body"] == pr["body"]
     assert rows[0]["linked_issue_count"] == 1
     assert "summary" not in rows[0]
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("doc: install guide", "docs"),
+        ("tests: cover parser", "test"),
+        ("feature: dark mode", "feat"),
+        ("bugfix: null title", "fix"),
+        ("hotfix(api): timeout", "fix"),
+    ],
+)
+def test_the_title_parser_knows_every_spelling_the_label_rules_know(title: str, expected: str) -> None:
+    assert parse_conventional_title(title)[0] == expected
+
+
+def test_every_type_the_label_rules_map_is_a_type_the_title_parser_accepts() -> None:
+    from achievement_pipeline.ml.labels import _PREFIX_CATEGORY
+
+    for kind in _PREFIX_CATEGORY:
+        parsed = parse_conventional_title(f"{kind}: something")[0]
+        assert parsed and category_label(parsed, [], "something") == _PREFIX_CATEGORY[kind]

@@ -49,17 +49,26 @@ class FixedWarehouse(WarehouseResource):
 
 
 @pytest.fixture(scope="module")
-def check(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """The champion_comparison evaluation of the first materialization."""
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[object]]:
+    """Two materializations on the same warehouse rows, into one registry."""
     with pytest.MonkeyPatch.context() as env:
         env.delenv("MLFLOW_TRACKING_URI", raising=False)
         env.setenv("ACHIEVEMENT_HOME", str(tmp_path_factory.mktemp("home")))
         resources = {"warehouse": FixedWarehouse(), "mlflow": MlflowResource()}
+        results = []
         with DagsterInstance.ephemeral() as instance:
-            result = materialize([pr_models], resources=resources, instance=instance)
-        assert result.success
-        (evaluation,) = result.get_asset_check_evaluations()
-        yield evaluation
+            for _ in range(2):
+                result = materialize([pr_models], resources=resources, instance=instance)
+                assert result.success
+                results.append(result)
+        yield results
+
+
+@pytest.fixture(scope="module")
+def check(runs: list[object]) -> object:
+    """The champion_comparison evaluation of the first materialization."""
+    (evaluation,) = runs[0].get_asset_check_evaluations()
+    return evaluation
 
 
 def test_training_reports_the_champion_comparison_as_a_passing_check(check) -> None:
@@ -69,3 +78,14 @@ def test_training_reports_the_champion_comparison_as_a_passing_check(check) -> N
         assert check.metadata[f"{name}_candidate_macro_f1"].value > 0
         assert check.metadata[f"{name}_basis"].value == "no champion"
     assert "| pr-review-sentiment | v1 (candidate) |" in check.metadata["comparison"].value
+
+
+def test_materializing_again_on_the_same_rows_reports_unchanged_champions_kept(runs: list[object]) -> None:
+    (evaluation,) = runs[1].get_asset_check_evaluations()
+    (materialization,) = runs[1].asset_materializations_for_node("pr_models")
+    assert evaluation.passed
+    for name in MODEL_NAMES:
+        assert materialization.metadata[f"{name}_status"].value == "unchanged, champion kept"
+        assert materialization.metadata[f"{name}_version"].value == "1"
+        assert evaluation.metadata[f"{name}_basis"].value == "unchanged"
+    assert "**pr-category**: unchanged, champion v1 kept" in evaluation.metadata["comparison"].value

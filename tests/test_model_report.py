@@ -24,9 +24,14 @@ def _outcome(name: str, version: str, f1: float, champion: str | None, champion_
     )
 
 
-def _result(*outcomes: ModelOutcome) -> TrainingResult:
+def _result(*outcomes: ModelOutcome, skipped: dict[str, str] | None = None) -> TrainingResult:
     return TrainingResult(
-        {o.name: o for o in outcomes}, n_rows=40, n_category_labelled=40, tracking_uri="x", experiment_id="1"
+        {o.name: o for o in outcomes},
+        n_rows=40,
+        n_category_labelled=40,
+        tracking_uri="x",
+        experiment_id="1",
+        skipped=skipped or {},
     )
 
 
@@ -61,3 +66,22 @@ def test_a_comparison_on_a_logged_score_fails_the_check_with_its_reason() -> Non
     assert not report.passed
     assert report.numbers["pr-category_basis"] == "logged metric"
     assert note in report.markdown
+
+
+def test_an_unchanged_model_passes_and_says_the_champion_was_kept() -> None:
+    note = "champion v2 was trained on the same rows and code (fingerprint 0123456789ab): nothing registered"
+    report = champion_report(_result(_outcome("pr-category", "2", 0.8, "2", 0.8, basis="unchanged", note=note)))
+    assert report.passed
+    assert report.numbers["pr-category_status"] == "unchanged, champion kept"
+    assert f"- **pr-category**: unchanged, champion v2 kept ({note})" in report.markdown
+
+
+def test_a_skipped_model_fails_the_check_with_its_reason() -> None:
+    reason = "cannot train pr-review-sentiment: found 3 distinct review texts (of 40 PRs) ..."
+    report = champion_report(
+        _result(_outcome("pr-category", "1", 0.8, None, None), skipped={"pr-review-sentiment": reason})
+    )
+    assert not report.passed
+    assert report.numbers["pr-review-sentiment_skipped_reason"] == reason
+    assert report.numbers["pr-category_status"] == "trained"
+    assert f"- **pr-review-sentiment**: skipped, too little data: {reason}" in report.markdown

@@ -26,7 +26,6 @@ from achievement_pipeline.ml import (
     MODEL_NAMES,
     PREDICTION_COLUMNS,
     SENTIMENT_MODEL,
-    InsufficientTrainingData,
     NoChampionModel,
     category_label,
     impact_label,
@@ -81,9 +80,11 @@ class Lifecycle:
     empty_registry_error: Exception
     worse: models.TrainingResult  # v1: trained on shuffled text, its logged score then flattered to 1.0
     better: models.TrainingResult  # v2: the real vocabulary
-    retrained: models.TrainingResult  # v3: the same data as v2
+    retrained: models.TrainingResult  # the same data as v2: nothing registered
+    versions_before_retraining: dict[str, list[str]]
+    versions_after_retraining: dict[str, list[str]]
     aliases_after_retraining: dict[str, str]
-    after_artifacts_lost: models.TrainingResult  # v4: the same data, the champion's files deleted
+    after_artifacts_lost: models.TrainingResult  # v3: one row more, the champion's files deleted
 
 
 @pytest.fixture(scope="module")
@@ -99,12 +100,21 @@ def lifecycle(tmp_path_factory: pytest.TempPathFactory) -> Lifecycle:
     MlflowClient(tracking_uri=uri).log_metric(worse[CATEGORY_MODEL].run_id, "holdout_macro_f1", 1.0)
     frame = make_frame(80, seed=3)
     better = train_models(frame, tracking_uri=uri)
-    retrained = train_models(frame, tracking_uri=uri)
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+    def versions() -> dict[str, list[str]]:
+        return {name: sorted(v.version for v in client.search_model_versions(f"name='{name}'")) for name in MODEL_NAMES}
+
+    before = versions()
+    retrained = train_models(frame, tracking_uri=uri)
+    after = versions()
     aliases = {name: str(client.get_model_version_by_alias(name, "champion").version) for name in MODEL_NAMES}
     shutil.rmtree(home / "mlartifacts")
-    lost = train_models(frame, tracking_uri=uri)
-    return Lifecycle(uri, empty.value, worse, better, retrained, aliases, lost)
+    # One PR more, with a review text none of the others has: new data for all three models.
+    review = {"author": "zed", "state": "CHANGES_REQUESTED", "body": "Please split this migration in two"}
+    extra = make_frame(1, seed=4).assign(reviews=[[review]])
+    lost = train_models(pd.concat([frame, extra], ignore_index=True), tracking_uri=uri)
+    return Lifecycle(uri, empty.value, worse, better, retrained, before, after, aliases, lost)
 
 
 # ---------------------------------------------------------------------------- weak labels
@@ -286,15 +296,36 @@ def test_a_better_model_takes_the_champion_alias(lifecycle: Lifecycle) -> None:
     assert outcome.previous_champion_version == "1" and outcome.champion_version == "2"
 
 
-def test_retraining_to_a_tie_keeps_the_current_champion(lifecycle: Lifecycle) -> None:
+def test_retraining_on_unchanged_data_registers_no_new_version(lifecycle: Lifecycle) -> None:
+    assert lifecycle.versions_after_retraining == lifecycle.versions_before_retraining
     for name in MODEL_NAMES:
         first, second = lifecycle.better[name], lifecycle.retrained[name]
-        assert second.version == "3" and second.macro_f1 == first.macro_f1
-        # The champion was re-scored on the new holdout: if it is v2, the same model, exactly the same score.
-        assert second.comparison_basis == "same holdout"
-        assert second.margin == (0.0 if first.promoted else first.margin)
-        assert not second.promoted and second.champion_version == first.champion_version
+        assert second.unchanged and not second.promoted
+        # The run names the existing version it would have reproduced, and the champion stays.
+        assert second.version == first.version and second.champion_version == first.champion_version
         assert lifecycle.aliases_after_retraining[name] == first.champion_version
+
+
+def test_an_unchanged_model_reports_the_champion_it_kept_and_its_score(lifecycle: Lifecycle) -> None:
+    outcome = lifecycle.retrained[CATEGORY_MODEL]
+    assert outcome.comparison_basis == "unchanged" and outcome.margin == 0.0
+    assert outcome.macro_f1 == pytest.approx(lifecycle.better[CATEGORY_MODEL].macro_f1)
+    assert f"champion v{outcome.version} was trained on the same rows and code" in outcome.comparison_note
+
+
+def test_each_version_carries_the_fingerprint_of_its_training_data(lifecycle: Lifecycle) -> None:
+    from mlflow import MlflowClient
+
+    from achievement_pipeline.ml.training import FINGERPRINT_TAG
+
+    client = MlflowClient(tracking_uri=lifecycle.uri, registry_uri=lifecycle.uri)
+    better, changed = lifecycle.better[IMPACT_MODEL], lifecycle.after_artifacts_lost[IMPACT_MODEL]
+    tag = client.get_model_version(IMPACT_MODEL, better.version).tags[FINGERPRINT_TAG]
+    assert re.fullmatch(r"[0-9a-f]{64}", tag)
+    assert client.get_run(better.run_id).data.params[FINGERPRINT_TAG] == tag
+    # One more row is different data: a new version, with a different fingerprint.
+    assert not changed.unchanged and changed.version != better.version
+    assert client.get_model_version(IMPACT_MODEL, changed.version).tags[FINGERPRINT_TAG] != tag
 
 
 def test_a_champion_that_cannot_be_scored_falls_back_to_its_logged_score(lifecycle: Lifecycle) -> None:
@@ -302,34 +333,68 @@ def test_a_champion_that_cannot_be_scored_falls_back_to_its_logged_score(lifecyc
         champion, outcome = lifecycle.retrained[name].champion_version, lifecycle.after_artifacts_lost[name]
         assert outcome.comparison_basis == "logged metric" and "could not be scored" in outcome.comparison_note
         assert outcome.previous_champion_version == champion
-    # The category champion is v2: the same data scores exactly what v2 logged, and a tie keeps it.
+    # The category champion is v2: the comparison falls back to exactly what v2 logged.
     category = lifecycle.after_artifacts_lost[CATEGORY_MODEL]
     assert category.previous_champion_macro_f1 == pytest.approx(lifecycle.better[CATEGORY_MODEL].macro_f1)
-    assert not category.promoted
 
 
 # ---------------------------------------------------------------------------- not enough data
 
 
-def test_too_few_rows_raise_insufficient_training_data_naming_the_counts(tmp_path: Path) -> None:
-    with pytest.raises(InsufficientTrainingData, match=r"found 12 labelled rows .*at least 20") as info:
-        train_models(make_frame(12), tracking_uri=_uri(tmp_path), min_rows=20)
-    assert "materialize more ingest/enrich partitions first" in str(info.value)
-    assert isinstance(info.value, ValueError)
-    assert not (tmp_path / "mlflow.db").exists()  # checked before touching MLflow
+def test_a_model_with_too_few_rows_is_skipped_with_the_counts_and_what_to_do(tmp_path: Path) -> None:
+    result = train_models(make_frame(12), tracking_uri=_uri(tmp_path), min_rows=20, min_sentiment_texts=1000)
+    reason = result.skipped[CATEGORY_MODEL]
+    assert re.search(r"cannot train pr-category: found 12 labelled rows .*at least 20", reason)
+    assert "materialize more ingest/enrich partitions first" in reason
 
 
-def test_too_little_review_text_raises_insufficient_training_data_for_sentiment(tmp_path: Path) -> None:
+def test_when_no_model_can_train_nothing_touches_mlflow(tmp_path: Path) -> None:
+    result = train_models(make_frame(12), tracking_uri=_uri(tmp_path), min_rows=20, min_sentiment_texts=1000)
+    assert set(result.skipped) == set(MODEL_NAMES) and result.models == {} and result.experiment_id is None
+    assert not (tmp_path / "mlflow.db").exists()
+
+
+@dataclass(frozen=True)
+class WithoutReviews:
+    uri: str
+    result: models.TrainingResult
+
+
+@pytest.fixture(scope="module")
+def without_reviews(tmp_path_factory: pytest.TempPathFactory) -> WithoutReviews:
+    """A registry trained on PRs nobody reviewed in words: no sentiment model."""
+    uri = _uri(tmp_path_factory.mktemp("without-reviews"))
     frame = make_frame(60).assign(reviews=[[] for _ in range(60)], review_comments=[[] for _ in range(60)])
-    with pytest.raises(InsufficientTrainingData, match=r"cannot train pr-review-sentiment: found 0 distinct review"):
-        train_models(frame, tracking_uri=_uri(tmp_path))
-    assert not (tmp_path / "mlflow.db").exists()  # no model of the three registered
+    return WithoutReviews(uri, train_models(frame, tracking_uri=uri))
 
 
-def test_a_single_class_raises_insufficient_training_data(tmp_path: Path) -> None:
+def test_too_little_review_text_skips_sentiment_and_still_trains_category_and_impact(
+    without_reviews: WithoutReviews,
+) -> None:
+    result = without_reviews.result
+    assert re.match(r"cannot train pr-review-sentiment: found 0 distinct review texts", result.skipped[SENTIMENT_MODEL])
+    assert set(result.models) == {CATEGORY_MODEL, IMPACT_MODEL}
+    assert all(outcome.promoted and outcome.version == "1" for outcome in result.models.values())
+
+
+def test_without_a_sentiment_model_predictions_say_sentiment_unknown(without_reviews: WithoutReviews) -> None:
+    frame = make_frame(5, seed=7)
+    predictions = load_champions(without_reviews.uri).predict(frame)
+    assert set(predictions["review_sentiment"]) == {"unknown"}
+    assert (predictions["sentiment_confidence"] == 0.0).all() and (predictions["sentiment_score"] == 0.0).all()
+    assert list(predictions["review_text_count"]) == [
+        len(models.review_texts(r, c)) for r, c in zip(frame["reviews"], frame["review_comments"], strict=True)
+    ]
+    # The version names only the models that spoke.
+    assert set(predictions["model_version"]) == {"pr-category:1,pr-impact:1"}
+    assert set(predictions["category"]) <= set(CATEGORIES)
+
+
+def test_a_single_class_skips_that_model_only(tmp_path: Path) -> None:
     frame = make_frame(50).assign(conventional_type="docs", labels=[[] for _ in range(50)])
-    with pytest.raises(InsufficientTrainingData, match=r"1 class\(es\) \[docs=50\]"):
-        train_models(frame, tracking_uri=_uri(tmp_path))
+    result = train_models(frame, tracking_uri=_uri(tmp_path))
+    assert re.search(r"1 class\(es\) \[docs=50\]", result.skipped[CATEGORY_MODEL])
+    assert CATEGORY_MODEL not in result.models and IMPACT_MODEL in result.models
 
 
 # ---------------------------------------------------------------------------- models of an older layout

@@ -144,7 +144,7 @@ class PredictionRecord(TypedDict):
     # the class with the highest mean probability ("none" when there is no review text),
     # that mean probability, the mean P(positive) - P(negative) in [-1, 1], the share of
     # texts predicted negative, and how many texts were read.
-    review_sentiment: Annotated[str, Chars(10)]  # positive | neutral | negative | none
+    review_sentiment: Annotated[str, Chars(10)]  # positive | neutral | negative | none | unknown (no model)
     sentiment_confidence: float
     sentiment_score: float
     negative_review_share: float
@@ -219,3 +219,4 @@ IMPACT_TIERS: tuple[str, ...] = ("low", "medium", "high")
 VALUE_BASES: tuple[str, ...] = ("outcome", "judgement", "none")
 SENTIMENTS: tuple[str, ...] = ("positive", "neutral", "negative")
 NO_REVIEW_TEXT = "none"  # review_sentiment of a PR nobody reviewed in words
+NOT_ASSESSED = "unknown"  # review_sentiment when no sentiment model has been trained (too few review texts)

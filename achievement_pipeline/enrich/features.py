@@ -9,27 +9,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from achievement_pipeline.core.conventional import CANONICAL_TYPE, KNOWN_TYPES
 from achievement_pipeline.core.records import PullRequestRecord
 
 # "feat(scope)!: title" — the conventional-commit header; the type is what the weak labels key on.
 _CONVENTIONAL = re.compile(r"^\s*(?P<type>[a-zA-Z]+)(?:\((?P<scope>[^)]*)\))?(?P<bang>!)?\s*:\s*(?P<rest>.+)$")
-KNOWN_TYPES = frozenset(
-    {
-        "feat",
-        "fix",
-        "perf",
-        "refactor",
-        "docs",
-        "test",
-        "build",
-        "ci",
-        "chore",
-        "style",
-        "revert",
-        "security",
-        "deps",
-    }
-)
 
 # A measurable claim is a sentence with a quantity ("420 ms", "18%", "3x") and a change
 # ("from … to", "fewer", "cuts … by"): quoted whole, so readers and value rules can check it.
@@ -49,11 +33,16 @@ _SIZE_BOUNDS = ((10, "xs"), (50, "s"), (250, "m"), (1000, "l"))
 
 
 def parse_conventional_title(title: str) -> tuple[str, str, str]:
-    """Split "type(scope): rest" into (type, scope, rest); ("", "", title) when it is no such header."""
+    """Split "type(scope): rest" into (type, scope, rest); ("", "", title) when it is no such header.
+
+    The known types are ``core.conventional.KNOWN_TYPES`` (the label rules read the same list);
+    spellings such as ``feature``/``bugfix``/``doc`` come back as their canonical type.
+    """
     match = _CONVENTIONAL.match(title)
-    if not match or match.group("type").lower() not in KNOWN_TYPES:
+    kind = match.group("type").lower() if match else ""
+    if not match or kind not in KNOWN_TYPES:
         return "", "", title.strip()
-    return match.group("type").lower(), (match.group("scope") or "").strip(), match.group("rest").strip()
+    return CANONICAL_TYPE.get(kind, kind), (match.group("scope") or "").strip(), match.group("rest").strip()
 
 
 def size_class(lines_changed: int) -> str:

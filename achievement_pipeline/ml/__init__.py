@@ -12,8 +12,10 @@ Lifecycle:
   stratified split, scores them on the holdout, logs everything to MLflow and registers a new
   version of ``pr-category``, ``pr-impact`` and ``pr-review-sentiment``. A new version only takes
   the ``champion`` alias when its holdout macro-F1 beats the current champion's *on the same
-  holdout* (the champion is loaded and re-scored; a tie keeps it, so re-running the same
-  materialization never churns the alias).
+  holdout* (the champion is loaded and re-scored; a tie keeps it). A model whose champion was
+  trained on the same rows and code (the ``training_fingerprint`` version tag) registers
+  nothing ("unchanged, champion kept"); a model with too little data is skipped with its
+  reason while the others train.
 * :func:`load_champions` loads the three champion versions; :meth:`ChampionModels.predict` turns
   model-input rows into prediction rows (see ``records.PredictionRecord``).
 

@@ -12,30 +12,14 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from achievement_pipeline.core.conventional import TYPE_CATEGORY
 from achievement_pipeline.ml.coerce import as_int, as_list, is_missing
 
 # Bumped whenever the weak-label rules change, so runs trained on different rules are told apart.
 LABEL_RULES_VERSION = "weak-v1"
 
-_PREFIX_CATEGORY: Mapping[str, str] = {
-    "feat": "feature",
-    "feature": "feature",
-    "fix": "fix",
-    "bugfix": "fix",
-    "hotfix": "fix",
-    "perf": "performance",
-    "security": "security",
-    "refactor": "refactor",
-    "style": "refactor",
-    "docs": "docs",
-    "doc": "docs",
-    "test": "test",
-    "tests": "test",
-    "build": "build/ci",
-    "ci": "build/ci",
-    "chore": "chore",
-    "deps": "chore",
-}
+# The one list of conventional types, shared with the title parser (enrich.features).
+_PREFIX_CATEGORY: Mapping[str, str] = TYPE_CATEGORY
 # Label words (labels are split on non-alphanumerics, so "type: bug" and "kind/bug" both say bug).
 _SECURITY_LABEL_WORDS = frozenset({"security", "vulnerability", "cve"})
 _RELIABILITY_LABEL_WORDS = frozenset({"reliability", "incident", "outage", "stability", "sre"})

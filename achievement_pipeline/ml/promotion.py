@@ -30,6 +30,8 @@ SAME_HOLDOUT = "same holdout"
 LOGGED_METRIC = "logged metric"
 NO_CHAMPION = "no champion"
 OUTDATED_CHAMPION = "outdated champion"
+# No comparison was needed: the champion was trained on the same rows and code (``training``).
+UNCHANGED = "unchanged"
 _MAX_NOTE_CHARS = 300
 
 
@@ -39,7 +41,7 @@ class Comparison:
 
     champion_version: str | None
     champion_macro_f1: float | None
-    basis: str  # SAME_HOLDOUT | LOGGED_METRIC | NO_CHAMPION
+    basis: str  # SAME_HOLDOUT | LOGGED_METRIC | NO_CHAMPION | OUTDATED_CHAMPION
     note: str = ""
 
     def beaten_by(self, candidate_macro_f1: float) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from achievement_pipeline.ml.promotion import NO_CHAMPION, SAME_HOLDOUT
+from achievement_pipeline.ml.promotion import NO_CHAMPION, SAME_HOLDOUT, UNCHANGED
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from achievement_pipeline.ml.training import ModelOutcome, TrainingResult
@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 @dataclass(frozen=True)
 class ChampionReport:
-    """``passed``: every model that had a champion was compared with it on the same holdout."""
+    """``passed``: every model trained (or was unchanged) and any champion was compared on the same holdout."""
 
     passed: bool
     numbers: dict[str, float | str | None]
@@ -25,6 +25,8 @@ class ChampionReport:
 
 
 def _verdict(outcome: ModelOutcome) -> str:
+    if outcome.unchanged:
+        return f"unchanged, champion v{outcome.champion_version} kept"
     if outcome.previous_champion_version is None:
         return f"v{outcome.version} is the first champion (holdout macro-F1 {outcome.macro_f1:.3f})"
     margin = outcome.margin
@@ -50,7 +52,7 @@ def champion_report(result: TrainingResult) -> ChampionReport:
     verdicts = []
     passed = True
     for name, outcome in result.models.items():
-        fair = outcome.comparison_basis in (SAME_HOLDOUT, NO_CHAMPION)
+        fair = outcome.comparison_basis in (SAME_HOLDOUT, NO_CHAMPION, UNCHANGED)
         passed = passed and fair
         numbers.update(
             {
@@ -62,14 +64,23 @@ def champion_report(result: TrainingResult) -> ChampionReport:
                 f"{name}_basis": outcome.comparison_basis,
             }
         )
+        numbers[f"{name}_status"] = "unchanged, champion kept" if outcome.unchanged else "trained"
         winner = f"v{outcome.champion_version} ({'candidate' if outcome.promoted else 'champion'})"
         previous = f"v{outcome.previous_champion_version}" if outcome.previous_champion_version else "-"
         margin = "-" if outcome.margin is None else f"{outcome.margin:+.3f}"
+        candidate = f"v{outcome.version} (unchanged)" if outcome.unchanged else f"v{outcome.version}"
         lines.append(
-            f"| {name} | {winner} | v{outcome.version} | {outcome.macro_f1:.3f} | {previous} | "
+            f"| {name} | {winner} | {candidate} | {outcome.macro_f1:.3f} | {previous} | "
             f"{_fmt(outcome.previous_champion_macro_f1)} | {margin} | {outcome.comparison_basis} |"
         )
         note = f" ({outcome.comparison_note})" if outcome.comparison_note else ""
         verdicts.append(f"- **{name}**: {_verdict(outcome)}{note}")
+    for name, reason in result.skipped.items():
+        # A model that could not train is a failed check: predictions go without it (or with an older champion).
+        passed = False
+        numbers[f"{name}_status"] = "skipped: too little data"
+        numbers[f"{name}_skipped_reason"] = reason
+        lines.append(f"| {name} | - | - | - | - | - | - | skipped |")
+        verdicts.append(f"- **{name}**: skipped, too little data: {reason}")
     markdown = "\n".join([*lines, "", *verdicts])
     return ChampionReport(passed=passed, numbers=numbers, markdown=markdown)

@@ -3,6 +3,12 @@
 :func:`load_champions` loads the three champion versions; :meth:`ChampionModels.predict` turns
 model-input rows (``ml.inputs.model_inputs``) into prediction rows (see
 ``records.PredictionRecord``), each carrying the exact model versions that produced it.
+
+The sentiment model may be missing (it trains only once there are enough distinct review texts,
+see ``training``): predictions then say ``unknown`` (``records.NOT_ASSESSED``) for the review
+sentiment, with zero confidence and score, and still count the PR's review texts. Category and
+impact must exist: the value stage prices every PR by them, and has no honest figure for
+"not assessed", so a missing one is refused (:class:`NoChampionModel`).
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from achievement_pipeline.core.records import NO_REVIEW_TEXT
+from achievement_pipeline.core.records import NO_REVIEW_TEXT, NOT_ASSESSED
 from achievement_pipeline.ml.inputs import feature_frame
 from achievement_pipeline.ml.mlflow_env import mlflow_session
 from achievement_pipeline.ml.registry import (
@@ -104,11 +110,11 @@ def summarise_sentiment(model: Any, texts: list[str]) -> SentimentSummary:
 
 @dataclass(frozen=True)
 class ChampionModels:
-    """The three champion pipelines and the registry versions they came from."""
+    """The champion pipelines and the registry versions they came from (no sentiment model: ``None``, ``""``)."""
 
     category_model: Any
     impact_model: Any
-    sentiment_model: Any
+    sentiment_model: Any | None
     category_version: str
     impact_version: str
     sentiment_version: str
@@ -116,10 +122,13 @@ class ChampionModels:
 
     @property
     def model_version(self) -> str:
-        return (
-            f"{CATEGORY_MODEL}:{self.category_version},{IMPACT_MODEL}:{self.impact_version},"
-            f"{SENTIMENT_MODEL}:{self.sentiment_version}"
+        """Every model that spoke, ``name:version`` each."""
+        versions = (
+            (CATEGORY_MODEL, self.category_version),
+            (IMPACT_MODEL, self.impact_version),
+            (SENTIMENT_MODEL, self.sentiment_version),
         )
+        return ",".join(f"{name}:{version}" for name, version in versions if version)
 
     def predict(self, df: pd.DataFrame) -> pd.DataFrame:
         """One prediction row per input row (same index), with versions so every row is traceable.
@@ -145,7 +154,10 @@ class ChampionModels:
         empty = pd.Series([None] * len(df), index=df.index, dtype=object)
         reviews, comments = df.get("reviews", empty), df.get("review_comments", empty)
         texts = [[text for text, _ in review_texts(r, c)] for r, c in zip(reviews, comments, strict=True)]
-        summaries = summarise_sentiment_batch(self.sentiment_model, texts)
+        if self.sentiment_model is None:
+            summaries = [SentimentSummary(NOT_ASSESSED, 0.0, 0.0, 0.0, len(t)) for t in texts]
+        else:
+            summaries = summarise_sentiment_batch(self.sentiment_model, texts)
         out["review_sentiment"] = [s.label for s in summaries]
         out["sentiment_confidence"] = [s.confidence for s in summaries]
         out["sentiment_score"] = [s.score for s in summaries]
@@ -160,13 +172,15 @@ class ChampionModels:
 
 
 def load_champions(tracking_uri: str, registry_uri: str | None = None) -> ChampionModels:
-    """Load the ``champion`` version of the three models from the registry.
+    """Load the ``champion`` version of each model from the registry.
 
     Each alias is resolved to a version number first and that exact version is loaded, so the
     recorded version is the one that predicts even if a training run moves the alias meanwhile.
+    A missing sentiment champion is allowed (see the module docstring).
 
     Raises:
-        NoChampionModel: a model has no champion (nothing trained yet).
+        NoChampionModel: the category or the impact model has no champion (nothing trained yet, or
+            too little data: the pr_models check says which).
     """
     registry = registry_uri or tracking_uri
     with mlflow_session(tracking_uri, registry_uri) as mlflow:
@@ -174,18 +188,20 @@ def load_champions(tracking_uri: str, registry_uri: str | None = None) -> Champi
         versions: dict[str, str] = {}
         for name in MODEL_NAMES:
             champion = find_champion(client, name)
-            if champion is None:
+            if champion is None and name != SENTIMENT_MODEL:
                 raise NoChampionModel(
-                    f"no champion for {name} in MLflow at {registry}: materialize the pr_models asset first"
+                    f"no champion for {name} in MLflow at {registry}: materialize the pr_models asset first "
+                    "(its champion_comparison check says when a model had too little data to train)"
                 )
-            versions[name] = str(champion.version)
+            if champion is not None:
+                versions[name] = str(champion.version)
         loaded = {name: load_version(mlflow, name, v) for name, v in versions.items()}
     return ChampionModels(
         category_model=loaded[CATEGORY_MODEL],
         impact_model=loaded[IMPACT_MODEL],
-        sentiment_model=loaded[SENTIMENT_MODEL],
+        sentiment_model=loaded.get(SENTIMENT_MODEL),
         category_version=versions[CATEGORY_MODEL],
         impact_version=versions[IMPACT_MODEL],
-        sentiment_version=versions[SENTIMENT_MODEL],
+        sentiment_version=versions.get(SENTIMENT_MODEL, ""),
         tracking_uri=tracking_uri,
     )

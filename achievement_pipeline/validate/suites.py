@@ -207,7 +207,7 @@ def _predictions_spec() -> SuiteSpec:
         _in_set("impact", records.IMPACT_TIERS),
         _between("category_confidence", 0, 1),
         _between("impact_confidence", 0, 1),
-        _in_set("review_sentiment", (*records.SENTIMENTS, records.NO_REVIEW_TEXT)),
+        _in_set("review_sentiment", (*records.SENTIMENTS, records.NO_REVIEW_TEXT, records.NOT_ASSESSED)),
         _between("sentiment_confidence", 0, 1),
         _between("sentiment_score", -1, 1),
         _between("negative_review_share", 0, 1),

@@ -60,8 +60,12 @@ def predictions(
     inputs = model_inputs(store.read_window("pull_requests", start, end), store.read_window("enriched_prs", start, end))
     rows: list[dict[str, object]] = []
     inference_seconds = 0.0
+    not_assessed = "-"
     if inputs:
         champions = load_champions(mlflow.resolved_tracking_uri(), mlflow.resolved_registry_uri())
+        if champions.sentiment_model is None:
+            not_assessed = "review sentiment ('unknown'): no pr-review-sentiment champion (too few review texts)"
+            context.log.warning(f"not assessed: {not_assessed}")
         import pandas as pd  # imported where used: the code location loads without it
 
         started = time.perf_counter()
@@ -80,6 +84,7 @@ def predictions(
             "row_count": written,
             "inference_seconds": round(inference_seconds, 4),
             "model_versions": ", ".join(sorted({str(r["model_version"]) for r in rows})) or "-",
+            "not_assessed": not_assessed,
             "category_mix": _mix(rows, "category"),
             "review_sentiment_mix": _mix(rows, "review_sentiment"),
             "preview": preview(

@@ -35,15 +35,18 @@ CHAMPION_CHECK = "champion_comparison"
             asset="pr_models",
             description=(
                 "Per model: which version holds the 'champion' alias after training, and by how much macro-F1 "
-                "it beat (or held off) the other on the new holdout. Warns when a champion could only be "
-                "compared by its logged score (a different holdout)."
+                "it beat (or held off) the other on the new holdout, or 'unchanged, champion kept' when the "
+                "champion was trained on the same rows and code (nothing registered). Warns when a champion could "
+                "only be compared by its logged score (a different holdout) or a model had too little data to train."
             ),
         )
     ],
     description=(
         "Fits the PR category, impact and review-sentiment models on every enriched PR in the warehouse (weak "
         "labels from conventional-commit types, GitHub labels and review states), logs them to MLflow and "
-        "promotes a new version to the 'champion' alias only when it beats the current one on the same holdout."
+        "promotes a new version to the 'champion' alias only when it beats the current one on the same holdout. "
+        "Each model stands alone: one with too little data is skipped (with its reason), one whose champion was "
+        "trained on the same rows and code registers nothing."
     ),
 )
 def pr_models(
@@ -72,9 +75,14 @@ def pr_models(
         "models": MetadataValue.md(report.markdown),
     }
     for name, outcome in result.models.items():
+        metadata[f"{name}_status"] = "unchanged, champion kept" if outcome.unchanged else "trained"
         metadata[f"{name}_version"] = str(outcome.version)
         metadata[f"{name}_champion_version"] = str(outcome.champion_version)
         metadata[f"{name}_holdout_macro_f1"] = float(outcome.macro_f1)
+    for name, reason in result.skipped.items():
+        metadata[f"{name}_status"] = "skipped: too little data"
+        metadata[f"{name}_skipped_reason"] = reason
+        context.log.warning(reason)
     context.log.info(report.markdown)
     check = AssetCheckResult(
         check_name=CHAMPION_CHECK,
