@@ -89,8 +89,8 @@ def test_the_title_parser_knows_every_spelling_the_label_rules_know(title: str, 
 
 
 def test_every_type_the_label_rules_map_is_a_type_the_title_parser_accepts() -> None:
-    from achievement_pipeline.ml.labels import _PREFIX_CATEGORY
+    from achievement_pipeline.core.conventional import TYPE_CATEGORY  # what the label rules map
 
-    for kind in _PREFIX_CATEGORY:
+    for kind in TYPE_CATEGORY:
         parsed = parse_conventional_title(f"{kind}: something")[0]
-        assert parsed and category_label(parsed, [], "something") == _PREFIX_CATEGORY[kind]
+        assert parsed and category_label(parsed, [], "something") == TYPE_CATEGORY[kind]
