@@ -19,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from achievement_pipeline.core.conventional import CANONICAL_TYPE
 from achievement_pipeline.enrich import lexicon
 
 # conventional type -> (past verb, base verb) put before a noun-phrase title, and what a bare verb acts on.
@@ -63,12 +64,9 @@ _GENERIC = {
     "security": ("improved security", "improve security"),
 }
 _DEFAULT_GENERIC = ("delivered a change", "deliver a change")
+# The project's spellings of the types (core.conventional), and a few more that only read well in a sentence.
 _TYPE_ALIASES = {
-    "feature": "feat",
-    "bugfix": "fix",
-    "hotfix": "fix",
-    "doc": "docs",
-    "tests": "test",
+    **CANONICAL_TYPE,
     "dependencies": "deps",
     "dep": "deps",
     "workflow": "ci",

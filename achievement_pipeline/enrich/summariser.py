@@ -24,8 +24,6 @@ from achievement_pipeline.enrich.narrative import (
     reads_as_done,
 )
 
-OFFLINE = "offline"
-
 # conventional type -> the skill the work shows (the words of the record come from enrich.phrasing)
 _SKILLS: dict[str, str] = {
     "feat": "feature delivery",

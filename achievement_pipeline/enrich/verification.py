@@ -26,26 +26,18 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from achievement_pipeline.core.authorship import (
+    IMPLAUSIBLE_CLAIM,
+    UNVERIFIED_FIGURES,
+    fallback_summariser,
+    written_offline,
+)
 from achievement_pipeline.core.claims import RefusedClaim, refused_claims
 from achievement_pipeline.core.ledger import Ledger
 from achievement_pipeline.enrich.features import measurable_claims
 from achievement_pipeline.enrich.narrative import Narrative
 from achievement_pipeline.enrich.number_check import flag_numbers
-from achievement_pipeline.enrich.summariser import OFFLINE, offline_narrative
-
-UNVERIFIED_FIGURES = "unverified figures"
-IMPLAUSIBLE_CLAIM = "implausible claim"
-_FALLBACK = f"{OFFLINE} (fallback:"
-
-
-def fallback_summariser(reason: str) -> str:
-    """The ``summariser`` of a row whose generated text was replaced by the offline narrative."""
-    return f"{_FALLBACK} {reason})"
-
-
-def written_offline(summariser: str) -> bool:
-    """True when the offline summariser wrote the text: by configuration, or as any fallback."""
-    return summariser == OFFLINE or summariser.startswith(_FALLBACK)
+from achievement_pipeline.enrich.summariser import offline_narrative
 
 
 @dataclass(frozen=True)

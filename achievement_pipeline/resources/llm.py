@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from achievement_pipeline.core.authorship import OFFLINE
 from achievement_pipeline.enrich.llm.config import LLMSettings
-from achievement_pipeline.enrich.summariser import OFFLINE
 
 if TYPE_CHECKING:
     from achievement_pipeline.enrich.llm.router import NarrativeWriter

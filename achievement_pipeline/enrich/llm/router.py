@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from achievement_pipeline.core.authorship import OFFLINE, fallback_summariser
 from achievement_pipeline.core.settings import offline_default
 from achievement_pipeline.enrich.llm.budget import Budget, worst_case_cost
 from achievement_pipeline.enrich.llm.config import (
@@ -32,7 +33,7 @@ from achievement_pipeline.enrich.llm.config import (
 )
 from achievement_pipeline.enrich.narrative import Narrative, llm_messages, parse_reply
 from achievement_pipeline.enrich.redaction import redact
-from achievement_pipeline.enrich.summariser import OFFLINE, offline_narrative
+from achievement_pipeline.enrich.summariser import offline_narrative
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ class NarrativeWriter:
 
     def _fallback(self, facts: dict[str, Any], reason: str) -> Written:
         self.stats.fallbacks += 1
-        return Written(offline_narrative(facts), f"{OFFLINE} (fallback: {reason})", False, OFFLINE)
+        return Written(offline_narrative(facts), fallback_summariser(reason), False, OFFLINE)
 
 
 def _from_cache(response: Any) -> bool:

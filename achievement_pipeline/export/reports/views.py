@@ -14,6 +14,7 @@ from datetime import UTC
 from typing import Any
 from urllib.parse import urlsplit
 
+from achievement_pipeline.core.authorship import withheld_unverified
 from achievement_pipeline.core.text import clean_text
 from achievement_pipeline.export.reports.breakdown_views import issue_views, quarter_views, skill_views
 from achievement_pipeline.export.reports.charts import category_chart, category_rows, time_chart
@@ -307,17 +308,11 @@ def curation_note(portfolio: Mapping[str, Any]) -> str:
     return f"By their own choice, the author {' and '.join(parts)}; these count in no figure here."
 
 
-# How the enrich stage marks a PR whose model text it withheld (enrich.verification).
-_WITHHELD_PREFIX = "offline (fallback: "
-_WITHHELD_REASONS = ("unverified", "implausible")
-
-
 def offline_note(portfolio: Mapping[str, Any]) -> str:
     """Says how many texts were written offline because the model's text could not be verified."""
     count = 0
     for item in (as_dict(a) for a in as_list(portfolio.get("achievements"))):
-        written_by = clean_text(item.get("written_by"), 200).lower()
-        if written_by.startswith(_WITHHELD_PREFIX) and any(r in written_by for r in _WITHHELD_REASONS):
+        if withheld_unverified(clean_text(item.get("written_by"), 200)):
             count += 1
     if not count:
         return ""
