@@ -11,39 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from achievement_pipeline.core.text import clean_text
 from achievement_pipeline.export.reports.coerce import as_dict, as_list, as_range
-from achievement_pipeline.export.reports.formatting import format_window, pluralise
+from achievement_pipeline.export.reports.formatting import month_span, pluralise
 from achievement_pipeline.export.reports.text import STATEMENT_LIMIT, safe_href
 from achievement_pipeline.export.reports.views import HEADLINE_ACHIEVEMENTS, common_view, sorted_groups
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _PR_REF = re.compile(r"\s*\(#\d+\)")  # "(#364)": the line names its PR once, in full
 _CLAIM_LIMIT = 200
-
-
-def _month(value: object) -> tuple[int, int] | None:
-    try:
-        day = date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-    return day.year, day.month
-
-
-def month_span(first: object, last: object) -> str:
-    """When the work merged, to the month: "Feb 2025", "Jan–Mar 2025", "Dec 2024 – Jan 2025"."""
-    start, end = _month(first), _month(last) or _month(first)
-    if start is None or end is None:
-        return ""
-    (y1, m1), (y2, m2) = min(start, end), max(start, end)
-    if (y1, m1) == (y2, m2):
-        return f"{_MONTHS[m1 - 1]} {y1}"
-    if y1 == y2:
-        return f"{_MONTHS[m1 - 1]}–{_MONTHS[m2 - 1]} {y1}"
-    return f"{_MONTHS[m1 - 1]} {y1} – {_MONTHS[m2 - 1]} {y2}"
 
 
 def _upper_first(text: str) -> str:
@@ -107,13 +84,7 @@ def _line(group: Mapping[str, Any], by_id: Mapping[str, Mapping[str, Any]]) -> d
 
 def cv_view(portfolio: Mapping[str, Any], limit: int = HEADLINE_ACHIEVEMENTS) -> dict[str, Any]:
     """The headline achievements as CV lines, pinned ones first, in the portfolio's order."""
-    view = common_view(portfolio)
-    window = as_dict(portfolio.get("window"))
+    view = common_view(portfolio)  # the window and the login, as the other formats write them
     by_id = {str(a.get("pr_id")): a for a in (as_dict(x) for x in as_list(portfolio.get("achievements")))}
-    view.update(
-        {
-            "window": format_window(window.get("start"), window.get("end")),
-            "lines": [_line(g, by_id) for g in sorted_groups(portfolio)[: max(0, limit)]],
-        }
-    )
+    view["lines"] = [_line(g, by_id) for g in sorted_groups(portfolio)[: max(0, limit)]]
     return view

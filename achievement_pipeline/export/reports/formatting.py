@@ -147,6 +147,19 @@ def format_date(value: object) -> str:
     return f"{parsed.day} {_MONTHS[parsed.month - 1]} {parsed.year}"
 
 
+def month_span(first: object, last: object) -> str:
+    """When work merged, to the month: "Feb 2025", "Jan–Mar 2025", "Dec 2024 – Jan 2025"."""
+    start, end = _parse_date(first), _parse_date(last) or _parse_date(first)
+    if start is None or end is None:
+        return ""
+    (y1, m1), (y2, m2) = sorted([(start.year, start.month), (end.year, end.month)])
+    if (y1, m1) == (y2, m2):
+        return f"{_MONTHS[m1 - 1]} {y1}"
+    if y1 == y2:
+        return f"{_MONTHS[m1 - 1]}–{_MONTHS[m2 - 1]} {y1}"
+    return f"{_MONTHS[m1 - 1]} {y1} – {_MONTHS[m2 - 1]} {y2}"
+
+
 def format_window(start: object, end: object) -> str:
     first, last = _parse_date(start), _parse_date(end)
     if first is None or last is None:
