@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from achievement_pipeline.core import settings
-from achievement_pipeline.core.records import CATEGORIES, IMPACT_TIERS
+from achievement_pipeline.core.records import IMPACT_TIERS, SHOWN_CATEGORIES
 
 DEFAULT_LEDGER = Path(__file__).with_name("assumptions.yaml")
 
@@ -56,7 +56,8 @@ _SHAPES: dict[str, Any] = {
     "error_value_per_point": "range",
     "max_claimed_reduction": "number",
     "max_claimed_hours_per_week": "number",
-    "category_multipliers": ("number", CATEGORIES),
+    "category_min_confidence": "number",
+    "category_multipliers": ("number", SHOWN_CATEGORIES),
     "impact_multipliers": ("number", IMPACT_TIERS),
     "review_depth_bonus": "number",
     "review_depth_counted": "number",

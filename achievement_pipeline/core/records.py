@@ -132,26 +132,37 @@ class EnrichedRecord(TypedDict):
 
 
 class PredictionRecord(TypedDict):
-    """Model outputs for one PR (table ``predictions``)."""
+    """Category, impact and review sentiment for one PR (table ``predictions``)."""
 
     pr_id: PrId
     merge_date: MergeDate
+    # The category the portfolio shows (one of SHOWN_CATEGORIES) and where it comes from (CATEGORY_BASES):
+    # the PR's prefix or a label when one states it, else the model's guess when confident, else "uncertain".
     category: Annotated[str, Chars(30)]
+    category_basis: Annotated[str, Chars(10)]
+    # The model's own top class and its calibrated confidence (the measured chance it is right),
+    # kept even where a prefix or label decided: the evidence of what the model thought.
+    predicted_category: Annotated[str, Chars(30)]
     category_confidence: float
+    # The impact scorecard: tier, total points, and [{"evidence", "points"}] per item that scored.
     impact: Annotated[str, Chars(10)]  # low | medium | high
-    impact_confidence: float
+    impact_points: int
+    impact_evidence: list[dict[str, object]]
     # Review sentiment, aggregated over the PR's human review bodies and review comments:
     # the class with the highest mean probability ("none" when there is no review text),
     # that mean probability, the mean P(positive) - P(negative) in [-1, 1], the share of
     # texts predicted negative, and how many texts were read.
-    review_sentiment: Annotated[str, Chars(10)]  # positive | neutral | negative | none | unknown (no model)
+    review_sentiment: Annotated[str, Chars(10)]  # positive | negative | none | unknown (no model)
     sentiment_confidence: float
     sentiment_score: float
     negative_review_share: float
     review_text_count: int
+    review_states: dict[str, int]  # how many reviews ended APPROVED, CHANGES_REQUESTED, ...: facts, no model
     model_name: Annotated[str, Chars(100)]
-    # "pr-category:N,pr-impact:N,pr-review-sentiment:N": every model that spoke.
-    model_version: Annotated[str, Chars(100)]
+    # Every model that spoke, "pr-category:3,impact-scorecard-v1,pr-review-sentiment:2".
+    model_version: Annotated[str, Chars(150)]
+    category_model_version: Annotated[str, Chars(100)]  # "pr-category:3" or "pr-category-base:vite-…"
+    sentiment_model_version: Annotated[str, Chars(100)]  # "pr-review-sentiment:2" or "" (not assessed)
 
 
 class ValuationRecord(TypedDict):
@@ -214,6 +225,12 @@ CATEGORIES: tuple[str, ...] = (
     "build/ci",
     "chore",
 )
+# What the portfolio shows when no one stated a category and the model is not confident enough.
+UNCERTAIN = "uncertain"
+SHOWN_CATEGORIES: tuple[str, ...] = (*CATEGORIES, UNCERTAIN)
+# Where a shown category comes from: the title's conventional prefix, a GitHub label, or the model
+# (confident, or not: then the category reads "uncertain").
+CATEGORY_BASES: tuple[str, ...] = ("prefix", "label", "model", "uncertain")
 IMPACT_TIERS: tuple[str, ...] = ("low", "medium", "high")
 # What a valuation's value rests on: a measured outcome, a judgement on cost, or nothing (no evidence).
 VALUE_BASES: tuple[str, ...] = ("outcome", "judgement", "none")

@@ -16,6 +16,7 @@ from typing import Any
 from achievement_pipeline.export.achievements import build_achievements
 from achievement_pipeline.export.breakdowns import issue_links, quarters, skills
 from achievement_pipeline.export.schema import SCHEMA_VERSION
+from achievement_pipeline.ml.impact_scorecard import SCORECARD_VERSION
 
 
 def _range(rows: list[dict[str, Any]], prefix: str) -> dict[str, float]:
@@ -41,9 +42,15 @@ def _achievement(row: dict[str, Any]) -> dict[str, Any]:
         "linked_issues": issue_links(row["url"], row.get("linked_issues") or []),
         "merged_at": row["merged_at"],
         "category": row["category"],
+        "category_basis": str(row.get("category_basis") or "model"),
+        "predicted_category": str(row.get("predicted_category") or row["category"]),
         "category_confidence": round(float(row["category_confidence"]), 3),
         "impact": row["impact"],
-        "impact_confidence": round(float(row["impact_confidence"]), 3),
+        "impact_points": int(row.get("impact_points") or 0),
+        "impact_evidence": [
+            {"evidence": str(e["evidence"]), "points": int(e["points"])} for e in row.get("impact_evidence") or []
+        ],
+        "review_states": {str(k): int(v) for k, v in (row.get("review_states") or {}).items()},
         "summary": row["summary"],
         "statement": row["achievement"],
         **_narrative(row),
@@ -63,7 +70,13 @@ def _achievement(row: dict[str, Any]) -> dict[str, Any]:
         **{key: row[key] for key in ("reverted_by", "reverts") if row.get(key)},
         "evidence": list(row["evidence"]),
         "assumptions": list(row["assumptions"]),
-        "model": {"name": row["model_name"], "version": str(row["model_version"])},
+        "model": {
+            "name": row["model_name"],
+            "version": str(row["model_version"]),
+            "category": str(row.get("category_model_version") or ""),
+            "impact": SCORECARD_VERSION,
+            "sentiment": str(row.get("sentiment_model_version") or ""),
+        },
         "pinned": bool(row.get("pinned")),
         "rewritten": list(row.get("rewritten") or []),
     }

@@ -1,37 +1,43 @@
-"""The category, impact and review-sentiment models: weak labels, scikit-learn pipelines, MLflow registry.
+"""The predict stage's logic: category and review-sentiment models, the impact scorecard, the MLflow registry.
 
-Why models at all when the labels come from rules? The rules only fire when a PR carries a
-signal (a conventional-commit prefix, a telling label, a review verdict); the models learn the
-vocabulary behind those signals from the title, body, labels, areas, paths and review text, so
-PRs *without* a prefix still get a category and an impact tier, and line comments without a
-verdict still get a sentiment, each with a confidence the report can show.
+Why models at all when the labels come from what people said? An author's conventional prefix,
+a GitHub label and a reviewer's verdict exist only on some PRs and reviews; the models learn the
+words and changed files behind them, so PRs *without* a prefix still get a category (or an
+honest "uncertain") and comments without a verdict still get a sentiment. No model's label is a
+function of its own inputs: the category model never reads the prefix or the labels, the
+sentiment model reads only review words. Impact is not a model: it is an explained scorecard.
 
 Lifecycle:
 
-* :func:`train_models` labels the model-input rows weakly, fits the three pipelines on a
-  stratified split, scores them on the holdout, logs everything to MLflow and registers a new
-  version of ``pr-category``, ``pr-impact`` and ``pr-review-sentiment``. A new version only takes
-  the ``champion`` alias when its holdout macro-F1 beats the current champion's *on the same
-  holdout* (the champion is loaded and re-scored; a tie keeps it). A model whose champion was
-  trained on the same rows and code (the ``training_fingerprint`` version tag) registers
-  nothing ("unchanged, champion kept"); a model with too little data is skipped with its
-  reason while the others train.
-* :func:`load_champions` loads the three champion versions; :meth:`ChampionModels.predict` turns
-  model-input rows into prediction rows (see ``records.PredictionRecord``).
+* :func:`train_models` labels the model-input rows, fits each model on the older rows, scores it
+  on the newest (time-ordered, minimum support per class), logs everything to MLflow and
+  registers a version of ``pr-category`` and ``pr-review-sentiment``. A version takes the
+  ``champion`` alias only when it beats the incumbent (the champion, or the shipped base category
+  model) beyond the bootstrap noise of that holdout. Unchanged rows and code register nothing; a
+  model with too little data is skipped with its reason while the other trains.
+* :func:`load_champions` loads the champions (the shipped base model stands in for a missing
+  category champion); :meth:`ChampionModels.predict` turns model-input rows into prediction rows
+  (see ``records.PredictionRecord``), choosing the shown category (``category_choice``) and
+  scoring impact (``impact_scorecard``).
 
 One job per module; this package only re-exports the public API:
 
-* ``labels`` – the category and impact weak-label rules (``category_label``, ``impact_label``);
-* ``sentiment_labels`` – review texts of a PR and their weak sentiment labels;
-* ``inputs`` – the raw columns the PR models read and the row → feature transform;
+* ``labels`` – where category labels come from (``explicit_category``, ``category_label``);
+* ``sentiment_labels`` – review texts of a PR and their verdict labels;
+* ``impact_scorecard`` – impact points per evidence item (``score_impact``);
+* ``category_choice`` – stated category, confident prediction, or "uncertain";
+* ``inputs`` – the raw columns the models read and the row → feature transform;
 * ``pipelines`` – the scikit-learn pipeline builders;
-* ``holdout`` – the enough-data checks and the stratified holdout split;
-* ``promotion`` – champion vs. candidate on the same holdout (``compare_with_champion``);
+* ``calibration`` – per-class confidence curves from time-ordered out-of-fold predictions;
+* ``base_model`` – the shipped base category model and its card;
+* ``holdout`` – the enough-data checks and the time-ordered holdout;
+* ``bootstrap`` – intervals and the paired difference promotion relies on;
+* ``promotion`` – candidate vs. incumbent on the same holdout (``compare_with_champion``);
 * ``training`` – fit, score, log, register and promote (``train_models``);
 * ``serving`` – load the champions and predict (``load_champions``, ``ChampionModels``);
 * ``registry`` – registered model names, the champion alias, shared MLflow client look-ups;
 * ``mlflow_env`` – the lock and context managers that scope MLflow's process-global state;
-* ``coerce`` – lenient reading of parquet/pandas cell values, shared by labels and inputs.
+* ``coerce`` – lenient reading of parquet/pandas cell values.
 
 The package is plain Python (no Dagster) and imports ``mlflow``/``sklearn``/``pandas`` lazily,
 inside functions, so importing it (e.g. when Dagster loads the code location) stays fast.
@@ -46,19 +52,15 @@ artifact root (e.g. S3) holds the models.
 from __future__ import annotations
 
 from achievement_pipeline.ml.holdout import InsufficientTrainingData
+from achievement_pipeline.ml.impact_scorecard import ImpactScore, score_impact
 from achievement_pipeline.ml.inputs import FEATURE_COLUMNS
 from achievement_pipeline.ml.labels import LABEL_RULES_VERSION as LABEL_RULES_VERSION
-from achievement_pipeline.ml.labels import category_label, impact_label
-from achievement_pipeline.ml.pipelines import (
-    build_category_pipeline,
-    build_impact_pipeline,
-    build_sentiment_pipeline,
-)
+from achievement_pipeline.ml.labels import category_label, explicit_category
+from achievement_pipeline.ml.pipelines import build_category_pipeline, build_sentiment_pipeline
 from achievement_pipeline.ml.promotion import PRIMARY_METRIC, Comparison
 from achievement_pipeline.ml.registry import (
     CATEGORY_MODEL,
     CHAMPION_ALIAS,
-    IMPACT_MODEL,
     MODEL_NAMES,
     SENTIMENT_MODEL,
     OutdatedModel,
@@ -67,7 +69,6 @@ from achievement_pipeline.ml.sentiment_labels import review_texts, sentiment_lab
 from achievement_pipeline.ml.serving import (
     PREDICTION_COLUMNS,
     ChampionModels,
-    NoChampionModel,
     SentimentSummary,
     load_champions,
     summarise_sentiment,
@@ -78,26 +79,25 @@ __all__ = [
     "CATEGORY_MODEL",
     "CHAMPION_ALIAS",
     "FEATURE_COLUMNS",
-    "IMPACT_MODEL",
     "MODEL_NAMES",
     "PREDICTION_COLUMNS",
     "PRIMARY_METRIC",
     "SENTIMENT_MODEL",
     "ChampionModels",
     "Comparison",
+    "ImpactScore",
     "InsufficientTrainingData",
     "ModelOutcome",
-    "NoChampionModel",
     "OutdatedModel",
     "SentimentSummary",
     "TrainingResult",
     "build_category_pipeline",
-    "build_impact_pipeline",
     "build_sentiment_pipeline",
     "category_label",
-    "impact_label",
+    "explicit_category",
     "load_champions",
     "review_texts",
+    "score_impact",
     "sentiment_label",
     "summarise_sentiment",
     "train_models",

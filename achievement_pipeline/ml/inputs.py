@@ -5,7 +5,7 @@ training asset and the predict stage both call it). Then two steps, shared by tr
 serving so they can never drift apart:
 :func:`feature_frame` normalises raw enriched-PR rows into :data:`FEATURE_COLUMNS` (fixed order,
 empty defaults), and :func:`prepare_features` (the first step inside every pipeline) turns
-those columns into text, tags and log counts. Because :func:`prepare_features` is stored inside
+those columns into the text and path tokens the vectorisers read. Because :func:`prepare_features` is stored inside
 the saved models, its import path is part of the model format: see :data:`SKOPS_TRUSTED_TYPES`.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from achievement_pipeline.ml.coerce import as_int, as_list, is_missing
+from achievement_pipeline.ml.coerce import as_list, is_missing
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
@@ -69,102 +69,110 @@ def model_inputs(prs: list[dict[str, object]], enriched: list[dict[str, object]]
     return rows
 
 
-# The raw columns the pipelines read. ``conventional_type`` is deliberately absent: it is the
-# source of the category labels, so feeding it to the model would teach it to copy the rule.
-FEATURE_COLUMNS: tuple[str, ...] = (
-    "clean_title",
-    "body",
-    "labels",
-    "areas",
-    "lines_changed",
-    "review_count",
-    "review_comment_count",
-    "claims",
-    "linked_issue_count",
-    "file_paths",
-)
+# The raw columns the category model reads. ``conventional_type`` and ``labels`` are deliberately
+# absent: they are where the category labels come from (``ml.labels``), so feeding them to the
+# model would teach it to copy the rule. ``areas`` and folder names are absent too: they are
+# this repository's vocabulary ("packages/vite"), meaningless in the next one.
+FEATURE_COLUMNS: tuple[str, ...] = ("clean_title", "body", "file_paths")
 
-# skops (MLflow's default, safe format) refuses unknown callables on load; the only one in our
-# pipelines is the feature-preparation function below. A fixed allow-list, not one computed from
-# the model, so a tampered artifact cannot whitelist itself.
-SKOPS_TRUSTED_TYPES: list[str] = [f"{__name__}.prepare_features"]
+# skops (MLflow's default, safe format) refuses unknown callables and classes on load; these are
+# the only ones in our models. A fixed allow-list, not one computed from the model, so a tampered
+# artifact cannot whitelist itself.
+SKOPS_TRUSTED_TYPES: list[str] = [
+    f"{__name__}.prepare_features",
+    "achievement_pipeline.ml.calibration.ConfidenceCalibratedClassifier",
+]
 
 _MAX_PATHS = 200  # a 2,000-file rename says no more about its kind than its first 200 paths
-# Manifests and lockfiles whose presence says "dependencies" or "build" whatever else changed.
-_MANIFESTS = frozenset(
-    {
-        "package.json",
-        "package-lock.json",
-        "pnpm-lock.yaml",
-        "pnpm-workspace.yaml",
-        "yarn.lock",
-        "pyproject.toml",
-        "requirements.txt",
-        "poetry.lock",
-        "uv.lock",
-        "go.mod",
-        "go.sum",
-        "cargo.toml",
-        "cargo.lock",
-        "dockerfile",
-        "makefile",
-    }
+# What a changed path is, in words that mean the same in any repository. First match per kind;
+# a path may be of several kinds (a test fixture's package.json), and "source" when of none.
+_PATH_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("docs", re.compile(r"(^|/)(docs?|documentation|website|site)/|\.(md|mdx|rst|adoc|txt)$", re.I)),
+    (
+        "test",
+        re.compile(
+            r"(^|/)(__tests__|__snapshots__|tests?|spec|specs|e2e|fixtures?|testdata|playgrounds?)/|[._-](test|spec)\.[a-z0-9]+$",
+            re.I,
+        ),
+    ),
+    ("example", re.compile(r"(^|/)(examples?|demos?|samples?)/", re.I)),
+    (
+        "ci",
+        re.compile(
+            r"(^|/)\.(github|circleci|gitlab|buildkite)/|(^|/)(\.gitlab-ci\.yml|\.travis\.yml|azure-pipelines\.yml|jenkinsfile|codecov\.yml)$",
+            re.I,
+        ),
+    ),
+    (
+        "manifest",
+        re.compile(
+            r"(^|/)(package\.json|pnpm-workspace\.yaml|pyproject\.toml|setup\.(py|cfg)|requirements[^/]*\.txt|go\.mod|"
+            r"cargo\.toml|gemfile|pom\.xml|build\.gradle(\.kts)?|composer\.json|[^/]+\.csproj)$",
+            re.I,
+        ),
+    ),
+    (
+        "lockfile",
+        re.compile(
+            r"(^|/)(pnpm-lock\.yaml|package-lock\.json|yarn\.lock|poetry\.lock|uv\.lock|pdm\.lock|go\.sum|"
+            r"cargo\.lock|gemfile\.lock|composer\.lock)$",
+            re.I,
+        ),
+    ),
+    (
+        "build",
+        re.compile(
+            r"(^|/)(dockerfile|makefile|[^/]*\.dockerfile|rollup\.config\.[a-z]+|webpack\.config\.[a-z]+|scripts?/)",
+            re.I,
+        ),
+    ),
+    (
+        "config",
+        re.compile(
+            r"(^|/)(\.[^/]+rc(\.[a-z]+)?|[^/]*\.config\.[a-z]+|tsconfig[^/]*\.json|\.editorconfig|\.gitignore|\.gitattributes)$",
+            re.I,
+        ),
+    ),
+    ("changelog", re.compile(r"(^|/)(changelog|changes|history|news|release[-_]notes)(\.[a-z]+)?$", re.I)),
+    (
+        "generated",
+        re.compile(r"(^|/)(dist|build|vendor|generated|gen)/|\.(min\.js|map|snap|lock)$|_pb2\.py$|\.pb\.go$", re.I),
+    ),
 )
-_TEST_PATH = re.compile(r"(^|/)(__tests__|tests?|spec|e2e)/|\.(test|spec)\.[a-z0-9]+$", re.I)
-
-NUMERIC_FEATURES: tuple[str, ...] = (
-    "log_lines_changed",
-    "log_review_count",
-    "log_review_comment_count",
-    "log_claims",
-    "log_linked_issues",
-)
 
 
-def _tag_tokens(prefix: str, values: Any) -> str:
-    """One token per tag ("label:type:_bug area:packages/vite"), whitespace inside a tag joined.
-
-    No tags at all becomes "label:none": the absence is a signal too, and it keeps the tag
-    vocabulary non-empty when a repository never labels its PRs (TF-IDF refuses to fit on none).
-    """
-    tokens = [f"{prefix}:{'_'.join(str(v).lower().split())}" for v in as_list(values) if str(v).strip()]
-    return " ".join(tokens) or f"{prefix}:none"
+def _files_bucket(n: int) -> str:
+    return "files:1" if n <= 1 else "files:2-3" if n <= 3 else "files:4-10" if n <= 10 else "files:many"
 
 
 def path_tokens(paths: Any) -> str:
-    """One token per fact about each changed path: extension, the first two folders, test file, manifest.
+    """One token per fact about each changed path that holds in any repository: extension and kind.
 
-    "docs/guide/api.md" → "ext:md dir:docs dir:docs/guide". The kind of a change often shows in
-    *where* it is (docs/, __tests__/, .github/workflows/, a lockfile) more than in its title.
-    No paths at all is "path:none", as for tags.
+    "docs/guide/api.md" → "ext:md kind:docs"; ".github/workflows/ci.yml" → "ext:yml kind:ci"; a
+    source file is "kind:source". Plus how many files changed, in four buckets. Folder names are
+    left out on purpose: trained on one repository's folders, a model predicted ``test`` for 95% of
+    another repository's fixes. No paths at all is "path:none".
     """
+    listed = [str(path) for path in as_list(paths) if str(path).strip("/")]
     tokens: list[str] = []
-    for path in as_list(paths)[:_MAX_PATHS]:
-        parts = [p for p in str(path).split("/") if p]
-        if not parts:
-            continue
-        name = parts[-1].lower()
+    for path in listed[:_MAX_PATHS]:
+        name = path.rstrip("/").rsplit("/", 1)[-1].lower()
         tokens.append(f"ext:{name.rsplit('.', 1)[1] if '.' in name.strip('.') else 'none'}")
-        tokens += [f"dir:{'/'.join(parts[:depth])}" for depth in range(1, min(3, len(parts)))]
-        if _TEST_PATH.search(str(path)):
-            tokens.append("kind:test")
-        if name in _MANIFESTS:
-            tokens.append(f"file:{name}")
-    return " ".join(tokens) or "path:none"
+        kinds = [kind for kind, pattern in _PATH_KINDS if pattern.search(path)]
+        tokens += [f"kind:{kind}" for kind in kinds or ["source"]]
+    if not listed:
+        return "path:none"
+    return " ".join([*tokens, _files_bucket(len(listed))])
 
 
 def prepare_features(df: pd.DataFrame) -> pd.DataFrame:
-    """Turn raw enriched-PR rows into the model's columns (text, tags, log counts).
+    """Turn raw enriched-PR rows into the model's columns: ``text`` (title and body), ``title``, ``paths``.
 
     Lives inside the pipeline (as a FunctionTransformer) so the logged model takes the same
     raw rows the pipeline stores, with no separate preprocessing step to keep in sync. Missing
     columns become empty values rather than errors: older partitions may lack newer fields.
-    It never reads ``conventional_type``.
-
-    Saved models call this function by name, so columns are only ever *added* here: a champion
-    trained before a column existed selects the columns it knows and ignores the rest.
+    It never reads ``conventional_type`` or ``labels`` (see :data:`FEATURE_COLUMNS`).
     """
-    import numpy as np
     import pandas as pd
 
     def column(name: str, default: Any) -> pd.Series:
@@ -172,28 +180,16 @@ def prepare_features(df: pd.DataFrame) -> pd.DataFrame:
             return df[name]
         return pd.Series([default] * len(df), index=df.index, dtype=object)
 
-    def log_count(values: pd.Series) -> np.ndarray:
-        return np.log1p(np.array([max(as_int(v), 0) for v in values], dtype=float))
-
     titles = column("clean_title", "").map(lambda v: "" if is_missing(v) else str(v))
     bodies = column("body", "").map(lambda v: "" if is_missing(v) else str(v))
     out = pd.DataFrame(index=df.index)
     out["text"] = (titles + " \n " + bodies).astype(str)
     out["title"] = titles.astype(str)
     out["paths"] = [path_tokens(paths) for paths in column("file_paths", None)]
-    out["tags"] = [
-        f"{_tag_tokens('label', labels)} {_tag_tokens('area', areas)}".strip()
-        for labels, areas in zip(column("labels", None), column("areas", None), strict=True)
-    ]
-    out["log_lines_changed"] = log_count(column("lines_changed", 0))
-    out["log_review_count"] = log_count(column("review_count", 0))
-    out["log_review_comment_count"] = log_count(column("review_comment_count", 0))
-    out["log_claims"] = np.log1p(np.array([len(as_list(v)) for v in column("claims", None)], dtype=float))
-    out["log_linked_issues"] = log_count(column("linked_issue_count", 0))
     return out
 
 
-_LIST_COLUMNS: tuple[str, ...] = ("labels", "areas", "claims", "file_paths")
+_LIST_COLUMNS: tuple[str, ...] = ("file_paths",)
 
 
 def feature_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -206,14 +202,10 @@ def feature_frame(df: pd.DataFrame) -> pd.DataFrame:
             out[name] = df[name]
         elif name in _LIST_COLUMNS:
             out[name] = [[] for _ in range(len(df))]
-        elif name in ("clean_title", "body"):
-            out[name] = ""
         else:
-            out[name] = 0
+            out[name] = ""
     for name in _LIST_COLUMNS:
         out[name] = out[name].map(lambda v: [str(x) for x in as_list(v)])
     for name in ("clean_title", "body"):
         out[name] = out[name].map(lambda v: "" if is_missing(v) else str(v))
-    for name in ("lines_changed", "review_count", "review_comment_count", "linked_issue_count"):
-        out[name] = out[name].map(as_int).astype("int64")
     return out

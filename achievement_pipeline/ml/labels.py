@@ -1,29 +1,36 @@
-"""Weak labels: the transparent rules that turn enriched PRs into category and impact labels.
+"""Category labels: what the author or a reviewer said a PR is, never what its own text looks like.
 
-The models learn from these labels. The rules only fire when a PR carries a signal (a
-conventional-commit prefix, a telling label, a telling title); the models then learn the
-vocabulary behind those signals, so PRs *without* one still get a category and an impact tier.
-The rules are plain Python with no ML dependency, so they can be read and tested on their own.
+A PR's category label comes from an explicit, deliberate signal: the conventional-commit type of
+its title (``fix(ssr): …``) or a GitHub label a person put on it (``type: bug``). Neither is a
+model input: the title reaches the model with its ``type(scope):`` prefix stripped, and the
+category model does not read labels at all (``ml.inputs``), so the model learns the *words,
+bodies and changed files* behind those signals and carries them to PRs that have none. A label
+read off the title's own words (an earlier "Fix …" or "…crash…" rule) would only teach the model
+to copy that rule, so there is none.
+
+:func:`explicit_category` is also what the portfolio shows first: an author's prefix or a label is
+never overridden by a prediction (see ``ml.category_choice``). Plain Python, no ML import.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from achievement_pipeline.core.conventional import TYPE_CATEGORY
-from achievement_pipeline.ml.coerce import as_int, as_list, is_missing
 
-# Bumped whenever the weak-label rules change, so runs trained on different rules are told apart.
-LABEL_RULES_VERSION = "weak-v1"
+# Bumped whenever the label rules change, so runs trained on different rules are told apart.
+LABEL_RULES_VERSION = "explicit-v2"
 
-# The one list of conventional types, shared with the title parser (enrich.features).
-_PREFIX_CATEGORY: Mapping[str, str] = TYPE_CATEGORY
+PREFIX_BASIS = "prefix"  # the title's conventional-commit type says the category
+LABEL_BASIS = "label"  # a GitHub label says it
+
 # Label words (labels are split on non-alphanumerics, so "type: bug" and "kind/bug" both say bug).
-_SECURITY_LABEL_WORDS = frozenset({"security", "vulnerability", "cve"})
-_RELIABILITY_LABEL_WORDS = frozenset({"reliability", "incident", "outage", "stability", "sre"})
+# Security and reliability come first: a person who labels a fix "security" says more than "fix".
 _LABEL_WORD_CATEGORY: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({"security", "vulnerability", "cve"}), "security"),
+    (frozenset({"reliability", "incident", "outage", "stability", "sre"}), "reliability"),
     (frozenset({"bug", "bugfix", "regression"}), "fix"),
     (frozenset({"performance", "perf"}), "performance"),
     (frozenset({"feature", "enhancement"}), "feature"),
@@ -33,107 +40,58 @@ _LABEL_WORD_CATEGORY: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"refactor", "refactoring", "cleanup"}), "refactor"),
     (frozenset({"dependencies", "deps", "dependency", "chore"}), "chore"),
 )
-_SECURITY_TITLE = re.compile(
-    r"\b(security|vulnerab\w*|cve-\d+|xss|csrf|ssrf|injection|sanitiz\w*|escap\w*|"
-    r"path traversal|prototype pollution|redos|auth bypass|privilege)\b",
-    re.I,
-)
-_RELIABILITY_TITLE = re.compile(
-    r"\b(retr(?:y|ies|ying)|timeouts?|timed out|crash\w*|deadlocks?|race conditions?|races?|"
-    r"flak(?:y|iness)|leaks?|panics?|hangs?|hanging|oom|out of memory|segfaults?|reconnect\w*|"
-    r"backoff|idempoten\w*|resilien\w*)\b",
-    re.I,
-)
-_FIX_TITLE = re.compile(r"^\s*(fix|fixes|fixed|fixing|resolve|resolves)\b", re.I)
-_BUMP_TITLE = re.compile(r"^\s*(bump|update dependency|upgrade dependency)\b", re.I)
+_SPECIFIC = frozenset({"security", "reliability"})
+
+
+@dataclass(frozen=True)
+class ExplicitCategory:
+    """A category someone stated, and where it was stated (:data:`PREFIX_BASIS` or :data:`LABEL_BASIS`)."""
+
+    category: str
+    basis: str
 
 
 def _label_words(labels: Iterable[str]) -> set[str]:
     return {word for label in labels for word in re.split(r"[^a-z0-9]+", str(label).lower()) if word}
 
 
-def _refine_fix(title: str) -> str:
-    """A fix whose title names a vulnerability or a failure mode is security or reliability work."""
-    if _SECURITY_TITLE.search(title):
-        return "security"
-    if _RELIABILITY_TITLE.search(title):
-        return "reliability"
-    return "fix"
-
-
-def category_label(conventional_type: str | None, labels: Iterable[str] | None, title: str | None) -> str | None:
-    """The weak category label of one PR, or ``None`` when nothing says what the PR is.
-
-    Rules, first match wins (human labels beat the prefix because they are the most deliberate
-    signal; the title only refines a fix or fills in when there is no other signal):
-
-    1. A label with a security word (``security``, ``vulnerability``, ``cve``) → ``security``.
-    2. A label with a reliability word (``reliability``, ``incident``, ``outage``, ``stability``,
-       ``sre``) → ``reliability``.
-    3. Conventional type: ``feat`` → feature; ``fix`` → fix, refined to ``security`` when the
-       title names a vulnerability (XSS, CVE-…, injection, sanitize, …) or to ``reliability``
-       when it names a failure mode (retry, timeout, crash, deadlock, race, flaky, leak, hang,
-       OOM, reconnect, backoff, …); ``perf`` → performance; ``security`` → security;
-       ``refactor``/``style`` → refactor; ``docs`` → docs; ``test`` → test; ``build``/``ci`` →
-       build/ci; ``chore``/``deps`` → chore. ``revert`` → ``None``: a revert undoes a change of
-       any category, so it says nothing about this one.
-    4. No (known) prefix: a type-like label word — bug/regression → fix (refined as above),
-       performance → performance, feature/enhancement → feature, documentation → docs,
-       test → test, ci/build → build/ci, refactor/cleanup → refactor, dependencies/chore → chore.
-    5. Still nothing: a title starting with "Fix …" → fix (refined as above); "Bump …" /
-       "Update dependency …" (bot upgrades) → chore.
-    6. Otherwise ``None``: the row is left out of training rather than guessed.
-    """
-    ctype = (conventional_type or "").strip().lower()
-    words = _label_words(labels or ())
-    text = title or ""
-    if words & _SECURITY_LABEL_WORDS:
-        return "security"
-    if words & _RELIABILITY_LABEL_WORDS:
-        return "reliability"
-    if ctype == "revert":
-        return None
-    if ctype in _PREFIX_CATEGORY:
-        category = _PREFIX_CATEGORY[ctype]
-        return _refine_fix(text) if category == "fix" else category
+def _label_category(labels: Iterable[str]) -> str | None:
+    words = _label_words(labels)
     for label_words, category in _LABEL_WORD_CATEGORY:
         if words & label_words:
-            return _refine_fix(text) if category == "fix" else category
-    if _FIX_TITLE.search(text):
-        return _refine_fix(text)
-    if _BUMP_TITLE.search(text):
-        return "chore"
+            return category
     return None
 
 
-def impact_label(row: Mapping[str, Any]) -> str:
-    """The weak impact tier (``low``/``medium``/``high``) of one enriched PR, from transparent points.
+def explicit_category(conventional_type: str | None, labels: Iterable[str] | None) -> ExplicitCategory | None:
+    """The category the PR's author or labeller stated, or ``None`` when nobody said.
 
-    Points (each rule is something a reviewer could check on the PR page):
+    Rules, first match wins:
 
-    * size: ``lines_changed`` ≥ 1000 (size class xl) → +2; ≥ 250 (size class l) → +1;
-    * measurable claims quoted from the PR text: 1 → +1; 2 or more → +2;
-    * linked issues it closes: 1–2 → +1; 3 or more → +2;
-    * review depth: ≥ 3 reviews or ≥ 10 review comments → +1;
-    * category (``row["category"]`` if given, else the weak :func:`category_label`):
-      security or performance → +2, because those changes matter beyond their size.
-
-    Tier: ≥ 4 points → ``high``; 2–3 → ``medium``; 0–1 → ``low``. Size alone therefore never
-    makes a PR high impact: it also needs evidence (claims, issues, review or category).
+    1. A label with a security word (``security``, ``vulnerability``, ``cve``) → ``security``;
+       one with a reliability word (``reliability``, ``incident``, ``outage``, ``stability``,
+       ``sre``) → ``reliability``. Nothing else says those two, so they are never guessed.
+    2. The conventional type (``core.conventional.TYPE_CATEGORY``): ``feat`` → feature, ``fix`` →
+       fix, ``perf`` → performance, ``security`` → security, ``refactor``/``style`` → refactor,
+       ``docs`` → docs, ``test`` → test, ``build``/``ci`` → build/ci, ``chore``/``deps`` → chore,
+       with the common spellings (``feature``, ``bugfix``, ``doc``, ``tests``, …). ``revert`` says
+       no category: a revert undoes a change of any kind.
+    3. No known type: a type-like label word — bug/regression → fix, performance → performance,
+       feature/enhancement → feature, documentation → docs, test → test, ci/build → build/ci,
+       refactor/cleanup → refactor, dependencies/chore → chore.
     """
-    points = 0
-    lines = as_int(row.get("lines_changed"))
-    points += 2 if lines >= 1000 else 1 if lines >= 250 else 0
-    claims = len(as_list(row.get("claims")))
-    points += 2 if claims >= 2 else 1 if claims == 1 else 0
-    issues = as_int(row.get("linked_issue_count"))
-    points += 2 if issues >= 3 else 1 if issues >= 1 else 0
-    if as_int(row.get("review_count")) >= 3 or as_int(row.get("review_comment_count")) >= 10:
-        points += 1
-    category = row.get("category")
-    if is_missing(category) or category == "":
-        title = row.get("clean_title") or row.get("title")
-        category = category_label(row.get("conventional_type"), as_list(row.get("labels")), title)
-    if category in ("security", "performance"):
-        points += 2
-    return "high" if points >= 4 else "medium" if points >= 2 else "low"
+    ctype = (conventional_type or "").strip().lower()
+    from_labels = _label_category(labels or ())
+    if from_labels in _SPECIFIC:
+        return ExplicitCategory(str(from_labels), LABEL_BASIS)
+    if ctype in TYPE_CATEGORY:
+        return ExplicitCategory(TYPE_CATEGORY[ctype], PREFIX_BASIS)
+    if from_labels is not None:
+        return ExplicitCategory(from_labels, LABEL_BASIS)
+    return None
+
+
+def category_label(conventional_type: str | None, labels: Iterable[str] | None) -> str | None:
+    """The training label of one PR: its :func:`explicit_category`, or ``None`` (left out of training)."""
+    found = explicit_category(conventional_type, labels)
+    return None if found is None else found.category

@@ -1,4 +1,4 @@
-"""The scikit-learn pipelines of the three models: feature preparation, vectorisers, classifier.
+"""The scikit-learn pipelines of the two models (category, review sentiment): features, vectorisers, classifier.
 
 Builders only: they return unfitted pipelines, and fitting/scoring happens in ``training``.
 scikit-learn is imported inside each function, so importing this module stays fast.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from achievement_pipeline.ml.inputs import NUMERIC_FEATURES, prepare_features
+from achievement_pipeline.ml.inputs import prepare_features
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from sklearn.pipeline import Pipeline
@@ -41,15 +41,8 @@ def _char_vectorizer(max_features: int) -> Any:
 def _path_vectorizer() -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    # Tokens are whole "ext:…"/"dir:…" facts from inputs._path_tokens, already normalised.
+    # Tokens are whole "ext:…"/"kind:…" facts from inputs.path_tokens, already normalised.
     return TfidfVectorizer(token_pattern=r"\S+", lowercase=False, sublinear_tf=True, max_features=5000)
-
-
-def _tag_vectorizer() -> Any:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    # Tokens are whole "label:…"/"area:…" tags; lowercase=False keeps the pre-normalised form.
-    return TfidfVectorizer(token_pattern=r"\S+", lowercase=False, max_features=2000)
 
 
 def _classifier(seed: int) -> Any:
@@ -61,11 +54,12 @@ def _classifier(seed: int) -> Any:
 
 
 def build_category_pipeline(seed: int = 0) -> Pipeline:
-    """TF-IDF word 1–2-grams over title + body, character n-grams over the title, labels/areas, paths.
+    """TF-IDF word 1–2-grams over title + body, character n-grams over the title, and path kinds.
 
-    The title's character n-grams and the changed paths were added after measuring them on
-    time-ordered validation folds of the vite corpus's *training* part (bench/eval_category.py
-    ``--folds``): mean macro-F1 0.578 → 0.601 over words and tags alone; the test split was not used.
+    Every feature means the same in any repository: words, spellings, file extensions and what a
+    changed path is (docs, test, CI, manifest, lockfile, ...), never a folder name or a GitHub
+    label (labels are where training labels come from). Chosen on time-ordered validation folds
+    of the vite corpus's *training* part (bench/eval_category.py ``--folds``), never its test split.
     """
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
@@ -75,7 +69,6 @@ def build_category_pipeline(seed: int = 0) -> Pipeline:
         [
             ("text", _text_vectorizer(max_features=20000, ngram_range=(1, 2)), "text"),
             ("title_chars", _char_vectorizer(max_features=30000), "title"),
-            ("tags", _tag_vectorizer(), "tags"),
             ("paths", _path_vectorizer(), "paths"),
         ]
     )
@@ -107,28 +100,6 @@ def build_sentiment_pipeline(seed: int = 0) -> Pipeline:
     return Pipeline([("features", columns), ("classifier", _classifier(seed))])
 
 
-def build_impact_pipeline(seed: int = 0) -> Pipeline:
-    """Numbers first (log sizes, review depth, claims, issues), text second (what kind of change)."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import FunctionTransformer, StandardScaler
-
-    columns = ColumnTransformer(
-        [
-            ("numeric", StandardScaler(), list(NUMERIC_FEATURES)),
-            ("text", _text_vectorizer(max_features=5000, ngram_range=(1, 1)), "text"),
-            ("tags", _tag_vectorizer(), "tags"),
-        ]
-    )
-    return Pipeline(
-        [
-            ("prepare", FunctionTransformer(prepare_features)),
-            ("features", columns),
-            ("classifier", _classifier(seed)),
-        ]
-    )
-
-
 def compact_vocabularies(pipeline: Any) -> Any:
     """Store each fitted TF-IDF vocabulary with plain ``int`` indices instead of numpy integers.
 
@@ -146,8 +117,10 @@ def compact_vocabularies(pipeline: Any) -> Any:
 
 
 def _walk(estimator: Any) -> list[Any]:
-    """The estimator and every estimator nested in its pipeline steps or fitted column transformers."""
+    """The estimator and every estimator nested in its pipeline steps, column transformers or calibration wrapper."""
     found = [estimator]
+    if getattr(estimator, "classifier", None) is not None and not hasattr(estimator, "steps"):
+        found += _walk(estimator.classifier)
     for _, child in getattr(estimator, "steps", []):
         found += _walk(child)
     for _, child, _ in getattr(estimator, "transformers_", []):

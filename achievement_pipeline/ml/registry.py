@@ -11,27 +11,29 @@ from pathlib import Path
 from typing import Any
 
 from achievement_pipeline.core import settings
+from achievement_pipeline.ml.labels import LABEL_RULES_VERSION
+from achievement_pipeline.ml.sentiment_labels import SENTIMENT_RULES_VERSION
 
 CATEGORY_MODEL = "pr-category"
-IMPACT_MODEL = "pr-impact"
 SENTIMENT_MODEL = "pr-review-sentiment"
-MODEL_NAMES: tuple[str, ...] = (CATEGORY_MODEL, IMPACT_MODEL, SENTIMENT_MODEL)
+MODEL_NAMES: tuple[str, ...] = (CATEGORY_MODEL, SENTIMENT_MODEL)
 CHAMPION_ALIAS = "champion"
+# The version tag naming the label rules a version was trained on: a champion trained on other rules
+# answers a different question, so it is not served or compared with (see :func:`find_current_champion`).
+RULES_TAG = "label_rules_version"
+RULES_VERSIONS: dict[str, str] = {CATEGORY_MODEL: LABEL_RULES_VERSION, SENTIMENT_MODEL: SENTIMENT_RULES_VERSION}
 # Shown on each registered model's page in the MLflow UI.
 MODEL_DESCRIPTIONS: dict[str, str] = {
     CATEGORY_MODEL: (
-        "PR category (feature, fix, performance, security, reliability, refactor, docs, test, build/ci, "
-        "chore) from title, body, labels, areas and changed paths. Weak labels: conventional-commit types "
-        "and GitHub labels (achievement_pipeline.ml.labels). Input: ml.inputs.model_inputs rows."
-    ),
-    IMPACT_MODEL: (
-        "PR impact tier (low, medium, high) from size, review depth, claims, linked issues and text. Weak "
-        "labels: the points rule in achievement_pipeline.ml.labels.impact_label."
+        "PR category (feature, fix, performance, security, reliability, refactor, docs, test, build/ci, chore) "
+        "from title and body words, title spellings and the kinds of changed paths. Labels: the PR's "
+        "conventional-commit type or GitHub labels (achievement_pipeline.ml.labels), neither of which the "
+        "model reads. Input: ml.inputs.model_inputs rows."
     ),
     SENTIMENT_MODEL: (
-        "Review-comment sentiment (positive, neutral, negative) of one review body or review comment "
-        "(input column `text`). Weak labels: APPROVED/CHANGES_REQUESTED review states, then lexicon cues "
-        "(achievement_pipeline.ml.sentiment_labels)."
+        "Review verdict (positive = approving, negative = changes requested) of one review body or review "
+        "comment (input column `text`). Labels: the states of reviews whose author gave one, APPROVED or "
+        "CHANGES_REQUESTED (achievement_pipeline.ml.sentiment_labels); the model reads only the words."
     ),
 }
 
@@ -81,6 +83,14 @@ def find_champion(client: Any, name: str) -> Any | None:
         if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"):
             return None
         raise
+
+
+def find_current_champion(client: Any, name: str) -> Any | None:
+    """The champion of ``name`` if it was trained on today's label rules, else None (retired, not served)."""
+    champion = find_champion(client, name)
+    if champion is None or (champion.tags or {}).get(RULES_TAG) != RULES_VERSIONS[name]:
+        return None
+    return champion
 
 
 def load_version(mlflow: Any, name: str, version: str) -> Any:

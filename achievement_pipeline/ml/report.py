@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from achievement_pipeline.ml.promotion import NO_CHAMPION, SAME_HOLDOUT, UNCHANGED
+from achievement_pipeline.ml.promotion import BASE_MODEL, NO_CHAMPION, SAME_HOLDOUT, UNCHANGED
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from achievement_pipeline.ml.training import ModelOutcome, TrainingResult
@@ -24,18 +24,24 @@ class ChampionReport:
     markdown: str
 
 
+def _incumbent(version: str | None) -> str:
+    return "the shipped base model" if version == "base" else f"champion v{version}"
+
+
 def _verdict(outcome: ModelOutcome) -> str:
     if outcome.unchanged:
-        return f"unchanged, champion v{outcome.champion_version} kept"
+        kept = outcome.champion_version
+        return f"unchanged, {_incumbent(kept) if kept else 'the shipped base model'} kept"
     if outcome.previous_champion_version is None:
         return f"v{outcome.version} is the first champion (holdout macro-F1 {outcome.macro_f1:.3f})"
     margin = outcome.margin
-    by = "" if margin is None else f" by {margin:+.3f} macro-F1"
+    low, high = outcome.metrics.get("macro_f1_margin_low"), outcome.metrics.get("macro_f1_margin_high")
+    noise = "" if low is None or high is None else f" (90% interval [{low:+.3f}, {high:+.3f}])"
+    by = "" if margin is None else f" by {margin:+.3f} macro-F1{noise}"
+    incumbent = _incumbent(outcome.previous_champion_version)
     if outcome.promoted:
-        return f"candidate v{outcome.version} beat champion v{outcome.previous_champion_version}{by}"
-    if margin is not None and margin == 0:
-        return f"champion v{outcome.previous_champion_version} kept: candidate v{outcome.version} tied"
-    return f"champion v{outcome.previous_champion_version} kept: candidate v{outcome.version} trailed{by}"
+        return f"candidate v{outcome.version} beat {incumbent}{by}"
+    return f"{incumbent} kept: candidate v{outcome.version} did not beat it beyond the holdout's noise{by}"
 
 
 def _fmt(value: float | None) -> str:
@@ -52,7 +58,7 @@ def champion_report(result: TrainingResult) -> ChampionReport:
     verdicts = []
     passed = True
     for name, outcome in result.models.items():
-        fair = outcome.comparison_basis in (SAME_HOLDOUT, NO_CHAMPION, UNCHANGED)
+        fair = outcome.comparison_basis in (SAME_HOLDOUT, BASE_MODEL, NO_CHAMPION, UNCHANGED)
         passed = passed and fair
         numbers.update(
             {
@@ -66,7 +72,11 @@ def champion_report(result: TrainingResult) -> ChampionReport:
         )
         numbers[f"{name}_status"] = "unchanged, champion kept" if outcome.unchanged else "trained"
         winner = f"v{outcome.champion_version} ({'candidate' if outcome.promoted else 'champion'})"
-        previous = f"v{outcome.previous_champion_version}" if outcome.previous_champion_version else "-"
+        if outcome.champion_version in (None, "base"):
+            winner = "base model"
+        previous = {None: "-", "base": "base model"}.get(
+            outcome.previous_champion_version, f"v{outcome.previous_champion_version}"
+        )
         margin = "-" if outcome.margin is None else f"{outcome.margin:+.3f}"
         candidate = f"v{outcome.version} (unchanged)" if outcome.unchanged else f"v{outcome.version}"
         lines.append(

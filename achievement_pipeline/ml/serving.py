@@ -1,14 +1,20 @@
-"""Serving: load the champion models from the registry and turn model-input rows into predictions.
+"""Serving: load the models and turn model-input rows into predictions.
 
-:func:`load_champions` loads the three champion versions; :meth:`ChampionModels.predict` turns
-model-input rows (``ml.inputs.model_inputs``) into prediction rows (see
-``records.PredictionRecord``), each carrying the exact model versions that produced it.
+:func:`load_champions` loads the category champion (or, when there is none trained on today's
+label rules, the shipped base model: ``ml.base_model``) and the sentiment champion if any;
+:meth:`ChampionModels.predict` turns model-input rows (``ml.inputs.model_inputs``) into
+prediction rows (``records.PredictionRecord``):
 
-The sentiment model may be missing (it trains only once there are enough distinct review texts,
-see ``training``): predictions then say ``unknown`` (``records.NOT_ASSESSED``) for the review
-sentiment, with zero confidence and score, and still count the PR's review texts. Category and
-impact must exist: the value stage prices every PR by them, and has no honest figure for
-"not assessed", so a missing one is refused (:class:`NoChampionModel`).
+* the shown category by ``ml.category_choice`` (the author's prefix or a label first, then a
+  confident prediction, else "uncertain"), with the model's own guess and calibrated confidence
+  kept beside it;
+* impact by the scorecard (``ml.impact_scorecard``), with its points per evidence item;
+* review sentiment from the sentiment champion; without one (too few reviews with a verdict),
+  ``unknown`` (``records.NOT_ASSESSED``) with zero confidence and score, while the PR's review
+  states are still counted as facts.
+
+Each row names the exact version of each model that spoke (``pr-category:3``,
+``pr-category-base:vite-…``, ``pr-review-sentiment:2``).
 """
 
 from __future__ import annotations
@@ -17,43 +23,44 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from achievement_pipeline.core.records import NO_REVIEW_TEXT, NOT_ASSESSED
+from achievement_pipeline.ml.base_model import base_model_version, load_base_model
+from achievement_pipeline.ml.category_choice import choose_category
+from achievement_pipeline.ml.coerce import as_list
+from achievement_pipeline.ml.impact_scorecard import SCORECARD_VERSION, score_impact
 from achievement_pipeline.ml.inputs import feature_frame
 from achievement_pipeline.ml.mlflow_env import mlflow_session
 from achievement_pipeline.ml.registry import (
     CATEGORY_MODEL,
-    IMPACT_MODEL,
-    MODEL_NAMES,
     SENTIMENT_MODEL,
-    find_champion,
+    find_current_champion,
     load_version,
 )
-from achievement_pipeline.ml.sentiment_labels import review_texts
+from achievement_pipeline.ml.sentiment_labels import review_states, review_texts
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
 
 PREDICTION_COLUMNS: tuple[str, ...] = (
     "category",
+    "category_basis",
+    "predicted_category",
     "category_confidence",
     "impact",
-    "impact_confidence",
+    "impact_points",
+    "impact_evidence",
     "review_sentiment",
     "sentiment_confidence",
     "sentiment_score",
     "negative_review_share",
     "review_text_count",
+    "review_states",
     "model_name",
     "model_version",
     "category_model_version",
-    "impact_model_version",
     "sentiment_model_version",
 )
 # Row identity copied from the input to the predictions when present (PredictionRecord keys).
 _PASSTHROUGH_COLUMNS: tuple[str, ...] = ("pr_id", "merge_date")
-
-
-class NoChampionModel(LookupError):
-    """The registry has no version of a model carrying the ``champion`` alias."""
 
 
 @dataclass(frozen=True)
@@ -108,27 +115,39 @@ def summarise_sentiment(model: Any, texts: list[str]) -> SentimentSummary:
     return summarise_sentiment_batch(model, [texts])[0]
 
 
+def _calibrated_top(model: Any, features: pd.DataFrame) -> tuple[list[str], list[float]]:
+    """Top class and its calibrated confidence; a model without curves gives its raw top probability."""
+    if hasattr(model, "top_with_confidence"):
+        labels, _, confidence = model.top_with_confidence(features)
+        return list(labels), [float(c) for c in confidence]
+    proba = model.predict_proba(features)
+    classes = [str(c) for c in model.classes_]
+    return [classes[i] for i in proba.argmax(axis=1)], [float(c) for c in proba.max(axis=1)]
+
+
 @dataclass(frozen=True)
 class ChampionModels:
-    """The champion pipelines and the registry versions they came from (no sentiment model: ``None``, ``""``)."""
+    """The models that predict and the versions they are (no sentiment model: ``None``, ``""``).
+
+    ``category_version`` is ``pr-category:N`` for a trained champion, ``pr-category-base:ID`` for
+    the shipped base model; ``sentiment_version`` is ``pr-review-sentiment:N`` or ``""``.
+    """
 
     category_model: Any
-    impact_model: Any
     sentiment_model: Any | None
     category_version: str
-    impact_version: str
     sentiment_version: str
     tracking_uri: str
+    min_confidence: float = 0.6
+
+    @property
+    def uses_base_model(self) -> bool:
+        return not self.category_version.startswith(f"{CATEGORY_MODEL}:")
 
     @property
     def model_version(self) -> str:
-        """Every model that spoke, ``name:version`` each."""
-        versions = (
-            (CATEGORY_MODEL, self.category_version),
-            (IMPACT_MODEL, self.impact_version),
-            (SENTIMENT_MODEL, self.sentiment_version),
-        )
-        return ",".join(f"{name}:{version}" for name, version in versions if version)
+        """Every model that spoke, ``name:version`` each, and the impact scorecard's rules."""
+        return ",".join(v for v in (self.category_version, SCORECARD_VERSION, self.sentiment_version) if v)
 
     def predict(self, df: pd.DataFrame) -> pd.DataFrame:
         """One prediction row per input row (same index), with versions so every row is traceable.
@@ -145,13 +164,24 @@ class ChampionModels:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in columns}, index=df.index)
         features = feature_frame(df)
         out = df[passthrough].copy()
-        for prefix, model in (("category", self.category_model), ("impact", self.impact_model)):
-            proba = model.predict_proba(features)
-            classes = list(model.classes_)
-            best = proba.argmax(axis=1)
-            out[prefix] = [str(classes[i]) for i in best]
-            out[f"{prefix}_confidence"] = proba.max(axis=1).astype(float)
+        guesses, confidence = _calibrated_top(self.category_model, features)
         empty = pd.Series([None] * len(df), index=df.index, dtype=object)
+        choices = [
+            choose_category(ctype if isinstance(ctype, str) else "", as_list(labels), guess, conf, self.min_confidence)
+            for ctype, labels, guess, conf in zip(
+                df.get("conventional_type", empty), df.get("labels", empty), guesses, confidence, strict=True
+            )
+        ]
+        out["category"] = [c.category for c in choices]
+        out["category_basis"] = [c.basis for c in choices]
+        out["predicted_category"] = guesses
+        out["category_confidence"] = confidence
+        scores = [
+            score_impact(row, choice.category) for row, choice in zip(df.to_dict("records"), choices, strict=True)
+        ]
+        out["impact"] = [s.tier for s in scores]
+        out["impact_points"] = [s.points for s in scores]
+        out["impact_evidence"] = [list(s.items) for s in scores]
         reviews, comments = df.get("reviews", empty), df.get("review_comments", empty)
         texts = [[text for text, _ in review_texts(r, c)] for r, c in zip(reviews, comments, strict=True)]
         if self.sentiment_model is None:
@@ -163,45 +193,36 @@ class ChampionModels:
         out["sentiment_score"] = [s.score for s in summaries]
         out["negative_review_share"] = [s.negative_share for s in summaries]
         out["review_text_count"] = [s.n_texts for s in summaries]
+        out["review_states"] = [dict(sorted(review_states(r).items())) for r in reviews]
         out["model_name"] = CATEGORY_MODEL
         out["model_version"] = self.model_version
         out["category_model_version"] = self.category_version
-        out["impact_model_version"] = self.impact_version
         out["sentiment_model_version"] = self.sentiment_version
         return out[columns]
 
 
-def load_champions(tracking_uri: str, registry_uri: str | None = None) -> ChampionModels:
-    """Load the ``champion`` version of each model from the registry.
+def load_champions(
+    tracking_uri: str, registry_uri: str | None = None, *, min_confidence: float = 0.6
+) -> ChampionModels:
+    """Load the models that predict: each champion trained on today's label rules, else the fallback.
 
     Each alias is resolved to a version number first and that exact version is loaded, so the
     recorded version is the one that predicts even if a training run moves the alias meanwhile.
-    A missing sentiment champion is allowed (see the module docstring).
-
-    Raises:
-        NoChampionModel: the category or the impact model has no champion (nothing trained yet, or
-            too little data: the pr_models check says which).
+    No category champion: the shipped base model. No sentiment champion: sentiment not assessed.
+    ``min_confidence`` is the ledger's ``category_min_confidence``.
     """
     registry = registry_uri or tracking_uri
     with mlflow_session(tracking_uri, registry_uri) as mlflow:
         client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=registry)
-        versions: dict[str, str] = {}
-        for name in MODEL_NAMES:
-            champion = find_champion(client, name)
-            if champion is None and name != SENTIMENT_MODEL:
-                raise NoChampionModel(
-                    f"no champion for {name} in MLflow at {registry}: materialize the pr_models asset first "
-                    "(its champion_comparison check says when a model had too little data to train)"
-                )
-            if champion is not None:
-                versions[name] = str(champion.version)
-        loaded = {name: load_version(mlflow, name, v) for name, v in versions.items()}
+        category = find_current_champion(client, CATEGORY_MODEL)
+        sentiment = find_current_champion(client, SENTIMENT_MODEL)
+        category_model = load_version(mlflow, CATEGORY_MODEL, str(category.version)) if category else None
+        sentiment_model = load_version(mlflow, SENTIMENT_MODEL, str(sentiment.version)) if sentiment else None
     return ChampionModels(
-        category_model=loaded[CATEGORY_MODEL],
-        impact_model=loaded[IMPACT_MODEL],
-        sentiment_model=loaded.get(SENTIMENT_MODEL),
-        category_version=versions[CATEGORY_MODEL],
-        impact_version=versions[IMPACT_MODEL],
-        sentiment_version=versions.get(SENTIMENT_MODEL, ""),
+        category_model=category_model if category_model is not None else load_base_model(),
+        sentiment_model=sentiment_model,
+        category_version=f"{CATEGORY_MODEL}:{category.version}" if category else base_model_version(),
+        sentiment_version=f"{SENTIMENT_MODEL}:{sentiment.version}" if sentiment else "",
         tracking_uri=tracking_uri,
+        min_confidence=min_confidence,
     )

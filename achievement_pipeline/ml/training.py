@@ -1,25 +1,26 @@
-"""Training: label, fit, score on the holdout, log to MLflow, register, and promote the champion.
+"""Training: label, fit, score on a time-ordered holdout, log to MLflow, register, promote the champion.
 
-:func:`train_models` labels the enriched PRs weakly, fits the three pipelines (category, impact,
-review sentiment) on a stratified split, scores each on its holdout, logs parameters, metrics,
-signature and the fitted pipeline to MLflow and registers a new version of ``pr-category``,
-``pr-impact`` and ``pr-review-sentiment``. A new version only takes the ``champion`` alias when
-it beats the current champion *on the same holdout* (see ``promotion``).
+:func:`train_models` labels the enriched PRs (``ml.labels``: the author's conventional type or a
+GitHub label; ``ml.sentiment_labels``: the reviewer's declared verdict), fits the two models
+(``pr-category``, ``pr-review-sentiment``) on the older rows, scores each on the newest ones
+(``ml.holdout``), logs parameters, metrics, signature and the fitted pipeline to MLflow and
+registers a new version. A new version only takes the ``champion`` alias when it beats the
+incumbent (the champion, or for the category model the shipped base model) on the same holdout
+beyond the bootstrap noise (``ml.promotion``). Impact is not trained at all: it is a scorecard
+(``ml.impact_scorecard``).
 
 Two rules keep the registry honest:
 
 * **Unchanged data registers nothing.** Every version carries a ``training_fingerprint`` tag: a
-  SHA-256 of the model's training rows (features and weak labels, in order), the seed, the
-  scikit-learn version and the source of the modules that turn rows into a fitted pipeline
-  (inputs, labels, sentiment labels, pipelines, holdout, training). When the champion carries the
-  fingerprint of the run about to happen, the run would refit the same model on the same split,
-  so nothing is fitted, logged or registered for that model: its outcome says "unchanged,
-  champion kept". The same holds for a version with that fingerprint that already lost to the
-  current champion (a rerun would lose again); once the champion changes, it is trained and
-  compared again.
+  SHA-256 of the model's training rows (features and labels, in order), the seed, the
+  scikit-learn version and the source of the modules that turn rows into a fitted pipeline.
+  When the champion carries the fingerprint of the run about to happen, or a version with that
+  fingerprint already lost to the current incumbent, nothing is fitted, logged or registered for
+  that model: its outcome says "unchanged".
 * **Each model stands alone.** A model with too little data (too few rows or texts, a single
-  class, a single-class training split) is skipped with its reason in
-  :attr:`TrainingResult.skipped`; the other models still train and get promoted.
+  class, a holdout too small to score two classes) is skipped with its reason in
+  :attr:`TrainingResult.skipped`; the other model still trains, and predictions still run (the
+  base category model and "not assessed" sentiment stand in).
 """
 
 from __future__ import annotations
@@ -33,20 +34,22 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from achievement_pipeline.core.records import CATEGORIES, IMPACT_TIERS, SENTIMENTS
+from achievement_pipeline.core.records import CATEGORIES, SENTIMENTS
+from achievement_pipeline.ml.base_model import load_base_model
 from achievement_pipeline.ml.holdout import (
     HOLDOUT_FRACTION,
+    MIN_SUPPORT,
     InsufficientTrainingData,
+    Split,
     check_trainable,
-    holdout_split,
+    time_ordered_split,
 )
 from achievement_pipeline.ml.inputs import SKOPS_TRUSTED_TYPES, feature_frame
-from achievement_pipeline.ml.labels import LABEL_RULES_VERSION, category_label, impact_label
+from achievement_pipeline.ml.labels import LABEL_RULES_VERSION, category_label
 from achievement_pipeline.ml.mlflow_env import mlflow_session
 from achievement_pipeline.ml.pipelines import (
     MAX_ITER,
     build_category_pipeline,
-    build_impact_pipeline,
     build_sentiment_pipeline,
     compact_vocabularies,
 )
@@ -60,14 +63,21 @@ from achievement_pipeline.ml.promotion import (
 from achievement_pipeline.ml.registry import (
     CATEGORY_MODEL,
     CHAMPION_ALIAS,
-    IMPACT_MODEL,
     MODEL_DESCRIPTIONS,
+    RULES_TAG,
+    RULES_VERSIONS,
     SENTIMENT_MODEL,
     default_artifact_location,
     ensure_experiment,
-    find_champion,
+    find_current_champion,
 )
-from achievement_pipeline.ml.sentiment_labels import SENTIMENT_RULES_VERSION, sentiment_examples
+from achievement_pipeline.ml.sentiment_labels import (
+    CHANGES_REQUESTED,
+    SENTIMENT_RULES_VERSION,
+    review_states,
+    review_texts,
+    sentiment_examples,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
@@ -80,7 +90,7 @@ FINGERPRINT_TAG = "training_fingerprint"
 # The champion version a version was compared with (so a rerun of a losing candidate is recognised).
 _COMPARED_TAG = "compared_with_champion"
 # The modules whose code decides what a fitted model is, given its rows: an edit to any retrains.
-_CODE_MODULES = ("inputs", "labels", "sentiment_labels", "pipelines", "holdout", "training")
+_CODE_MODULES = ("inputs", "labels", "sentiment_labels", "pipelines", "calibration", "holdout", "training")
 # The metrics of a champion's run that describe the champion itself (not its own comparison).
 _OWN_METRICS = (PRIMARY_METRIC, "holdout_accuracy", "n_train", "n_holdout")
 
@@ -128,7 +138,7 @@ class ModelOutcome:
 
 @dataclass(frozen=True)
 class TrainingResult:
-    """Per model name (``pr-category``, ``pr-impact``, ``pr-review-sentiment``) → its :class:`ModelOutcome`.
+    """Per model name (``pr-category``, ``pr-review-sentiment``) → its :class:`ModelOutcome`.
 
     A model that had too little data is not in ``models`` but in ``skipped`` (name → the reason,
     naming the counts found and needed); ``experiment_id`` is None when every model was skipped
@@ -150,13 +160,16 @@ class TrainingResult:
 
 @dataclass(frozen=True)
 class _Task:
-    """One model to fit: its pipeline, its raw input rows and their weak labels."""
+    """One model to fit: its pipeline builder, its raw input rows, their labels and the time-ordered split."""
 
     name: str
-    pipeline: Any
+    build: Any  # () -> unfitted pipeline
     features: pd.DataFrame
     labels: list[str]
+    split: Split
     params: dict[str, Any] = field(default_factory=dict)
+    calibrate: bool = False  # fit per-class confidence curves (``ml.calibration``)
+    pr_rows: list[dict[str, Any]] = field(default_factory=list)  # holdout PRs, for the PR-level check
 
 
 def _input_example(features: pd.DataFrame) -> pd.DataFrame:
@@ -200,42 +213,37 @@ def training_fingerprint(task: _Task, seed: int) -> str:
     return digest.hexdigest()
 
 
-def _check_split(task: _Task, seed: int) -> None:
-    """A training split with a single class cannot fit a classifier: raise before anything is logged."""
-    train_idx, _, _ = holdout_split(task.labels, seed)
-    y_train = {task.labels[i] for i in train_idx}
-    if len(y_train) < 2:
-        raise InsufficientTrainingData(
-            f"cannot train {task.name}: the training split has a single class ({next(iter(y_train))!r}) out of "
-            f"{len(task.labels)} labelled rows: materialize more ingest/enrich partitions first"
-        )
+def _incumbent_tag(champion: Any | None) -> str:
+    """What a candidate was compared with: the champion's version, or "base" (the shipped model, or nothing)."""
+    return "base" if champion is None else str(champion.version)
 
 
-def _same_training(client: Any, name: str, fingerprint: str, champion: Any) -> Any | None:
-    """A registered version this run would reproduce: the champion itself, or one that already lost to it."""
-    if (champion.tags or {}).get(FINGERPRINT_TAG) == fingerprint:
+def _same_training(client: Any, name: str, fingerprint: str, champion: Any | None) -> Any | None:
+    """A registered version this run would reproduce: the champion itself, or one that already lost to the incumbent."""
+    if champion is not None and (champion.tags or {}).get(FINGERPRINT_TAG) == fingerprint:
         return champion
+    incumbent = _incumbent_tag(champion)
     for version in client.search_model_versions(f"name='{name}'"):
         tags = version.tags or {}
         if (
             tags.get(FINGERPRINT_TAG) == fingerprint
-            and tags.get(_COMPARED_TAG) == str(champion.version)
+            and tags.get(_COMPARED_TAG) == incumbent
             and tags.get("promoted") == "false"
         ):
             return version
     return None
 
 
-def _unchanged(client: Any, task: _Task, champion: Any, same: Any, fingerprint: str) -> ModelOutcome:
-    """The outcome of a run that registers nothing: ``same`` already is this model, and the champion stays."""
+def _unchanged(client: Any, task: _Task, champion: Any | None, same: Any, fingerprint: str) -> ModelOutcome:
+    """The outcome of a run that registers nothing: ``same`` already is this model, and the incumbent stays."""
     logged = client.get_run(same.run_id).data.metrics if same.run_id else {}
     metrics = {k: float(logged[k]) for k in _OWN_METRICS if k in logged}
     metrics.setdefault(PRIMARY_METRIC, float((same.tags or {}).get(PRIMARY_METRIC, 0.0)))
-    is_champion = str(same.version) == str(champion.version)
+    is_champion = champion is not None and str(same.version) == str(champion.version)
     champion_f1 = metrics[PRIMARY_METRIC] if is_champion else logged.get("champion_holdout_macro_f1")
     if champion_f1 is not None:
         metrics["champion_holdout_macro_f1"] = float(champion_f1)
-    which = f"champion v{champion.version}"
+    which = "the base model" if champion is None else f"champion v{champion.version}"
     if not is_champion:
         which = f"v{same.version} (it did not beat {which})"
     return ModelOutcome(
@@ -244,7 +252,7 @@ def _unchanged(client: Any, task: _Task, champion: Any, same: Any, fingerprint: 
         run_id=str(same.run_id or ""),
         metrics=metrics,
         promoted=False,
-        previous_champion_version=str(champion.version),
+        previous_champion_version="base" if champion is None else str(champion.version),
         previous_champion_macro_f1=None if champion_f1 is None else float(champion_f1),
         n_train=int(metrics.get("n_train", 0)),
         n_holdout=int(metrics.get("n_holdout", 0)),
@@ -256,62 +264,114 @@ def _unchanged(client: Any, task: _Task, champion: Any, same: Any, fingerprint: 
     )
 
 
-def _fit_and_log(mlflow: Any, client: Any, task: _Task, *, experiment_id: str, seed: int, tags: Mapping[str, str]):
-    """Fit on the training split, score the holdout, compare with the champion, log, register, promote.
+def _pr_level(pipeline: Any, rows: list[dict[str, Any]]) -> dict[str, float]:
+    """The sentiment model at PR level on the holdout PRs: "mostly negative" vs "had a changes-requested review".
 
-    Registers nothing when the champion's fingerprint equals this run's (see :func:`_unchanged`).
+    A PR is predicted negative when its texts' mean P(negative) is the larger; the baseline says no PR
+    had one (the majority). Both are accuracies over the holdout PRs with review text.
+    """
+    from achievement_pipeline.ml.serving import summarise_sentiment_batch
+
+    texts = [[text for text, _ in review_texts(r.get("reviews"), r.get("review_comments"))] for r in rows]
+    kept = [(row, t) for row, t in zip(rows, texts, strict=True) if t]
+    if not kept:
+        return {}
+    summaries = summarise_sentiment_batch(pipeline, [t for _, t in kept])
+    truth = [review_states(row.get("reviews"))[CHANGES_REQUESTED] > 0 for row, _ in kept]
+    predicted = [s.label == "negative" for s in summaries]
+    return {
+        "pr_level_n": float(len(kept)),
+        "pr_level_accuracy": sum(p == t for p, t in zip(predicted, truth, strict=True)) / len(kept),
+        "pr_level_baseline_accuracy": sum(not t for t in truth) / len(kept),
+    }
+
+
+def _fit(task: _Task, x_train: pd.DataFrame, y_train: list[str]) -> tuple[Any, dict[str, Any]]:
+    """The fitted pipeline (with confidence curves for the category model) and its reliability report."""
+    if not task.calibrate:
+        return task.build().fit(x_train, y_train), {}
+    from achievement_pipeline.ml.calibration import calibrated_fit
+
+    return calibrated_fit(task.build, x_train.reset_index(drop=True), y_train)
+
+
+def _fit_and_log(
+    mlflow: Any,
+    client: Any,
+    task: _Task,
+    *,
+    experiment_id: str,
+    seed: int,
+    tags: Mapping[str, str],
+    base_model: Any | None,
+) -> ModelOutcome:
+    """Fit on the older rows, score the newest, compare with the incumbent, log, register, promote.
+
+    Registers nothing when this exact training already happened (see :func:`_unchanged`).
     """
     from mlflow.models import infer_signature
     from sklearn.metrics import accuracy_score
 
     fingerprint = training_fingerprint(task, seed)
-    champion = find_champion(client, task.name)
-    same = None if champion is None else _same_training(client, task.name, fingerprint, champion)
+    champion = find_current_champion(client, task.name)
+    same = _same_training(client, task.name, fingerprint, champion)
     if same is not None:
         return _unchanged(client, task, champion, same, fingerprint)
 
-    train_idx, holdout_idx, strategy = holdout_split(task.labels, seed)
-    y = task.labels
-    x_train = task.features.iloc[train_idx]
-    y_train = [y[i] for i in train_idx]
-    pipeline = compact_vocabularies(task.pipeline.fit(x_train, y_train))
+    split, y = task.split, task.labels
+    x_train = task.features.iloc[split.train]
+    y_train = [y[i] for i in split.train]
+    pipeline, reliability = _fit(task, x_train, y_train)
+    pipeline = compact_vocabularies(pipeline)
 
-    x_holdout = task.features.iloc[holdout_idx]
-    y_holdout = [y[i] for i in holdout_idx]
-    metrics: dict[str, float] = {"n_train": float(len(train_idx)), "n_holdout": float(len(holdout_idx))}
-    if holdout_idx:
-        predicted = [str(p) for p in pipeline.predict(x_holdout)]
-        metrics[PRIMARY_METRIC] = macro_f1(y_holdout, predicted)
-        metrics["holdout_accuracy"] = float(accuracy_score(y_holdout, predicted))
-    else:
-        # Nothing to hold out (every class a singleton): no honest score, never promoted over one.
-        metrics[PRIMARY_METRIC] = 0.0
-        metrics["holdout_accuracy"] = 0.0
-    comparison: Comparison = compare_with_champion(mlflow, client, task.name, x_holdout, y_holdout)
+    x_holdout = task.features.iloc[split.holdout]
+    y_holdout = [y[i] for i in split.holdout]
+    predicted = [str(p) for p in pipeline.predict(x_holdout)]
+    metrics: dict[str, float] = {
+        "n_train": float(len(split.train)),
+        "n_holdout": float(len(split.holdout)),
+        PRIMARY_METRIC: macro_f1(y_holdout, predicted, split.scored_classes),
+        "holdout_accuracy": float(accuracy_score(y_holdout, predicted)),
+    }
+    if task.name == SENTIMENT_MODEL:
+        metrics.update(_pr_level(pipeline, task.pr_rows))
+    comparison: Comparison = compare_with_champion(
+        mlflow, client, task.name, x_holdout, y_holdout, predicted, split.scored_classes, base_model
+    )
     if comparison.champion_macro_f1 is not None:
         metrics["champion_holdout_macro_f1"] = comparison.champion_macro_f1
         metrics["macro_f1_margin"] = metrics[PRIMARY_METRIC] - comparison.champion_macro_f1
+    if comparison.difference is not None:
+        metrics["macro_f1_margin_low"] = comparison.difference.low
+        metrics["macro_f1_margin_high"] = comparison.difference.high
     promoted = comparison.beaten_by(metrics[PRIMARY_METRIC])
 
     class_counts = dict(sorted(Counter(y).items()))
     example = _input_example(x_train)
     signature = infer_signature(example, pipeline.predict(example))
-    run_tags = {**tags, "label_rules_version": LABEL_RULES_VERSION, "sentiment_rules_version": SENTIMENT_RULES_VERSION}
+    rules = RULES_VERSIONS[task.name]
+    run_tags = {**tags, RULES_TAG: rules, "sentiment_rules_version": SENTIMENT_RULES_VERSION}
+    incumbent = comparison.champion_version or "base"
+    # Logged as a parameter; the version tag below names the champion (or "base") this run faced.
     with mlflow.start_run(experiment_id=experiment_id, run_name=task.name, tags=run_tags) as run:
         mlflow.log_params(
             {
                 **task.params,
                 "model_name": task.name,
                 "seed": seed,
-                "split_strategy": strategy,
+                "split_strategy": split.strategy,
                 "holdout_fraction": HOLDOUT_FRACTION,
+                "min_support": MIN_SUPPORT,
+                "scored_classes": ",".join(split.scored_classes),
                 "classes": ",".join(class_counts),
-                "compared_with_champion": comparison.champion_version or "none",
+                "compared_with_champion": incumbent,
                 "comparison_basis": comparison.basis,
                 FINGERPRINT_TAG: fingerprint,
             }
         )
         mlflow.log_dict(class_counts, "class_counts.json")
+        if reliability:
+            mlflow.log_dict(reliability, "reliability.json")
         info = mlflow.sklearn.log_model(
             pipeline,
             name="model",
@@ -328,11 +388,16 @@ def _fit_and_log(mlflow: Any, client: Any, task: _Task, *, experiment_id: str, s
         mlflow.log_metrics(metrics, model_id=info.model_id)
     version = str(info.registered_model_version)
     client.update_registered_model(task.name, description=MODEL_DESCRIPTIONS[task.name])
-    client.set_model_version_tag(task.name, version, PRIMARY_METRIC, f"{metrics[PRIMARY_METRIC]:.6f}")
-    client.set_model_version_tag(task.name, version, "promoted", str(promoted).lower())
-    client.set_model_version_tag(task.name, version, "comparison_basis", comparison.basis)
-    client.set_model_version_tag(task.name, version, FINGERPRINT_TAG, fingerprint)
-    client.set_model_version_tag(task.name, version, _COMPARED_TAG, comparison.champion_version or "none")
+    version_tags = {
+        PRIMARY_METRIC: f"{metrics[PRIMARY_METRIC]:.6f}",
+        "promoted": str(promoted).lower(),
+        "comparison_basis": comparison.basis,
+        FINGERPRINT_TAG: fingerprint,
+        _COMPARED_TAG: _incumbent_tag(champion),
+        RULES_TAG: rules,
+    }
+    for key, value in version_tags.items():
+        client.set_model_version_tag(task.name, version, key, value)
     if promoted:
         client.set_registered_model_alias(task.name, CHAMPION_ALIAS, version)
     return ModelOutcome(
@@ -343,8 +408,8 @@ def _fit_and_log(mlflow: Any, client: Any, task: _Task, *, experiment_id: str, s
         promoted=promoted,
         previous_champion_version=comparison.champion_version,
         previous_champion_macro_f1=comparison.champion_macro_f1,
-        n_train=len(train_idx),
-        n_holdout=len(holdout_idx),
+        n_train=len(split.train),
+        n_holdout=len(split.holdout),
         class_counts=class_counts,
         comparison_basis=comparison.basis,
         comparison_note=comparison.note,
@@ -363,71 +428,78 @@ def _pip_requirements() -> list[str]:
     return pins
 
 
+def _order(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """(merge day, PR id) per row: the time order splits and calibration folds follow."""
+    days = frame["merge_date"] if "merge_date" in frame.columns else [""] * len(frame)
+    ids = frame["pr_id"] if "pr_id" in frame.columns else [str(i) for i in range(len(frame))]
+    return [(str(day), str(pr)) for day, pr in zip(days, ids, strict=True)]
+
+
 def _tasks(
     df: pd.DataFrame, seed: int, min_rows: int, min_sentiment_texts: int
 ) -> tuple[list[_Task], dict[str, str], int, int]:
-    """The models' inputs and weak labels, and the models that cannot train (name → reason).
+    """The models' inputs and labels, and the models that cannot train (name → reason).
 
+    Rows are put in time order first, so every split, fold and fingerprint follows merge time.
     Every data check runs here, before any MLflow call, and each model is judged on its own.
     """
     import pandas as pd
 
-    frame = df.reset_index(drop=True)
+    unordered = df.reset_index(drop=True)
+    order = _order(unordered)
+    frame = unordered.iloc[sorted(range(len(unordered)), key=lambda i: order[i])].reset_index(drop=True)
+    order = _order(frame)
     features = feature_frame(frame)
+    labels_column = frame["labels"] if "labels" in frame.columns else [[]] * len(frame)
     category = [
-        category_label(ctype, labels, title)
-        for ctype, labels, title in zip(
-            frame["conventional_type"], features["labels"], features["clean_title"], strict=True
-        )
+        category_label(ctype, labels) for ctype, labels in zip(frame["conventional_type"], labels_column, strict=True)
     ]
     labelled = [i for i, c in enumerate(category) if c is not None]
     category_y = [str(category[i]) for i in labelled]
-    impact_rows = features.assign(conventional_type=frame["conventional_type"].fillna(""))
-    impact_y = [
-        impact_label({**row, "category": category[i] or ""}) for i, row in enumerate(impact_rows.to_dict("records"))
-    ]
     review_columns = [c for c in ("reviews", "review_comments") if c in frame.columns]
-    texts, sentiment_y = sentiment_examples(frame[review_columns].to_dict("records") if review_columns else [])
+    records = frame[review_columns].to_dict("records") if review_columns else [{} for _ in range(len(frame))]
+    texts, sentiment_y, first_rows = sentiment_examples(records)
     # The rules' vocabulary is the records' vocabulary; anything else is a bug in the rules.
-    assert set(category_y) <= set(CATEGORIES) and set(impact_y) <= set(IMPACT_TIERS)
-    assert set(sentiment_y) <= set(SENTIMENTS)
+    assert set(category_y) <= set(CATEGORIES) and set(sentiment_y) <= set(SENTIMENTS)
 
+    category_split = time_ordered_split([order[i] for i in labelled], category_y)
+    sentiment_split = time_ordered_split([(*order[r], str(k)) for k, r in enumerate(first_rows)], sentiment_y)
+    holdout_rows = sorted({first_rows[k] for k in sentiment_split.holdout})
+    first_holdout_row = holdout_rows[0] if holdout_rows else len(frame)
     common = {"n_rows": len(frame), "max_iter": MAX_ITER}
     candidates = [
         (
             _Task(
                 CATEGORY_MODEL,
-                build_category_pipeline(seed),
+                lambda: build_category_pipeline(seed),
                 features.iloc[labelled].reset_index(drop=True),
                 category_y,
+                category_split,
                 {**common, "n_labelled": len(labelled)},
+                calibrate=True,
             ),
-            min_rows,
-            "labelled rows",
-        ),
-        (
-            _Task(IMPACT_MODEL, build_impact_pipeline(seed), features, impact_y, {**common, "n_labelled": len(frame)}),
             min_rows,
             "labelled rows",
         ),
         (
             _Task(
                 SENTIMENT_MODEL,
-                build_sentiment_pipeline(seed),
+                lambda: build_sentiment_pipeline(seed),
                 pd.DataFrame({"text": texts}),
                 sentiment_y,
+                sentiment_split,
                 {**common, "n_labelled": len(texts)},
+                pr_rows=records[first_holdout_row:],
             ),
             min_sentiment_texts,
-            "distinct review texts",
+            "distinct review texts with a verdict (APPROVED or CHANGES_REQUESTED)",
         ),
     ]
     tasks: list[_Task] = []
     skipped: dict[str, str] = {}
     for task, minimum, unit in candidates:
         try:
-            check_trainable(task.name, task.labels, minimum, len(frame), unit=unit)
-            _check_split(task, seed)
+            check_trainable(task.name, task.labels, task.split, minimum, len(frame), unit=unit)
         except InsufficientTrainingData as exc:
             skipped[task.name] = str(exc)
             continue
@@ -447,12 +519,12 @@ def train_models(
     artifact_location: str | None = None,
     tags: Mapping[str, str] | None = None,
 ) -> TrainingResult:
-    """Weakly label ``df``, train the models that have enough data, log/register them, promote the better ones.
+    """Label ``df``, train the models that have enough data, log/register them, promote the better ones.
 
     ``df`` holds model-input rows (``ml.inputs.model_inputs``: enriched PRs with their body,
-    labels, file paths, reviews and review comments). Rows without a category label are left
-    out of the category model (impact always has a label); the sentiment model trains on the
-    distinct human review texts. Each model is checked for enough data *before* anything is
+    labels, file paths, reviews and review comments). Rows without a category label (no known
+    conventional type, no telling label) are left out of the category model; the sentiment model
+    trains on the distinct review texts whose review declared a verdict. Each model is checked for enough data *before* anything is
     logged; one that has too little (fewer than ``min_rows`` labelled rows or
     ``min_sentiment_texts`` texts, or a single class) is left out with its reason in
     :attr:`TrainingResult.skipped` while the others train. When no model can train, MLflow is
@@ -476,7 +548,15 @@ def train_models(
             client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri or tracking_uri)
             experiment_id = ensure_experiment(client, experiment, location)
             outcomes = {
-                task.name: _fit_and_log(mlflow, client, task, experiment_id=experiment_id, seed=seed, tags=tags or {})
+                task.name: _fit_and_log(
+                    mlflow,
+                    client,
+                    task,
+                    experiment_id=experiment_id,
+                    seed=seed,
+                    tags=tags or {},
+                    base_model=load_base_model() if task.name == CATEGORY_MODEL else None,
+                )
                 for task in tasks
             }
     return TrainingResult(

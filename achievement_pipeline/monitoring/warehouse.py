@@ -22,13 +22,12 @@ import sqlalchemy as sa
 from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily, Metric
 
 from achievement_pipeline.core.warehouse import TABLES
-from achievement_pipeline.ml.registry import CATEGORY_MODEL, IMPACT_MODEL, SENTIMENT_MODEL
+from achievement_pipeline.ml.registry import CATEGORY_MODEL, SENTIMENT_MODEL
 
 # Which model's confidence each predictions column holds. sentiment_confidence is 0 for a PR
 # without review text (no prediction was made), so those rows are left out of its distribution.
 CONFIDENCE_COLUMNS: dict[str, str] = {
     "category_confidence": CATEGORY_MODEL,
-    "impact_confidence": IMPACT_MODEL,
     "sentiment_confidence": SENTIMENT_MODEL,
 }
 CONFIDENCE_BUCKETS: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
@@ -44,11 +43,17 @@ class Confidence:
 
 
 def model_versions(model_version: str, model_name: str) -> dict[str, str]:
-    """``pr-category:3,pr-impact:2`` → {model: version}; a bare ``3`` is ``model_name``'s version."""
+    """``pr-category:3,pr-review-sentiment:2`` → {model: version}; a bare ``3`` is ``model_name``'s version.
+
+    The shipped base model (``pr-category-base:ID``) is the category model's version ``base-ID``.
+    """
     if ":" not in model_version:
         return {model_name: model_version}
-    pairs = (part.rsplit(":", 1) for part in model_version.split(",") if ":" in part)
-    return {name.strip(): version.strip() for name, version in pairs}
+    pairs = (part.split(":", 1) for part in model_version.split(",") if ":" in part)
+    found = {name.strip(): version.strip() for name, version in pairs}
+    if f"{CATEGORY_MODEL}-base" in found:
+        found.setdefault(CATEGORY_MODEL, f"base-{found.pop(f'{CATEGORY_MODEL}-base')}")
+    return found
 
 
 def prediction_confidence(engine: sa.Engine) -> dict[tuple[str, str], Confidence]:

@@ -9,7 +9,7 @@ from achievement_pipeline.core import settings
 
 
 class MlflowResource(ConfigurableResource):
-    """Where the category and impact models are logged, registered and loaded by alias."""
+    """Where the category and review-sentiment models are logged, registered and loaded by alias."""
 
     tracking_uri: str = Field(default="", description="MLflow tracking URI; empty means sqlite under the home")
     registry_uri: str = Field(default="", description="Model registry URI; empty means the tracking URI")

@@ -203,10 +203,11 @@ def _enriched_prs_spec() -> SuiteSpec:
 def _predictions_spec() -> SuiteSpec:
     columns, json_cols, checks = _contract("predictions")
     checks += [
-        _in_set("category", records.CATEGORIES, "a known category (records.CATEGORIES)"),
+        _in_set("category", records.SHOWN_CATEGORIES, "a known category or 'uncertain' (records.SHOWN_CATEGORIES)"),
+        _in_set("category_basis", records.CATEGORY_BASES),
         _in_set("impact", records.IMPACT_TIERS),
         _between("category_confidence", 0, 1),
-        _between("impact_confidence", 0, 1),
+        _between("impact_points", 0, None),
         _in_set("review_sentiment", (*records.SENTIMENTS, records.NO_REVIEW_TEXT, records.NOT_ASSESSED)),
         _between("sentiment_confidence", 0, 1),
         _between("sentiment_score", -1, 1),

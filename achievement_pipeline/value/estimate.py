@@ -18,6 +18,7 @@ from typing import Any
 
 from achievement_pipeline.core.ledger import Ledger
 from achievement_pipeline.core.records import VALUE_BASES, ValuationRecord
+from achievement_pipeline.ml.category_choice import describe_category, describe_impact
 from achievement_pipeline.value.effort import estimate_effort
 from achievement_pipeline.value.outcomes import Outcome, read_claims
 from achievement_pipeline.value.reach import estimate_reach
@@ -67,9 +68,18 @@ def _judgement(row: dict[str, Any], ledger: Ledger) -> tuple[float, list[dict], 
     evidence = [
         {
             "kind": "category",
-            "detail": f"predicted {category} ({float(row['category_confidence']):.2f}) by {row['model_version']}",
+            "detail": describe_category(
+                category,
+                str(row.get("category_basis") or "model"),
+                str(row.get("predicted_category") or ""),
+                float(row.get("category_confidence") or 0.0),
+                str(row.get("category_model_version") or row.get("model_version") or ""),
+            ),
         },
-        {"kind": "impact", "detail": f"predicted {impact} impact ({float(row['impact_confidence']):.2f})"},
+        {
+            "kind": "impact",
+            "detail": describe_impact(impact, int(row.get("impact_points") or 0), row.get("impact_evidence") or []),
+        },
     ]
     assumptions = [ledger.cite("category_multipliers", category), ledger.cite("impact_multipliers", impact)]
     terms = [

@@ -1,4 +1,4 @@
-"""Stage 3, predict: category, impact and review sentiment for each PR from the MLflow champion models."""
+"""Stage 3, predict: category (stated, predicted or "uncertain"), impact scorecard and review sentiment per PR."""
 
 import time
 from collections import Counter
@@ -15,18 +15,24 @@ from achievement_pipeline.resources.warehouse import WarehouseResource
 # The PredictionRecord fields the models produce (pr_id and merge_date come from the input).
 _FLOATS = (
     "category_confidence",
-    "impact_confidence",
     "sentiment_confidence",
     "sentiment_score",
     "negative_review_share",
 )
 _COLUMNS = (
     "category",
+    "category_basis",
+    "predicted_category",
     "impact",
+    "impact_points",
+    "impact_evidence",
     "review_sentiment",
     "review_text_count",
+    "review_states",
     "model_name",
     "model_version",
+    "category_model_version",
+    "sentiment_model_version",
     *_FLOATS,
 )
 
@@ -38,7 +44,7 @@ def _mix(rows: list[dict[str, object]], column: str) -> MetadataValue:
 
 @asset(
     owners=OWNERS,
-    code_version="2",
+    code_version="3",
     metadata=warehouse_table_metadata("predictions"),
     deps=["enriched_prs", "pr_models"],
     partitions_def=daily_partitions,
@@ -47,12 +53,16 @@ def _mix(rows: list[dict[str, object]], column: str) -> MetadataValue:
     group_name="intelligence",
     kinds={"mlflow", "sql"},
     description=(
-        "Category, impact tier and review sentiment per PR from the 'champion' models, with the model versions used."
+        "Per PR: the category its prefix or a label states, else the category model's when its calibrated "
+        "confidence clears the ledger's threshold, else 'uncertain'; the impact scorecard with its points per "
+        "evidence item; review sentiment from the 'champion' model (or 'unknown' without one) and the review "
+        "states as facts; each model's own version."
     ),
 )
 def predictions(
     context: AssetExecutionContext, mlflow: MlflowResource, warehouse: WarehouseResource
 ) -> MaterializeResult:
+    from achievement_pipeline.core.ledger import load_ledger
     from achievement_pipeline.ml import load_champions
 
     start, end = run_window(context)
@@ -60,12 +70,23 @@ def predictions(
     inputs = model_inputs(store.read_window("pull_requests", start, end), store.read_window("enriched_prs", start, end))
     rows: list[dict[str, object]] = []
     inference_seconds = 0.0
-    not_assessed = "-"
+    not_assessed: list[str] = []
     if inputs:
-        champions = load_champions(mlflow.resolved_tracking_uri(), mlflow.resolved_registry_uri())
+        champions = load_champions(
+            mlflow.resolved_tracking_uri(),
+            mlflow.resolved_registry_uri(),
+            min_confidence=load_ledger().number("category_min_confidence"),
+        )
+        if champions.uses_base_model:
+            context.log.info(
+                f"category: no pr-category champion of your own yet; the shipped {champions.category_version}"
+            )
         if champions.sentiment_model is None:
-            not_assessed = "review sentiment ('unknown'): no pr-review-sentiment champion (too few review texts)"
-            context.log.warning(f"not assessed: {not_assessed}")
+            not_assessed.append(
+                "review sentiment ('unknown'): no pr-review-sentiment champion (too few reviews with a verdict); "
+                "review states are reported as facts"
+            )
+            context.log.warning(f"not assessed: {not_assessed[-1]}")
         import pandas as pd  # imported where used: the code location loads without it
 
         started = time.perf_counter()
@@ -76,6 +97,7 @@ def predictions(
             row.update({c: out[c] for c in _COLUMNS})
             row.update({c: float(out[c]) for c in _FLOATS})
             row["review_text_count"] = int(out["review_text_count"])
+            row["impact_points"] = int(out["impact_points"])
             rows.append(row)
     written = store.replace_window("predictions", start, end, rows)
     return MaterializeResult(
@@ -84,11 +106,22 @@ def predictions(
             "row_count": written,
             "inference_seconds": round(inference_seconds, 4),
             "model_versions": ", ".join(sorted({str(r["model_version"]) for r in rows})) or "-",
-            "not_assessed": not_assessed,
+            "not_assessed": "; ".join(not_assessed) or "-",
             "category_mix": _mix(rows, "category"),
+            "category_basis_mix": _mix(rows, "category_basis"),
+            "impact_mix": _mix(rows, "impact"),
             "review_sentiment_mix": _mix(rows, "review_sentiment"),
             "preview": preview(
-                rows, ["pr_id", "category", "category_confidence", "impact", "review_sentiment", "model_version"]
+                rows,
+                [
+                    "pr_id",
+                    "category",
+                    "category_basis",
+                    "category_confidence",
+                    "impact",
+                    "impact_points",
+                    "review_sentiment",
+                ],
             ),
         }
     )

@@ -1,1 +1,1 @@
-"""Training: the category, impact and review-sentiment models, fitted on the whole warehouse history."""
+"""Training: the category and review-sentiment models, fitted on the whole warehouse history."""

@@ -1,4 +1,4 @@
-"""The model asset: category, impact and review-sentiment classifiers fitted on the warehouse history.
+"""The model asset: the category and review-sentiment classifiers fitted on the warehouse history.
 
 The asset carries its own check, ``champion_comparison``: the training run is the only place
 that knows how the new versions fared against the champions, so the result is reported from
@@ -35,16 +35,17 @@ CHAMPION_CHECK = "champion_comparison"
             asset="pr_models",
             description=(
                 "Per model: which version holds the 'champion' alias after training, and by how much macro-F1 "
-                "it beat (or held off) the other on the new holdout, or 'unchanged, champion kept' when the "
+                "it beat (or held off) the incumbent on the new time-ordered holdout, or 'unchanged, champion kept' when the "
                 "champion was trained on the same rows and code (nothing registered). Warns when a champion could "
                 "only be compared by its logged score (a different holdout) or a model had too little data to train."
             ),
         )
     ],
     description=(
-        "Fits the PR category, impact and review-sentiment models on every enriched PR in the warehouse (weak "
-        "labels from conventional-commit types, GitHub labels and review states), logs them to MLflow and "
-        "promotes a new version to the 'champion' alias only when it beats the current one on the same holdout. "
+        "Fits the PR category and review-sentiment models on every enriched PR in the warehouse (labels from "
+        "conventional-commit types, GitHub labels and declared review verdicts, none of which the models read), "
+        "logs them to MLflow and promotes a new version to the 'champion' alias only when it beats the incumbent "
+        "(the champion, or the shipped base category model) on the newest PRs beyond the bootstrap noise. "
         "Each model stands alone: one with too little data is skipped (with its reason), one whose champion was "
         "trained on the same rows and code registers nothing."
     ),

@@ -7,7 +7,7 @@ from dagster import AssetSelection, ScheduleDefinition, define_asset_job
 train_models = define_asset_job(
     "train_models",
     selection=AssetSelection.assets("pr_models"),
-    description="Refit the category, impact and review-sentiment models on the whole warehouse history.",
+    description="Refit the category and review-sentiment models on the whole warehouse history.",
 )
 weekly_training = ScheduleDefinition(
     job=train_models,

@@ -20,6 +20,7 @@ from achievement_pipeline.export.reports.text import LABEL_LIMIT
 
 # Calm, print-friendly colours that stay distinguishable in greyscale-ish print.
 _CATEGORY_COLOURS: dict[str, str] = {
+    "uncertain": "#8a8a8a",
     "feature": "#3a6ea5",
     "fix": "#c26a4a",
     "performance": "#4f8a6e",
@@ -45,6 +46,7 @@ _CATEGORY_LABELS: dict[str, str] = {
     "test": "Testing",
     "build/ci": "Build & CI",
     "chore": "Maintenance",
+    "uncertain": "Uncertain category",
 }
 # How a category reads inside a sentence ("most of the value came from ...").
 _CATEGORY_PHRASES: dict[str, str] = {
@@ -58,6 +60,7 @@ _CATEGORY_PHRASES: dict[str, str] = {
     "test": "testing",
     "build/ci": "build & CI work",
     "chore": "maintenance",
+    "uncertain": "work of an uncertain category",
 }
 
 

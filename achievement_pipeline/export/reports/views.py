@@ -101,14 +101,38 @@ def _area_label(area: str) -> str:
     return "repository root" if area == "(root)" else area
 
 
+def _one_model(spoken: str) -> str:
+    """ "pr-category:3" reads "pr-category v3"; "pr-category-base:vite-2026-08-22" reads "pr-category-base (vite-2026-08-22)"."""
+    name, _, number = spoken.partition(":")
+    name, number = clean_text(name, 40), clean_text(number, 30)
+    if not number:
+        return name
+    return f"{name} v{number}" if number.isdigit() else f"{name} ({number})"
+
+
 def _model_text(model: Mapping[str, Any]) -> str:
-    """The models behind a card: "pr-category:3,pr-impact:2" reads "pr-category v3, pr-impact v2"."""
+    """The models behind a card, each by its own version: "pr-category v3, pr-review-sentiment v2"."""
+    own = [clean_text(model.get(key), 100) for key in ("category", "sentiment")]
+    if any(own):
+        return ", ".join(_one_model(spoken) for spoken in own if spoken)
     version = clean_text(model.get("version"), 120)
     if ":" in version:
         pairs = [part.split(":", 1) for part in version.split(",") if ":" in part]
         return ", ".join(f"{clean_text(name, 40)} v{clean_text(number, 10)}" for name, number in pairs[:4])
     name = clean_text(model.get("name"), 40)
     return " ".join(filter(None, [name, f"v{version}" if version else ""]))
+
+
+def _category_note(basis: str, predicted: str, confidence: float | None) -> str:
+    """Beside the category badge: who said it ("your prefix", "label") or the model's measured chance."""
+    chance = format_percent(confidence, 1) if confidence is not None else ""
+    if basis == "prefix":
+        return "your prefix"
+    if basis == "label":
+        return "PR label"
+    if basis == "uncertain":
+        return f"best guess {category_label(predicted)}, {chance}" if predicted else "no guess"
+    return f"model, {chance}" if chance else "model"
 
 
 def _refused_view(items: list[Any]) -> list[str]:
@@ -140,7 +164,8 @@ def _achievement_view(item: Mapping[str, Any], rank: int, colour_index: dict[str
     model = as_dict(item.get("model"))
     model_text = _model_text(model)
     category_conf = as_finite(item.get("category_confidence"))
-    impact_conf = as_finite(item.get("impact_confidence"))
+    category_basis = clean_text(item.get("category_basis"), 12).lower()
+    impact_points = as_finite(item.get("impact_points"))
     additions, deletions = as_number(item.get("additions")), as_number(item.get("deletions"))
     return {
         "rank": rank,
@@ -156,9 +181,14 @@ def _achievement_view(item: Mapping[str, Any], rank: int, colour_index: dict[str
         "category": category_label(category),
         "category_colour": category_colour(category, colour_index[category.lower()]),
         "category_confidence": format_percent(category_conf, 1) if category_conf is not None else "",
+        "category_note": _category_note(
+            category_basis, clean_text(item.get("predicted_category"), LABEL_LIMIT), category_conf
+        ),
         "impact": impact if impact in _IMPACTS else "unknown",
         "impact_label": f"{impact.capitalize()} impact" if impact in _IMPACTS else "Impact not assessed",
-        "impact_confidence": format_percent(impact_conf, 1) if impact_conf is not None else "",
+        "impact_points": ""
+        if impact_points is None
+        else f"{int(impact_points)} pt{'' if int(impact_points) == 1 else 's'}",
         "summary": clean_text(item.get("summary"), SUMMARY_LIMIT),
         "short": clean_text(statement or title, 140),
         "areas": [_area_label(a) for a in (clean_text(x, LABEL_LIMIT) for x in as_list(item.get("areas"))[:5]) if a],
