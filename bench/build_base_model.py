@@ -30,9 +30,9 @@ if str(BENCH) not in sys.path:
 from eval_category import CORPUS, RESULTS, SEED, _frame, load_corpus  # noqa: E402
 
 from achievement_pipeline.ml.base_model import BASE_CARD_FILE, BASE_MODEL_FILE  # noqa: E402
-from achievement_pipeline.ml.calibration import calibrated_fit  # noqa: E402
+from achievement_pipeline.ml.category_fit import TITLE_ONLY_PERCENT, fit_category_model  # noqa: E402
 from achievement_pipeline.ml.inputs import SKOPS_TRUSTED_TYPES  # noqa: E402
-from achievement_pipeline.ml.pipelines import build_category_pipeline, compact_vocabularies  # noqa: E402
+from achievement_pipeline.ml.pipelines import compact_vocabularies  # noqa: E402
 
 
 def _figures() -> dict[str, object]:
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, _ = load_corpus(args.corpus)
     rows.sort(key=lambda r: (r["merged_at"], r["pr_id"]))
     labels = [r["label"] for r in rows]
-    model, reliability = calibrated_fit(lambda: build_category_pipeline(SEED), _frame(rows), labels)
+    model, reliability = fit_category_model(_frame(rows), labels, SEED)
     compact_vocabularies(model)
     BASE_MODEL_FILE.parent.mkdir(parents=True, exist_ok=True)
     skops.io.dump(model, BASE_MODEL_FILE, compression=8)  # ZIP_DEFLATED
@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         "merged": f"{rows[0]['merge_date']} .. {rows[-1]['merge_date']}",
         "labels": "conventional-commit type of each title (achievement_pipeline.ml.labels)",
         "class_counts": dict(sorted(Counter(labels).items())),
+        "title_only_percent": TITLE_ONLY_PERCENT,
         "reliability": reliability,
         "figures": _figures(),
         "command": "python bench/build_base_model.py",

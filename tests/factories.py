@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from achievement_pipeline.core.records import PullRequestRecord
+from achievement_pipeline.core.predictions import PREFIX_BASIS, SCORECARD_VERSION
+from achievement_pipeline.core.records import PredictionRecord, PullRequestRecord
 
 
 def make_pr(number: int = 1, **overrides: Any) -> PullRequestRecord:
@@ -96,6 +97,50 @@ def pr_from_corpus(row: dict[str, Any]) -> PullRequestRecord:
     )
 
 
+def prediction_part(**overrides: Any) -> PredictionRecord:
+    """A complete ``predictions`` row, as the predict stage writes it for :func:`make_pr`'s PR.
+
+    The PR states its category ("perf(api): ..."), so the category's basis is its prefix while the
+    model's own guess and calibrated confidence are kept beside it; the impact scorecard gives 4 points
+    (a measurable claim, a closed issue, performance work): high. Every model names its own version,
+    and ``model_version`` lists them all unless given: overriding ``category_model_version`` or
+    ``sentiment_model_version`` keeps it consistent. An override that is not a ``PredictionRecord``
+    column (a removed one, such as ``impact_confidence``) is an error, so stale test data fails loudly.
+    """
+    unknown = set(overrides) - set(PredictionRecord.__annotations__)
+    if unknown:
+        raise KeyError(f"not PredictionRecord columns: {', '.join(sorted(unknown))}")
+    category_version = overrides.get("category_model_version", "pr-category:1")
+    sentiment_version = overrides.get("sentiment_model_version", "pr-review-sentiment:1")
+    row: PredictionRecord = {
+        "pr_id": "acme/web-app#1",
+        "merge_date": "2025-01-03",
+        "category": "performance",
+        "category_basis": PREFIX_BASIS,
+        "predicted_category": "performance",
+        "category_confidence": 0.8,
+        "impact": "high",
+        "impact_points": 4,
+        "impact_evidence": [
+            {"evidence": "1 measurable claim in the PR text", "points": 1},
+            {"evidence": "closes 1 issue", "points": 1},
+            {"evidence": "performance work", "points": 2},
+        ],
+        "review_sentiment": "positive",
+        "sentiment_confidence": 0.7,
+        "sentiment_score": 0.4,
+        "negative_review_share": 0.0,
+        "review_text_count": 2,
+        "review_states": {"APPROVED": 1, "COMMENTED": 1},
+        "model_name": "pr-category",
+        "model_version": ",".join(v for v in (category_version, SCORECARD_VERSION, sentiment_version) if v),
+        "category_model_version": category_version,
+        "sentiment_model_version": sentiment_version,
+    }
+    row.update(overrides)  # type: ignore[typeddict-item]
+    return row
+
+
 def valuation_input(**overrides: Any) -> dict[str, Any]:
     """A joined ingest + enrich + predict row as the value stage sees it (a one-day PR in an org's repository)."""
     row: dict[str, Any] = {
@@ -114,11 +159,7 @@ def valuation_input(**overrides: Any) -> dict[str, Any]:
         "claims": ["p95 latency from 420 ms to 180 ms"],
         "review_comment_count": 1,
         "linked_issues": [12],
-        "category": "performance",
-        "category_confidence": 0.8,
-        "impact": "high",
-        "impact_confidence": 0.7,
-        "model_version": "pr-category:1,pr-impact:1",
+        **prediction_part(review_states={"APPROVED": 1}),
         "repo_owner_type": "Organization",
         "repo_is_fork": False,
         "repo_is_private": True,

@@ -101,7 +101,24 @@ _GENERIC = ["in the cli", "for windows users", "after review feedback", "in v2",
 
 
 # (state, body) of review verdicts and line comments: openers x topics gives many distinct texts.
-_TOPICS = ["the parser change", "this helper", "the cache layer", "the new option", "the retry loop", "the docs"]
+_TOPICS = [
+    "the parser change",
+    "this helper",
+    "the cache layer",
+    "the new option",
+    "the retry loop",
+    "the docs",
+    "the migration",
+    "the error message",
+    "the config schema",
+    "the test fixtures",
+    "the release script",
+    "the public api",
+    "the logging",
+    "the date handling",
+    "the windows path code",
+    "the plugin hooks",
+]
 _APPROVALS = ["LGTM, thanks for", "Looks great:", "Nice work on", "Great cleanup of", "Approving; well done on"]
 _CHANGE_REQUESTS = ["I'm worried about", "This breaks", "Please split out", "This is wrong in", "Risky:"]
 _LINE_POSITIVE = ["Good catch in", "Nice, thanks for", "Love"]
@@ -151,6 +168,10 @@ def _row(i: int, category: str, rng: random.Random) -> dict[str, object]:
         "reviews": reviews,
         "review_comments": comments,
     }
+
+
+# Rows enough for both models to train: the newest fifth scores at least two classes with five rows each.
+TRAINABLE_ROWS = 250
 
 
 def make_frame(n: int = 150, seed: int = 7) -> pd.DataFrame:

@@ -93,4 +93,4 @@ def test_every_type_the_label_rules_map_is_a_type_the_title_parser_accepts() -> 
 
     for kind in TYPE_CATEGORY:
         parsed = parse_conventional_title(f"{kind}: something")[0]
-        assert parsed and category_label(parsed, [], "something") == TYPE_CATEGORY[kind]
+        assert parsed and category_label(parsed, []) == TYPE_CATEGORY[kind]

@@ -15,7 +15,7 @@ from achievement_pipeline.defs.training.assets import CHAMPION_CHECK, pr_models
 from achievement_pipeline.ml import MODEL_NAMES
 from achievement_pipeline.resources.mlflow import MlflowResource
 from achievement_pipeline.resources.warehouse import WarehouseResource
-from tests.model_frames import make_frame
+from tests.model_frames import TRAINABLE_ROWS, make_frame
 
 _PR_FIELDS = ("pr_id", "merge_date", "body", "labels", "reviews", "review_comments")
 
@@ -23,7 +23,7 @@ _PR_FIELDS = ("pr_id", "merge_date", "body", "labels", "reviews", "review_commen
 def _tables() -> dict[str, list[dict[str, object]]]:
     """pull_requests and enriched_prs rows as the warehouse returns them, from the synthetic frame."""
     prs, enriched = [], []
-    for row in make_frame(60).to_dict("records"):
+    for row in make_frame(TRAINABLE_ROWS).to_dict("records"):
         prs.append(
             {
                 **{k: row[k] for k in _PR_FIELDS},
@@ -76,7 +76,9 @@ def test_training_reports_the_champion_comparison_as_a_passing_check(check) -> N
     for name in MODEL_NAMES:
         assert check.metadata[f"{name}_winner_version"].value == "1"
         assert check.metadata[f"{name}_candidate_macro_f1"].value > 0
-        assert check.metadata[f"{name}_basis"].value == "no champion"
+    # The first category model had to beat the shipped base model; sentiment had no incumbent.
+    assert check.metadata["pr-category_basis"].value == "base model"
+    assert check.metadata["pr-review-sentiment_basis"].value == "no champion"
     assert "| pr-review-sentiment | v1 (candidate) |" in check.metadata["comparison"].value
 
 

@@ -73,11 +73,12 @@ def test_no_input_title_keeps_its_type_prefix(corpus) -> None:
 
 
 @needs_corpus
-def test_labels_come_from_the_weak_label_rules_and_untyped_prs_are_left_out(corpus) -> None:
+def test_labels_are_the_eight_conventional_classes_and_untyped_prs_are_left_out(corpus) -> None:
     rows, skipped = corpus
     assert len(rows) + sum(skipped.values()) == 6383
     assert {"revert", "none"} <= set(skipped)
-    assert {r["label"] for r in rows} == set(CATEGORIES)
+    # Security and reliability come only from GitHub labels, which the corpus does not carry.
+    assert {r["label"] for r in rows} == set(CATEGORIES) - {"security", "reliability"}
 
 
 @needs_corpus
@@ -89,8 +90,9 @@ def test_the_split_tests_on_prs_merged_after_every_training_pr(corpus) -> None:
 
 
 @needs_corpus
-def test_the_model_beats_the_keyword_baseline_by_ten_points_on_recent_prs(corpus) -> None:
+def test_the_model_beats_both_baselines_beyond_the_noise_on_recent_prs(corpus) -> None:
     rows, _ = corpus
     recent = sorted(rows, key=lambda r: (r["merged_at"], r["pr_id"]))[-1500:]
-    outcome = evaluation.evaluate(*evaluation.time_split(recent))
-    assert outcome["model"]["macro_f1"] - outcome["baseline"]["macro_f1"] >= 0.10, outcome
+    outcome = evaluation.evaluate(*evaluation.time_split(recent), min_support=5, calibrate=False)
+    for baseline in ("keyword", "tfidf_lr"):
+        assert outcome["model_lead"][baseline]["low"] > 0.05, outcome["model_lead"]

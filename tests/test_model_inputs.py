@@ -1,4 +1,4 @@
-"""The PR models' inputs: changed paths as tokens, and columns only ever added for saved models."""
+"""The category model's inputs: words and changed-path facts that mean the same in any repository."""
 
 from __future__ import annotations
 
@@ -9,26 +9,24 @@ from achievement_pipeline.ml.inputs import model_inputs, path_tokens, prepare_fe
 from tests.factories import make_pr
 
 
-def test_paths_become_extension_folder_test_and_manifest_tokens() -> None:
+def test_paths_become_extension_and_kind_tokens_with_a_file_count() -> None:
     tokens = path_tokens(["docs/guide/api.md", "packages/vite/src/__tests__/a.spec.ts", "pnpm-lock.yaml"]).split()
-    assert tokens == [
-        "ext:md",
-        "dir:docs",
-        "dir:docs/guide",
-        "ext:ts",
-        "dir:packages",
-        "dir:packages/vite",
-        "kind:test",
-        "ext:yaml",
-        "file:pnpm-lock.yaml",
-    ]
+    assert tokens == ["ext:md", "kind:docs", "ext:ts", "kind:test", "ext:yaml", "kind:lockfile", "files:2-3"]
     assert path_tokens([]) == path_tokens(None) == "path:none"
 
 
-def test_prepared_features_keep_the_columns_earlier_champions_select() -> None:
-    # Saved pipelines call prepare_features by name and select these columns: never rename or drop one.
-    earlier = {"text", "tags", "log_lines_changed", "log_review_count", "log_review_comment_count", "log_claims"}
-    assert earlier | {"log_linked_issues", "title", "paths"} <= set(prepare_features(pd.DataFrame([{}])).columns)
+def test_folder_names_are_not_features_so_they_carry_to_any_repository() -> None:
+    here = path_tokens(["packages/vite/src/node/server/index.ts", ".github/workflows/ci.yml"])
+    elsewhere = path_tokens(["lib/pubsub/subscriber.ts", ".github/workflows/release.yml"])
+    assert here == elsewhere == "ext:ts kind:source ext:yml kind:ci files:2-3"
+
+
+def test_the_features_never_read_the_prefix_or_the_labels() -> None:
+    row = {"clean_title": "handle empty config", "body": "", "file_paths": ["src/a.ts"]}
+    plain = prepare_features(pd.DataFrame([row]))
+    stated = prepare_features(pd.DataFrame([{**row, "conventional_type": "perf", "labels": ["security"]}]))
+    pd.testing.assert_frame_equal(plain, stated)
+    assert "perf" not in stated.to_string() and "security" not in stated.to_string()
 
 
 def test_model_inputs_carry_paths_and_review_texts_for_the_models() -> None:

@@ -7,12 +7,12 @@ from achievement_pipeline.ml.report import champion_report
 
 
 def _outcome(name: str, version: str, f1: float, champion: str | None, champion_f1: float | None, **kw) -> ModelOutcome:
-    promoted = champion_f1 is None or f1 > champion_f1
+    promoted = kw.get("promoted", champion_f1 is None or f1 > champion_f1)
     return ModelOutcome(
         name=name,
         version=version,
         run_id="r",
-        metrics={"holdout_macro_f1": f1},
+        metrics={"holdout_macro_f1": f1, **kw.get("metrics", {})},
         promoted=promoted,
         previous_champion_version=champion,
         previous_champion_macro_f1=champion_f1,
@@ -39,19 +39,42 @@ def test_the_report_names_the_winner_and_the_margin_per_model() -> None:
     report = champion_report(
         _result(
             _outcome("pr-category", "3", 0.80, "2", 0.75),
-            _outcome("pr-impact", "3", 0.60, "1", 0.64),
-            _outcome("pr-review-sentiment", "1", 0.70, None, None),
+            _outcome("pr-review-sentiment", "3", 0.60, "1", 0.64),
         )
     )
     assert report.passed
     assert report.numbers["pr-category_winner_version"] == "3"
     assert report.numbers["pr-category_margin"] == 0.80 - 0.75
-    assert report.numbers["pr-impact_winner_version"] == "1"
-    assert report.numbers["pr-review-sentiment_champion_macro_f1"] is None
+    assert report.numbers["pr-review-sentiment_winner_version"] == "1"
     assert "candidate v3 beat champion v2 by +0.050 macro-F1" in report.markdown
     assert "champion v1 kept: candidate v3 trailed by -0.040 macro-F1" in report.markdown
-    assert "v1 is the first champion (holdout macro-F1 0.700)" in report.markdown
     assert "| pr-category | v3 (candidate) | v3 | 0.800 | v2 | 0.750 | +0.050 | same holdout |" in report.markdown
+
+
+def test_the_first_champion_is_reported_with_its_holdout_score() -> None:
+    report = champion_report(_result(_outcome("pr-review-sentiment", "1", 0.70, None, None)))
+    assert report.numbers["pr-review-sentiment_champion_macro_f1"] is None
+    assert "v1 is the first champion (holdout macro-F1 0.700)" in report.markdown
+
+
+def test_a_lead_within_the_noise_keeps_the_champion_and_says_so() -> None:
+    noise = {"macro_f1_margin_low": -0.01, "macro_f1_margin_high": 0.05}
+    report = champion_report(_result(_outcome("pr-category", "4", 0.82, "3", 0.80, promoted=False, metrics=noise)))
+    assert report.numbers["pr-category_winner_version"] == "3"
+    assert (
+        "champion v3 kept: candidate v4 led by +0.020 macro-F1 (90% interval [-0.010, +0.050]), "
+        "within the holdout's noise" in report.markdown
+    )
+
+
+def test_a_first_candidate_is_compared_with_the_shipped_base_model() -> None:
+    noise = {"macro_f1_margin_low": 0.05, "macro_f1_margin_high": 0.15}
+    report = champion_report(
+        _result(_outcome("pr-category", "1", 0.80, "base", 0.70, basis="base model", metrics=noise))
+    )
+    assert report.passed
+    assert "candidate v1 beat the shipped base model by +0.100 macro-F1" in report.markdown
+    assert "| pr-category | v1 (candidate) | v1 | 0.800 | base model | 0.700 | +0.100 | base model |" in report.markdown
 
 
 def test_a_tie_is_reported_as_a_kept_champion() -> None:

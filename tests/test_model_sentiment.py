@@ -1,4 +1,4 @@
-"""Review sentiment: which texts count, their weak labels, and how a PR's texts add up.
+"""Review sentiment: which texts count, their labels (the review's verdict), and how a PR's texts add up.
 
 Plain rules and arithmetic: no MLflow, no fitted model (a stub with fixed probabilities stands in
 for the classifier where the aggregation is under test).
@@ -16,20 +16,18 @@ from achievement_pipeline.ml.sentiment_labels import sentiment_examples
 @pytest.mark.parametrize(
     ("text", "state", "expected"),
     [
-        # The reviewer's verdict wins over the words.
+        # The reviewer's verdict is the label, whatever the words say.
         ("Looks wrong to me but fine for now", "APPROVED", "positive"),
         ("Thanks! One more thing before we merge", "CHANGES_REQUESTED", "negative"),
-        # Without a verdict, lexicon cues decide.
-        ("LGTM 👍", "COMMENTED", "positive"),
-        ("Good catch, thanks", None, "positive"),
-        ("I'm worried this breaks the public API", None, "negative"),
-        ("This swallows the error", None, "negative"),
-        ("Should this handle the empty case?", None, "neutral"),
-        ("Left a couple of nits, nothing blocking.", "COMMENTED", "neutral"),  # a negated cue is no cue
-        ("Nice idea but this is wrong", None, "neutral"),  # one cue each way
+        ("lgtm", "approved", "positive"),
+        # No verdict, no label: a lexicon's guess would make the model copy the lexicon.
+        ("LGTM 👍", "COMMENTED", None),
+        ("Good catch, thanks", None, None),
+        ("I'm worried this breaks the public API", None, None),
+        ("Left a couple of nits, nothing blocking.", "DISMISSED", None),
         # No words, no label.
         ("", "APPROVED", None),
-        ("   ", None, None),
+        ("   ", "CHANGES_REQUESTED", None),
     ],
 )
 def test_sentiment_label_follows_the_documented_rules(text: str, state: str | None, expected: str | None) -> None:
@@ -52,9 +50,12 @@ def test_training_examples_are_distinct_texts_with_their_majority_label() -> Non
         {"reviews": [{"author": "a", "state": "APPROVED", "body": "Great work"}], "review_comments": []},
         {"reviews": [{"author": "b", "state": "COMMENTED", "body": "Great work"}], "review_comments": []},
         {"reviews": [{"author": "c", "state": "APPROVED", "body": "Great  work"}], "review_comments": []},
+        {"reviews": [{"author": "e", "state": "CHANGES_REQUESTED", "body": "Great work"}], "review_comments": []},
         {"reviews": [], "review_comments": [{"author": "d", "body": "Why here?"}]},
+        {"reviews": [{"author": "f", "state": "CHANGES_REQUESTED", "body": "Split this"}], "review_comments": []},
     ]
-    assert sentiment_examples(rows) == (["Great work", "Why here?"], ["positive", "neutral"])
+    # "Great work" counts once, with the verdict most of its reviews gave; the comment has no verdict.
+    assert sentiment_examples(rows) == (["Great work", "Split this"], ["positive", "negative"], [0, 5])
 
 
 class _FixedModel:

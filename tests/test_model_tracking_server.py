@@ -22,7 +22,7 @@ import pytest
 from achievement_pipeline.ml import MODEL_NAMES, load_champions, train_models
 from achievement_pipeline.resources.mlflow import MlflowResource
 from tests.local_processes import free_port
-from tests.model_frames import make_frame
+from tests.model_frames import TRAINABLE_ROWS, make_frame
 
 BUCKET = "models"
 _AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
@@ -117,7 +117,7 @@ def trained_on_server(tracking_server: str, s3_endpoint: str, tmp_path_factory: 
         env.chdir(work)
         resource = MlflowResource(tracking_uri=tracking_server)
         result = train_models(
-            make_frame(60),
+            make_frame(TRAINABLE_ROWS),
             tracking_uri=resource.resolved_tracking_uri(),
             registry_uri=resource.resolved_registry_uri(),
             artifact_location=resource.artifact_location(),
@@ -147,7 +147,7 @@ def test_model_artifacts_are_written_to_s3(trained_on_server, s3_endpoint):
 
 def test_champions_load_from_s3_and_predict_with_their_versions(trained_on_server):
     _, predictions, _, _ = trained_on_server
-    assert set(predictions["model_version"]) == {"pr-category:1,pr-impact:1,pr-review-sentiment:1"}
+    assert set(predictions["model_version"]) == {"pr-category:1,impact-scorecard-v1,pr-review-sentiment:1"}
 
 
 def test_nothing_is_stored_locally_when_a_server_is_configured(trained_on_server):

@@ -13,6 +13,8 @@ import typing
 from dataclasses import dataclass
 from typing import Annotated, TypedDict
 
+from achievement_pipeline.core.predictions import LABEL_BASIS, MODEL_BASIS, PREFIX_BASIS, UNCERTAIN_BASIS
+
 
 @dataclass(frozen=True)
 class Chars:
@@ -230,7 +232,7 @@ UNCERTAIN = "uncertain"
 SHOWN_CATEGORIES: tuple[str, ...] = (*CATEGORIES, UNCERTAIN)
 # Where a shown category comes from: the title's conventional prefix, a GitHub label, or the model
 # (confident, or not: then the category reads "uncertain").
-CATEGORY_BASES: tuple[str, ...] = ("prefix", "label", "model", "uncertain")
+CATEGORY_BASES: tuple[str, ...] = (PREFIX_BASIS, LABEL_BASIS, MODEL_BASIS, UNCERTAIN_BASIS)
 IMPACT_TIERS: tuple[str, ...] = ("low", "medium", "high")
 # What a valuation's value rests on: a measured outcome, a judgement on cost, or nothing (no evidence).
 VALUE_BASES: tuple[str, ...] = ("outcome", "judgement", "none")

@@ -13,10 +13,10 @@ from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from achievement_pipeline.core.predictions import MODEL_BASIS, SCORECARD_VERSION
 from achievement_pipeline.export.achievements import build_achievements
 from achievement_pipeline.export.breakdowns import issue_links, quarters, skills
 from achievement_pipeline.export.schema import SCHEMA_VERSION
-from achievement_pipeline.ml.impact_scorecard import SCORECARD_VERSION
 
 
 def _range(rows: list[dict[str, Any]], prefix: str) -> dict[str, float]:
@@ -42,7 +42,7 @@ def _achievement(row: dict[str, Any]) -> dict[str, Any]:
         "linked_issues": issue_links(row["url"], row.get("linked_issues") or []),
         "merged_at": row["merged_at"],
         "category": row["category"],
-        "category_basis": str(row.get("category_basis") or "model"),
+        "category_basis": str(row.get("category_basis") or MODEL_BASIS),
         "predicted_category": str(row.get("predicted_category") or row["category"]),
         "category_confidence": round(float(row["category_confidence"]), 3),
         "impact": row["impact"],

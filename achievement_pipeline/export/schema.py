@@ -50,6 +50,7 @@ def validate_portfolio(doc: Mapping[str, Any]) -> None:
     capacity, the window is not inverted and
     every achievement group cites only PRs listed in ``achievements`` (its evidence),
     because a report showing "$400 (range $500-$100)" would discredit the whole document.
+    A PR suggested to feature is one of the achievements and never one its author pinned.
     """
     import jsonschema
 
@@ -84,3 +85,16 @@ def validate_portfolio(doc: Mapping[str, Any]) -> None:
                 f"achievement group cites PRs that are not in achievements: {', '.join(unknown[:5])}",
                 path=("achievement_groups", index, "pr_ids"),
             )
+    _check_suggestions(doc)
+
+
+def _check_suggestions(doc: Mapping[str, Any]) -> None:
+    """Suggested PRs are achievements the author did not pin: their own choices always win."""
+    import jsonschema
+
+    pinned = {item["pr_id"] for item in doc["achievements"] if item.get("pinned")}
+    listed = {item["pr_id"] for item in doc["achievements"]}
+    for pr_id in (doc.get("featuring") or {}).get("suggested", []):
+        if pr_id not in listed or pr_id in pinned:
+            why = "is not in achievements" if pr_id not in listed else "is pinned already"
+            raise jsonschema.ValidationError(f"suggested PR {pr_id} {why}", path=("featuring", "suggested"))

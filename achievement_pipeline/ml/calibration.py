@@ -83,11 +83,24 @@ def _curve(raw: Any, correct: Any) -> list[list[float]]:
     return [[float(x) for x in iso.X_thresholds_], [float(y) for y in iso.y_thresholds_]]
 
 
-def out_of_fold(build: Callable[[], Any], features: Any, labels: Sequence[str]) -> tuple[list[str], Any, Any]:
+# Extra training rows made from the rows a model is fitted on (``category_fit``): (features, labels) in, augmented out.
+Augment = Callable[[Any, Sequence[str]], tuple[Any, list[str]]]
+
+
+def _fitted(build: Callable[[], Any], features: Any, labels: Sequence[str], augment: Augment | None) -> Any:
+    if augment is not None:
+        features, labels = augment(features, labels)
+    return build().fit(features, list(labels))
+
+
+def out_of_fold(
+    build: Callable[[], Any], features: Any, labels: Sequence[str], augment: Augment | None = None
+) -> tuple[list[str], Any, Any]:
     """Time-ordered out-of-fold (predicted, raw confidence, correct) over rows already in time order.
 
     Expanding windows: the rows are cut into ``CALIBRATION_FOLDS + 1`` blocks and block k is scored
-    by a model fitted on blocks 0..k-1. A window with a single class is skipped.
+    by a model fitted on blocks 0..k-1 (augmented, when ``augment`` is given; the scored block never
+    is). A window with a single class is skipped.
     """
     import numpy as np
 
@@ -100,7 +113,7 @@ def out_of_fold(build: Callable[[], Any], features: Any, labels: Sequence[str]) 
         train, score = slice(0, bounds[k]), slice(bounds[k], bounds[k + 1])
         if len(set(labels[train])) < 2 or bounds[k + 1] <= bounds[k]:
             continue
-        model = build().fit(features.iloc[train], list(labels[train]))
+        model = _fitted(build, features.iloc[train], list(labels[train]), augment)
         proba = model.predict_proba(features.iloc[score])
         classes = [str(c) for c in model.classes_]
         top = [classes[i] for i in proba.argmax(axis=1)]
@@ -111,7 +124,7 @@ def out_of_fold(build: Callable[[], Any], features: Any, labels: Sequence[str]) 
 
 
 def calibrated_fit(
-    build: Callable[[], Any], features: Any, labels: Sequence[str]
+    build: Callable[[], Any], features: Any, labels: Sequence[str], augment: Augment | None = None
 ) -> tuple[ConfidenceCalibratedClassifier, dict[str, Any]]:
     """Fit ``build()`` on all rows (in time order) and its confidence curves; also a reliability report.
 
@@ -121,7 +134,7 @@ def calibrated_fit(
     import numpy as np
 
     y = np.asarray([str(v) for v in labels], dtype=object)
-    predicted, raw, correct = out_of_fold(build, features, y)
+    predicted, raw, correct = out_of_fold(build, features, y, augment)
     curves: dict[str, list[list[float]]] = {}
     reliability: dict[str, dict[str, float]] = {}
     top = np.asarray(predicted, dtype=object)
@@ -136,5 +149,5 @@ def calibrated_fit(
         }
         if mask.sum() >= MIN_CLASS_POINTS:
             curves[label] = _curve(raw[mask], correct[mask])
-    model = ConfidenceCalibratedClassifier(build().fit(features, list(y)), curves)
+    model = ConfidenceCalibratedClassifier(_fitted(build, features, list(y), augment), curves)
     return model, {"out_of_fold": len(top), "per_predicted_class": reliability, "calibrated": bool(curves)}

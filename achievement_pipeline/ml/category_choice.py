@@ -14,11 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from achievement_pipeline.core.predictions import MODEL_BASIS, UNCERTAIN_BASIS
 from achievement_pipeline.core.records import UNCERTAIN
 from achievement_pipeline.ml.labels import explicit_category
-
-MODEL_BASIS = "model"
-UNCERTAIN_BASIS = "uncertain"
 
 
 @dataclass(frozen=True)
@@ -36,21 +34,3 @@ def choose_category(
     if predicted and confidence >= threshold:
         return CategoryChoice(predicted, MODEL_BASIS)
     return CategoryChoice(UNCERTAIN, UNCERTAIN_BASIS)
-
-
-def describe_category(category: str, basis: str, predicted: str, confidence: float, version: str) -> str:
-    """One sentence a sceptic can check: where the shown category came from (one wording for every format)."""
-    if basis == "prefix":
-        return f"{category}, as the PR title's conventional prefix states"
-    if basis == "label":
-        return f"{category}, as the PR's GitHub label states"
-    chance = f"{confidence:.0%} measured chance of being right"
-    if basis == MODEL_BASIS:
-        return f"{category}, predicted by {version} ({chance})"
-    return f"uncertain: {version}'s best guess, {predicted}, has a {chance}, too low to show as fact"
-
-
-def describe_impact(impact: str, points: int, evidence: Iterable[dict[str, object]]) -> str:
-    """The scorecard behind an impact tier: "medium impact, 3 points: closes 1 issue +1; …"."""
-    items = "; ".join(f"{item['evidence']} +{item['points']}" for item in evidence)
-    return f"{impact} impact, {points} scorecard point{'s' if points != 1 else ''}" + (f": {items}" if items else "")

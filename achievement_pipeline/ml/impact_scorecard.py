@@ -23,9 +23,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from achievement_pipeline.core.predictions import SCORECARD_VERSION
 from achievement_pipeline.ml.coerce import as_int, as_list
 
-SCORECARD_VERSION = "impact-scorecard-v1"
+__all__ = ["SCORECARD_VERSION", "ImpactScore", "score_impact"]
+
 HIGH_POINTS = 4
 MEDIUM_POINTS = 2
 _WEIGHTY_CATEGORIES = ("security", "performance")

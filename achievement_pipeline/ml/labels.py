@@ -19,12 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from achievement_pipeline.core.conventional import TYPE_CATEGORY
+from achievement_pipeline.core.predictions import LABEL_BASIS, PREFIX_BASIS
 
 # Bumped whenever the label rules change, so runs trained on different rules are told apart.
 LABEL_RULES_VERSION = "explicit-v2"
 
-PREFIX_BASIS = "prefix"  # the title's conventional-commit type says the category
-LABEL_BASIS = "label"  # a GitHub label says it
 
 # Label words (labels are split on non-alphanumerics, so "type: bug" and "kind/bug" both say bug).
 # Security and reliability come first: a person who labels a fix "security" says more than "fix".

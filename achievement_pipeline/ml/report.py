@@ -41,7 +41,12 @@ def _verdict(outcome: ModelOutcome) -> str:
     incumbent = _incumbent(outcome.previous_champion_version)
     if outcome.promoted:
         return f"candidate v{outcome.version} beat {incumbent}{by}"
-    return f"{incumbent} kept: candidate v{outcome.version} did not beat it beyond the holdout's noise{by}"
+    candidate = f"{incumbent} kept: candidate v{outcome.version}"
+    if margin is None or margin < 0:
+        return f"{candidate} trailed{by}"
+    if margin == 0:
+        return f"{candidate} tied{noise}"
+    return f"{candidate} led{by}, within the holdout's noise"
 
 
 def _fmt(value: float | None) -> str:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from achievement_pipeline.core.records import CATEGORIES, SENTIMENTS
 from achievement_pipeline.ml.base_model import load_base_model
+from achievement_pipeline.ml.category_fit import TITLE_ONLY_PERCENT
 from achievement_pipeline.ml.holdout import (
     HOLDOUT_FRACTION,
     MIN_SUPPORT,
@@ -90,7 +91,16 @@ FINGERPRINT_TAG = "training_fingerprint"
 # The champion version a version was compared with (so a rerun of a losing candidate is recognised).
 _COMPARED_TAG = "compared_with_champion"
 # The modules whose code decides what a fitted model is, given its rows: an edit to any retrains.
-_CODE_MODULES = ("inputs", "labels", "sentiment_labels", "pipelines", "calibration", "holdout", "training")
+_CODE_MODULES = (
+    "inputs",
+    "labels",
+    "sentiment_labels",
+    "pipelines",
+    "calibration",
+    "category_fit",
+    "holdout",
+    "training",
+)
 # The metrics of a champion's run that describe the champion itself (not its own comparison).
 _OWN_METRICS = (PRIMARY_METRIC, "holdout_accuracy", "n_train", "n_holdout")
 
@@ -168,7 +178,8 @@ class _Task:
     labels: list[str]
     split: Split
     params: dict[str, Any] = field(default_factory=dict)
-    calibrate: bool = False  # fit per-class confidence curves (``ml.calibration``)
+    calibrate: bool = False  # fit the category recipe with its confidence curves (``ml.category_fit``)
+    seed: int = 0
     pr_rows: list[dict[str, Any]] = field(default_factory=list)  # holdout PRs, for the PR-level check
 
 
@@ -290,9 +301,9 @@ def _fit(task: _Task, x_train: pd.DataFrame, y_train: list[str]) -> tuple[Any, d
     """The fitted pipeline (with confidence curves for the category model) and its reliability report."""
     if not task.calibrate:
         return task.build().fit(x_train, y_train), {}
-    from achievement_pipeline.ml.calibration import calibrated_fit
+    from achievement_pipeline.ml.category_fit import fit_category_model
 
-    return calibrated_fit(task.build, x_train.reset_index(drop=True), y_train)
+    return fit_category_model(x_train.reset_index(drop=True), y_train, task.seed)
 
 
 def _fit_and_log(
@@ -475,8 +486,9 @@ def _tasks(
                 features.iloc[labelled].reset_index(drop=True),
                 category_y,
                 category_split,
-                {**common, "n_labelled": len(labelled)},
+                {**common, "n_labelled": len(labelled), "title_only_percent": TITLE_ONLY_PERCENT},
                 calibrate=True,
+                seed=seed,
             ),
             min_rows,
             "labelled rows",
@@ -524,8 +536,8 @@ def train_models(
     ``df`` holds model-input rows (``ml.inputs.model_inputs``: enriched PRs with their body,
     labels, file paths, reviews and review comments). Rows without a category label (no known
     conventional type, no telling label) are left out of the category model; the sentiment model
-    trains on the distinct review texts whose review declared a verdict. Each model is checked for enough data *before* anything is
-    logged; one that has too little (fewer than ``min_rows`` labelled rows or
+    trains on the distinct review texts whose review declared a verdict. Each model is checked for
+    enough data *before* anything is logged; one that has too little (fewer than ``min_rows`` labelled rows or
     ``min_sentiment_texts`` texts, or a single class) is left out with its reason in
     :attr:`TrainingResult.skipped` while the others train. When no model can train, MLflow is
     not touched at all. A model whose champion was trained on the same rows and code registers

@@ -7,9 +7,11 @@ and columns that exist, so a warehouse part-way through a migration is still mon
 
 Prediction confidence is the distribution of the winning class's probability over the
 predictions the warehouse holds now, per model and version: a new version whose predictions are
-less sure of themselves shows here before anyone reads a portfolio. It is a *gauge* histogram
-(rows are replaced when a window is re-run, so the counts can fall): read it with
-``histogram_quantile`` or ``_gsum / _gcount``, never with ``rate``.
+less sure of themselves shows here before anyone reads a portfolio. Two models predict: the
+category model (its calibrated confidence, recorded even where a prefix or label decided the
+shown category) and the review-sentiment model; impact is a scorecard, with no confidence. It is
+a *gauge* histogram (rows are replaced when a window is re-run, so the counts can fall): read it
+with ``histogram_quantile`` or ``_gsum / _gcount``, never with ``rate``.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily
 from achievement_pipeline.core.warehouse import TABLES
 from achievement_pipeline.ml.registry import CATEGORY_MODEL, SENTIMENT_MODEL
 
-# Which model's confidence each predictions column holds. sentiment_confidence is 0 for a PR
-# without review text (no prediction was made), so those rows are left out of its distribution.
-CONFIDENCE_COLUMNS: dict[str, str] = {
-    "category_confidence": CATEGORY_MODEL,
-    "sentiment_confidence": SENTIMENT_MODEL,
+# Which model's confidence each predictions column holds, and the column naming the version of that
+# model that spoke ("pr-category:3", "pr-category-base:ID"; "" when no model spoke). A table from before
+# those columns existed has only the combined model_version, which is read instead.
+CONFIDENCE_COLUMNS: dict[str, tuple[str, str]] = {
+    "category_confidence": (CATEGORY_MODEL, "category_model_version"),
+    "sentiment_confidence": (SENTIMENT_MODEL, "sentiment_model_version"),
 }
 CONFIDENCE_BUCKETS: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
 
@@ -59,8 +62,11 @@ def model_versions(model_version: str, model_name: str) -> dict[str, str]:
 def prediction_confidence(engine: sa.Engine) -> dict[tuple[str, str], Confidence]:
     """Confidence distributions per (model, version), one grouped query per confidence column.
 
-    A column the database does not have yet (a table created before the column was added) is
-    skipped rather than failing the source.
+    Only predictions a model made count: a sentiment confidence is 0 for a PR without review text
+    and for every PR while no sentiment model is trained (``sentiment_model_version`` ""), and
+    those rows are left out rather than shown as a version that is never sure. A column the
+    database does not have yet (a table created before the column was added) is skipped rather
+    than failing the source.
     """
     table = TABLES["predictions"]
     inspector = sa.inspect(engine)
@@ -69,21 +75,26 @@ def prediction_confidence(engine: sa.Engine) -> dict[tuple[str, str], Confidence
     present = {column["name"] for column in inspector.get_columns("predictions")}
     out: dict[tuple[str, str], Confidence] = {}
     with engine.connect() as conn:
-        for column_name, model in CONFIDENCE_COLUMNS.items():
+        for column_name, (model, version_name) in CONFIDENCE_COLUMNS.items():
             if column_name not in present or column_name not in table.c:
                 continue
             column = table.c[column_name]
+            own_version = version_name in present
+            versions = (table.c[version_name],) if own_version else (table.c.model_version, table.c.model_name)
             query = sa.select(
-                table.c.model_version,
-                table.c.model_name,
+                *versions,
                 sa.func.count(),
                 sa.func.sum(column),
                 *(sa.func.sum(sa.case((column <= bound, 1), else_=0)) for bound in CONFIDENCE_BUCKETS),
-            ).group_by(table.c.model_version, table.c.model_name)
+            ).group_by(*versions)
+            if own_version:
+                query = query.where(table.c[version_name] != "")
             if model == SENTIMENT_MODEL and "review_text_count" in present:
                 query = query.where(table.c.review_text_count > 0)
-            for model_version, model_name, count, total, *buckets in conn.execute(query):
-                version = model_versions(str(model_version), str(model_name)).get(model, "unknown")
+            for row in conn.execute(query):
+                named, (count, total, *buckets) = row[: len(versions)], row[len(versions) :]
+                model_name = model if own_version else str(named[1])
+                version = model_versions(str(named[0]), model_name).get(model, "unknown")
                 found = out.setdefault((model, version), Confidence([0] * len(CONFIDENCE_BUCKETS)))
                 found.count += int(count)
                 found.total += float(total or 0.0)
@@ -94,7 +105,8 @@ def prediction_confidence(engine: sa.Engine) -> dict[tuple[str, str], Confidence
 def confidence_family(confidence: dict[tuple[str, str], Confidence]) -> Metric:
     family = GaugeHistogramMetricFamily(
         "achievement_model_prediction_confidence",
-        "Probability of the predicted class, over the predictions in the warehouse, per model version.",
+        "Confidence in the predicted class (the category model's calibrated), over the predictions in the "
+        "warehouse, per model version.",
         labels=["model", "version"],
     )
     for (model, version), found in sorted(confidence.items()):

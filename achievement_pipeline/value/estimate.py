@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from achievement_pipeline.core.ledger import Ledger
+from achievement_pipeline.core.predictions import MODEL_BASIS, describe_category, describe_impact
 from achievement_pipeline.core.records import VALUE_BASES, ValuationRecord
-from achievement_pipeline.ml.category_choice import describe_category, describe_impact
 from achievement_pipeline.value.effort import estimate_effort
 from achievement_pipeline.value.outcomes import Outcome, read_claims
 from achievement_pipeline.value.reach import estimate_reach
@@ -70,7 +70,7 @@ def _judgement(row: dict[str, Any], ledger: Ledger) -> tuple[float, list[dict], 
             "kind": "category",
             "detail": describe_category(
                 category,
-                str(row.get("category_basis") or "model"),
+                str(row.get("category_basis") or MODEL_BASIS),
                 str(row.get("predicted_category") or ""),
                 float(row.get("category_confidence") or 0.0),
                 str(row.get("category_model_version") or row.get("model_version") or ""),

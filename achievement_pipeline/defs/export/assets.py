@@ -1,7 +1,8 @@
 """Stage 6, export: the portfolio of a reporting window as JSON, HTML, PDF and an executive summary."""
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 from dagster import (
     AssetCheckResult,
@@ -18,16 +19,19 @@ from pydantic import Field
 from achievement_pipeline.core import figures
 from achievement_pipeline.core.ledger import load_ledger
 from achievement_pipeline.core.text import md_escape
+from achievement_pipeline.core.warehouse import Warehouse
 from achievement_pipeline.core.windows import parse_window, period_window
 from achievement_pipeline.defs.automation.conditions import FOLLOWS_UPSTREAM
 from achievement_pipeline.defs.metadata import OWNERS, window_metadata
 from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
-from achievement_pipeline.export.curation import CurationStore, apply_curation, curation_file
+from achievement_pipeline.export.curation import Choice, CurationStore, apply_curation, curation_file
 from achievement_pipeline.export.document import build_portfolio
+from achievement_pipeline.export.featuring import Featuring, marks_from, rank_for_featuring, suggest
 from achievement_pipeline.export.subjects import Subject, choose_subject, select_rows
 from achievement_pipeline.resources.github import GitHubResource
 from achievement_pipeline.resources.storage import ObjectStoreResource
 from achievement_pipeline.resources.warehouse import WarehouseResource
+from achievement_pipeline.value.reverts import find_reverts
 from achievement_pipeline.value.window import apply_window
 
 
@@ -54,6 +58,7 @@ _LINKS = (
 CAPACITY_CHECK = "hours_within_capacity"
 # What revert detection reads of the whole collected history.
 _REVERT_COLUMNS = ("pr_id", "repo", "title", "body", "merged_at", "merge_commit_sha")
+_JOINED = ("validated_achievements", "valuations", "predictions", "enriched_prs", "pull_requests")
 
 
 def _capacity_check(document: dict) -> AssetCheckResult:
@@ -76,6 +81,17 @@ def _capacity_check(document: dict) -> AssetCheckResult:
     )
 
 
+def _featuring(store: Warehouse, subject: Subject, choices: list[Choice], history: list[dict[str, Any]]) -> Featuring:
+    """The featuring ranking, learned from the subject's marks over all their collected PRs, not only the window.
+
+    A pin or an exclusion is a timeless choice, so every marked PR the warehouse holds is ground truth;
+    reverts come from the whole history, as the window's value rules find them.
+    """
+    everything = store.read_joined(_JOINED, date.min, date.max)
+    theirs = [row for row in everything if subject.includes(str(row.get("author", "")))]
+    return rank_for_featuring(theirs, marks_from(choices, find_reverts(history)))
+
+
 def _everyone(github: GitHubResource) -> Subject:
     """With nothing chosen, the portfolio holds every PR collected, named after the sources."""
     kinds = [source.kind for source in github.sources()]
@@ -85,7 +101,7 @@ def _everyone(github: GitHubResource) -> Subject:
 
 @asset(
     owners=OWNERS,
-    code_version="3",
+    code_version="4",
     deps=["validated_achievements", "curation"],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
@@ -124,12 +140,12 @@ def portfolio(
     subject = choose_subject(config.person, config.team, config.members, default=_everyone(github))
     store = warehouse.get()
     ledger = load_ledger()
-    joined = store.read_joined(
-        ("validated_achievements", "valuations", "predictions", "enriched_prs", "pull_requests"), start, end
-    )
+    joined = store.read_joined(_JOINED, start, end)
     rows = select_rows(joined, subject, f"{start}..{end - timedelta(days=1)}")
-    curated = apply_curation(rows, CurationStore(store.engine).sync_file(curation_file()))
-    window = apply_window(curated.rows, store.read_columns("pull_requests", _REVERT_COLUMNS), start, end, ledger)
+    choices = CurationStore(store.engine).sync_file(curation_file())
+    curated = apply_curation(rows, choices)
+    history = store.read_columns("pull_requests", _REVERT_COLUMNS)
+    window = apply_window(curated.rows, history, start, end, ledger)
     document = build_portfolio(
         window.rows,
         subject=subject.as_document(),
@@ -140,6 +156,7 @@ def portfolio(
         capacity=window.capacity,
         curation=curated.document(),
     )
+    document = suggest(document, _featuring(store, subject, choices, history))
     reports.validate_portfolio(document)
     html = reports.render_html(document)
     summary_md, summary_html = reports.render_executive_summary(document)
@@ -189,6 +206,10 @@ def portfolio(
             "cost_expected": totals["cost"]["expected"],
             "hours_expected": totals["hours"]["expected"],
             "hours_available": totals["capacity"]["available_hours"],
+            # Which ranking suggests what to feature, on how many marks, and how it did on the newest ones.
+            "featuring_ranker": document["featuring"]["ranker"],
+            "featuring_note": MetadataValue.text(document["featuring"]["note"]),
+            "featuring": MetadataValue.json(document["featuring"]),
             # Where the files are, for scripts and shells: a path, or the s3:// URI (not a browser link).
             **{
                 f"{kind}_location": MetadataValue.text(where)

@@ -35,9 +35,10 @@ CHAMPION_CHECK = "champion_comparison"
             asset="pr_models",
             description=(
                 "Per model: which version holds the 'champion' alias after training, and by how much macro-F1 "
-                "it beat (or held off) the incumbent on the new time-ordered holdout, or 'unchanged, champion kept' when the "
-                "champion was trained on the same rows and code (nothing registered). Warns when a champion could "
-                "only be compared by its logged score (a different holdout) or a model had too little data to train."
+                "it beat (or held off) the incumbent on the new time-ordered holdout, or 'unchanged, champion "
+                "kept' when the champion was trained on the same rows and code (nothing registered). Warns "
+                "when a champion could only be compared by its logged score (a different holdout) or a model "
+                "had too little data to train."
             ),
         )
     ],

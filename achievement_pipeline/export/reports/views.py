@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from achievement_pipeline.core.authorship import withheld_unverified
+from achievement_pipeline.core.predictions import LABEL_BASIS, PREFIX_BASIS, UNCERTAIN_BASIS
 from achievement_pipeline.core.text import clean_text
 from achievement_pipeline.export.reports.breakdown_views import issue_views, quarter_views, skill_views
 from achievement_pipeline.export.reports.charts import category_chart, category_rows, time_chart
@@ -102,7 +103,8 @@ def _area_label(area: str) -> str:
 
 
 def _one_model(spoken: str) -> str:
-    """ "pr-category:3" reads "pr-category v3"; "pr-category-base:vite-2026-08-22" reads "pr-category-base (vite-2026-08-22)"."""
+    """ "pr-category:3" reads "pr-category v3"; "pr-category-base:vite-2026-08-22" reads
+    "pr-category-base (vite-2026-08-22)"."""
     name, _, number = spoken.partition(":")
     name, number = clean_text(name, 40), clean_text(number, 30)
     if not number:
@@ -126,11 +128,11 @@ def _model_text(model: Mapping[str, Any]) -> str:
 def _category_note(basis: str, predicted: str, confidence: float | None) -> str:
     """Beside the category badge: who said it ("your prefix", "label") or the model's measured chance."""
     chance = format_percent(confidence, 1) if confidence is not None else ""
-    if basis == "prefix":
+    if basis == PREFIX_BASIS:
         return "your prefix"
-    if basis == "label":
+    if basis == LABEL_BASIS:
         return "PR label"
-    if basis == "uncertain":
+    if basis == UNCERTAIN_BASIS:
         return f"best guess {category_label(predicted)}, {chance}" if predicted else "no guess"
     return f"model, {chance}" if chance else "model"
 
@@ -262,6 +264,7 @@ def _group_view(
         "prs": links,
         "prs_more": more,
         "featured": bool(item.get("featured")),
+        "suggested": _suggested(item),
         "issues": issue_views(item.get("linked_issues")),
         "pr_count": len(pr_ids),
         "pr_noun": pluralise(len(pr_ids), "pull request"),
@@ -351,6 +354,23 @@ def offline_note(portfolio: Mapping[str, Any]) -> str:
         f"{texts} written offline because the model's version held figures or claims the evidence "
         "does not support; the model's version was not published."
     )
+
+
+def _suggested(item: Mapping[str, Any]) -> bool:
+    """A "Suggested to feature" marker: never on what the author already featured."""
+    return bool(item.get("suggested")) and not item.get("featured")
+
+
+def featuring_note(portfolio: Mapping[str, Any]) -> str:
+    """What the "Suggested to feature" markers rest on: the ranking and why it is the one used."""
+    featuring = as_dict(portfolio.get("featuring"))
+    note = clean_text(featuring.get("note"), NOTE_LIMIT)
+    if not note:
+        return ""
+    count = len(as_list(featuring.get("suggested")))
+    if not count:
+        return f"No achievement is suggested to feature. {note}"
+    return f"Suggested to feature: {format_count(count)} {pluralise(count, 'pull request')}, marked below. {note}"
 
 
 def common_view(portfolio: Mapping[str, Any]) -> dict[str, Any]:
@@ -493,6 +513,7 @@ def portfolio_view(
             "rejected_hidden": max(0, len(rejected_items) - len(rejected)),
             "ledger": _ledger_view(as_dict(portfolio.get("assumptions"))),
             "top_repo": repositories[0]["repo"] if repositories else "",
+            "featuring_note": featuring_note(portfolio),
         }
     )
     return view
