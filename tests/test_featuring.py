@@ -109,13 +109,13 @@ def _refactor(number: int, day: int) -> dict:
     return _pr(number, day, category="refactor", points=3, lines=1500)
 
 
-def _taste(count: int, pinned: str = "docs") -> tuple[list[dict], dict[str, bool]]:
-    """A person who pins ``pinned`` PRs (docs or refactors) and excludes the other kind, alternating over time."""
+def _taste(count: int) -> tuple[list[dict], dict[str, bool]]:
+    """A person who pins docs PRs and excludes large refactors, one after the other over time."""
     rows, marks = [], {}
     for i in range(count):
         row = _docs(i + 1, i) if i % 2 == 0 else _refactor(i + 1, i)
         rows.append(row)
-        marks[row["pr_id"]] = (row["category"] == "docs") == (pinned == "docs")
+        marks[row["pr_id"]] = row["category"] == "docs"
     return rows, marks
 
 
@@ -126,7 +126,10 @@ def test_too_few_marks_keep_the_scorecard_ranking_and_the_note_counts_them():
     featuring = rank_for_featuring(rows, marks)
 
     assert featuring.ranker == SCORECARD and featuring.comparison is None
-    assert "12 marks (6 to feature, 6 not), 16 needed" in featuring.note
+    assert (
+        "needs at least 8 pinned and 8 left out or reverted pull requests; "
+        "there are 12 marks so far (6 pinned, 6 left out or reverted)" in featuring.note
+    )
     assert featuring.order[:3] == ("acme/web#101", "acme/web#100", "acme/web#102")  # points, ties by value
     assert featuring.scores["acme/web#100"] == 5
 
@@ -218,6 +221,22 @@ def test_an_excluded_or_reverted_pr_is_never_suggested():
     reports.validate_portfolio(doc)
 
 
+def test_an_excluded_or_reverted_pr_is_never_suggested_even_where_the_learned_ranking_rates_it_highest():
+    history, marks = _taste(60)
+    window = [_docs(300, 100), _docs(301, 101), _docs(302, 102), _docs(303, 103)]
+    window[2] = {**window[2], "title": 'Revert "docs: change 301"'}
+    choices = [choice(EXCLUDE, "acme/web#300", by="ada", source=FROM_UI)]
+    marks |= marks_from(choices, find_reverts(window))
+    featuring = rank_for_featuring(history + window, marks)
+
+    doc = _portfolio(window, choices, featuring)
+
+    assert featuring.ranker == LEARNED
+    assert featuring.scores["acme/web#301"] > 0.5 and featuring.scores["acme/web#302"] > 0.5
+    assert doc["featuring"]["suggested"] == ["acme/web#303"]
+    reports.validate_portfolio(doc)
+
+
 def test_pinned_prs_are_not_suggested_and_stay_first():
     rows = [_pr(1, 1, points=6), _pr(2, 2, points=2), _pr(3, 3, points=4)]
     choices = [choice(PIN, "acme/web#2", by="ada", source=FROM_UI)]
@@ -248,7 +267,8 @@ def test_the_portfolio_shows_the_suggestion_and_the_ranking_behind_it():
     html = reports.render_html(doc)
 
     assert "Suggested to feature</span>" in html
-    assert "Ranked by the impact scorecard: 0 marks" in html
+    assert "Ranked by the impact scorecard: a ranking learned from your own marks needs" in html
+    assert "there are 0 marks so far" in html
     assert doc["featuring"]["marks"] == {"worth_featuring": 0, "not_worth_featuring": 0}
     assert doc["featuring"]["needed_per_kind"] == MIN_PER_CLASS
 

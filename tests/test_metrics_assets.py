@@ -79,9 +79,10 @@ def test_validation_and_portfolio_figures_carry_their_labels():
 
 def test_the_model_versions_of_the_latest_predictions_are_an_info_metric():
     ledger = MaterializationLedger()
-    ledger.update([event("predictions", "r1", texts={"model_versions": "pr-category:3,pr-impact:2"}, row_count=4)])
+    versions = "pr-category:3,impact-scorecard-v1,pr-review-sentiment:2"
+    ledger.update([event("predictions", "r1", texts={"model_versions": versions}, row_count=4)])
     got = samples(ledger)
-    assert got[("achievement_predictions_models_info", (("model_versions", "pr-category:3,pr-impact:2"),))] == 1
+    assert got[("achievement_predictions_models_info", (("model_versions", versions),))] == 1
 
 
 def test_prs_processed_are_counted_per_stage_once_per_run():

@@ -79,7 +79,7 @@ def test_the_registry_is_read_at_most_once_per_ttl(monkeypatch):
 
     def fake_read(tracking_uri: str, registry_uri: str | None) -> Registry:
         reads.append(tracking_uri)
-        return Registry([Champion("pr-impact", 3, None, {"holdout_macro_f1": 0.6})])
+        return Registry([Champion("pr-review-sentiment", 3, None, {"holdout_macro_f1": 0.6})])
 
     monkeypatch.setattr(models_source, "read_registry", fake_read)
     clock = iter([100.0, 150.0, 401.0])

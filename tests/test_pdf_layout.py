@@ -118,17 +118,18 @@ def _render(portfolio: dict[str, Any], workdir: Path, name: str) -> Rendered:
 
 # --------------------------------------------------------------------------- a large portfolio
 
+# Category and size of every tenth PR; the impact is what the scorecard gives each PR's facts.
 _CATEGORIES = [
-    ("feature", "high", "l"),
-    ("performance", "medium", "m"),
-    ("fix", "medium", "s"),
-    ("reliability", "high", "m"),
-    ("refactor", "low", "m"),
-    ("security", "high", "s"),
-    ("build/ci", "medium", "s"),
-    ("test", "low", "s"),
-    ("docs", "low", "xs"),
-    ("chore", "low", "xs"),
+    ("feature", "l"),
+    ("performance", "m"),
+    ("fix", "s"),
+    ("reliability", "m"),
+    ("refactor", "m"),
+    ("security", "s"),
+    ("build/ci", "s"),
+    ("test", "s"),
+    ("docs", "xs"),
+    ("chore", "xs"),
 ]
 WINDOW = (date(2023, 1, 1), date(2025, 12, 31))
 _REPOS = ["acme/storefront", "acme/billing", "acme/platform", "acme/search", "acme/mobile", "acme/data-warehouse"]
@@ -143,7 +144,7 @@ def _large_prs(count: int) -> list[dict[str, Any]]:
     """``count`` pull requests in the shape of tests.test_reports._SAMPLE_PRS, with long text."""
     prs = []
     for i in range(count):
-        category, impact, size = _CATEGORIES[i % len(_CATEGORIES)]
+        category, size = _CATEGORIES[i % len(_CATEGORIES)]
         repo = _REPOS[i % len(_REPOS)]
         area = f"src/module-{i:02d}"  # one area each, so PRs group only where _large_links says so
         prs.append(
@@ -151,7 +152,6 @@ def _large_prs(count: int) -> list[dict[str, Any]]:
                 repo=repo,
                 number=1000 + i,
                 category=category,
-                impact=impact,
                 size=size,
                 additions=40 + 17 * i,
                 deletions=10 + 5 * i,
@@ -229,7 +229,7 @@ def make_large_portfolio(count: int = 80) -> dict[str, Any]:
                 "unit": "multiplier",
                 "note": f"How much an hour of {category} work is worth relative to the baseline; {_FILLER[:120]}",
             }
-            for k, (category, _, _) in enumerate(_CATEGORIES * 3)
+            for k, (category, _) in enumerate(_CATEGORIES * 3)
         }
         | {
             f"size_hours.{size}": {"value": {"low": k, "expected": 2 * k, "high": 4 * k}, "unit": "hours", "note": ""}

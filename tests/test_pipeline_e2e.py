@@ -135,9 +135,22 @@ def test_the_export_materialization_links_to_what_it_wrote(runs):
 
 
 def test_predictions_record_the_model_version(runs):
+    from achievement_pipeline.core.predictions import SCORECARD_VERSION
+    from achievement_pipeline.core.records import NOT_ASSESSED
+    from achievement_pipeline.ml.base_model import base_model_version
+
     first, _, _ = runs
-    versions = {r["model_version"] for r in first.snapshot["predictions"]}
-    assert versions and all("pr-category:" in v for v in versions)
+    rows = first.snapshot["predictions"]
+    assert rows
+    for row in rows:
+        category, sentiment = row["category_model_version"], row["sentiment_model_version"]
+        # A champion of the user's own, or (a month of PRs being too few to train on) the shipped base model.
+        assert category.startswith("pr-category:") or category == base_model_version(), row["pr_id"]
+        # The sentiment champion, or none: then sentiment is "unknown", never a guess.
+        assert sentiment.startswith("pr-review-sentiment:") or (
+            sentiment == "" and row["review_sentiment"] == NOT_ASSESSED
+        ), row["pr_id"]
+        assert row["model_version"] == ",".join(v for v in (category, SCORECARD_VERSION, sentiment) if v)
 
 
 def _significant_digits(figure: str) -> int:

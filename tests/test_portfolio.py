@@ -7,7 +7,7 @@ from achievement_pipeline.core.warehouse import join_rows
 from achievement_pipeline.core.windows import WindowError, parse_window, period_window
 from achievement_pipeline.export import reports
 from achievement_pipeline.export.schema import SCHEMA_VERSION
-from tests.factories import portfolio_document
+from tests.factories import portfolio_document, prediction_part
 
 
 def _row(pr_id: str, merge_date: str, category: str, value: float, status: str = "accepted") -> dict:
@@ -20,10 +20,19 @@ def _row(pr_id: str, merge_date: str, category: str, value: float, status: str =
         "title": f"PR {number}",
         "url": f"https://github.com/{pr_id.replace('#', '/pull/')}",
         "merged_at": f"{merge_date}T12:00:00Z",
-        "category": category,
-        "category_confidence": 0.9,
-        "impact": "medium",
-        "impact_confidence": 0.6,
+        **prediction_part(
+            pr_id=pr_id,
+            merge_date=merge_date,
+            category=category,
+            predicted_category=category,
+            category_confidence=0.9,
+            impact="medium",
+            impact_points=2,
+            impact_evidence=[
+                {"evidence": "1 measurable claim in the PR text", "points": 1},
+                {"evidence": "closes 1 issue", "points": 1},
+            ],
+        ),
         "summary": "s",
         "achievement": "a",
         "areas": ["src"],
@@ -53,8 +62,6 @@ def _row(pr_id: str, merge_date: str, category: str, value: float, status: str =
         "refused_claims": [],
         "evidence": [{"kind": "size", "detail": "15 lines"}],
         "assumptions": [],
-        "model_name": "pr-category",
-        "model_version": "1",
         "status": status,
         "reasons": [] if status == "accepted" else ["no evidence"],
     }
@@ -107,6 +114,43 @@ def test_achievement_groups_join_related_prs_and_sum_their_values():
     # every accepted PR is in exactly one group, rejected PRs in none; the per-PR evidence is unchanged
     assert sorted(p for g in groups for p in g["pr_ids"]) == sorted(per_pr)
     assert [a["pr_id"] for a in doc["achievements"]] == ["acme/a#2", "acme/a#1", "acme/b#3"]
+
+
+def test_each_achievement_says_where_its_category_came_from_and_which_model_and_rules_spoke():
+    rows = [
+        {**ROWS[0], "category_basis": "label", "review_states": {"APPROVED": 1, "CHANGES_REQUESTED": 1}},
+        {
+            **ROWS[1],
+            "category": "uncertain",
+            "category_basis": "uncertain",
+            "predicted_category": "fix",
+            "category_confidence": 0.4321,
+            "category_model_version": "pr-category-base:vite-2026-08-22",
+            "sentiment_model_version": "",
+            "model_version": "pr-category-base:vite-2026-08-22,impact-scorecard-v1",
+            "review_sentiment": "unknown",
+        },
+    ]
+    doc = portfolio_document(rows, date(2025, 1, 1), date(2025, 4, 1))
+    reports.validate_portfolio(doc)
+    stated, guessed = (next(a for a in doc["achievements"] if a["pr_id"] == row["pr_id"]) for row in rows)
+    assert (stated["category"], stated["category_basis"], stated["predicted_category"]) == ("feature", "label", "feature")
+    assert stated["impact_points"] == 2 and stated["impact_evidence"] == ROWS[0]["impact_evidence"]
+    assert stated["review_states"] == {"APPROVED": 1, "CHANGES_REQUESTED": 1}
+    assert stated["model"] == {
+        "name": "pr-category",
+        "version": "pr-category:1,impact-scorecard-v1,pr-review-sentiment:1",
+        "category": "pr-category:1",
+        "impact": "impact-scorecard-v1",
+        "sentiment": "pr-review-sentiment:1",
+    }
+    assert (guessed["category"], guessed["category_basis"], guessed["predicted_category"]) == (
+        "uncertain",
+        "uncertain",
+        "fix",
+    )
+    assert guessed["category_confidence"] == 0.432
+    assert guessed["model"]["category"] == "pr-category-base:vite-2026-08-22" and guessed["model"]["sentiment"] == ""
 
 
 def test_a_group_citing_an_unknown_pr_fails_validation():

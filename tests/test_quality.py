@@ -17,6 +17,7 @@ import pytest
 
 from achievement_pipeline.validate import suites as quality
 from achievement_pipeline.validate.suites import QualityReport, validate_table
+from tests.factories import prediction_part
 
 DAY = date(2024, 3, 5)
 NEXT_DAY = date(2024, 3, 6)
@@ -82,21 +83,7 @@ def _enriched(pr_id: str) -> dict[str, Any]:
 
 
 def _prediction(pr_id: str) -> dict[str, Any]:
-    return {
-        "pr_id": pr_id,
-        "merge_date": DAY.isoformat(),
-        "category": "performance",
-        "category_confidence": 0.82,
-        "impact": "high",
-        "impact_confidence": 0.6,
-        "review_sentiment": "positive",
-        "sentiment_confidence": 0.7,
-        "sentiment_score": 0.4,
-        "negative_review_share": 0.0,
-        "review_text_count": 2,
-        "model_name": "category-clf",
-        "model_version": "3",
-    }
+    return prediction_part(pr_id=pr_id, merge_date=DAY.isoformat())
 
 
 def _valuation(pr_id: str) -> dict[str, Any]:
@@ -188,11 +175,44 @@ def test_out_of_set_category_fails() -> None:
 
 def test_confidence_above_one_fails() -> None:
     df = good_frame("predictions")
-    df.loc[0, "impact_confidence"] = 1.5
+    df.loc[0, "category_confidence"] = 1.5
 
     report = validate_table("predictions", df)
 
-    assert [f.columns for f in report.failed] == [("impact_confidence",)]
+    assert [f.columns for f in report.failed] == [("category_confidence",)]
+
+
+def test_a_category_basis_nobody_defined_fails() -> None:
+    df = good_frame("predictions")
+    df.loc[1, "category_basis"] = "vibes"
+
+    report = validate_table("predictions", df)
+
+    failure = _failure(report, "expect_column_values_to_be_in_set")
+    assert failure.columns == ("category_basis",)
+    assert failure.examples == ("vibes",)
+
+
+def test_the_uncertain_category_passes_and_negative_scorecard_points_fail() -> None:
+    df = good_frame("predictions")
+    df.loc[0, ["category", "category_basis", "category_confidence"]] = ["uncertain", "uncertain", 0.41]
+    assert validate_table("predictions", df).success
+
+    df.loc[2, "impact_points"] = -1
+    report = validate_table("predictions", df)
+
+    assert [f.columns for f in report.failed] == [("impact_points",)]
+
+
+def test_the_impact_evidence_and_review_states_are_checked_as_json() -> None:
+    df = good_frame("predictions")
+    df.at[0, "impact_evidence"] = "not json"
+
+    report = validate_table("predictions", df)
+
+    failure = _failure(report, "expect_column_values_to_be_json_parseable")
+    assert failure.columns == ("impact_evidence",)
+    assert df.at[1, "review_states"] == {"APPROVED": 1, "COMMENTED": 1}  # the caller's dicts stay dicts
 
 
 def test_low_above_expected_fails() -> None:

@@ -22,10 +22,12 @@ from typing import Any
 import jsonschema
 import pytest
 
+from achievement_pipeline.core.predictions import PREFIX_BASIS, SCORECARD_VERSION, describe_category, describe_impact
 from achievement_pipeline.core.text import clean_text
 from achievement_pipeline.export import reports
 from achievement_pipeline.export.achievements import build_achievements
 from achievement_pipeline.export.breakdowns import issue_links, quarters, skills
+from achievement_pipeline.ml.impact_scorecard import ImpactScore, score_impact
 from tests.markdown_reading import read_markdown
 
 # --------------------------------------------------------------------------- sample document
@@ -38,13 +40,15 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         repo="acme/web-app",
         number=12,
         category="feature",
-        impact="high",
         size="m",
         additions=420,
         deletions=85,
         hours=10.0,
         merged_at="2025-01-08T14:12:00Z",
         title="feat(checkout): retry failed card payments with idempotency keys",
+        reviews=4,
+        review_comments=12,
+        review_states={"APPROVED": 2, "CHANGES_REQUESTED": 1, "COMMENTED": 1},
         statement=(
             "Cut checkout payment failures from 2.1% to 0.6% by retrying transient card declines with idempotency keys."
         ),
@@ -60,7 +64,6 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         repo="acme/payments-api",
         number=88,
         category="performance",
-        impact="high",
         size="m",
         additions=210,
         deletions=140,
@@ -78,7 +81,6 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         repo="acme/infra",
         number=31,
         category="build/ci",
-        impact="medium",
         size="s",
         additions=90,
         deletions=40,
@@ -96,13 +98,16 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         repo="acme/payments-api",
         number=91,
         category="security",
-        impact="high",
         size="s",
         additions=60,
         deletions=12,
         hours=3.0,
         merged_at="2025-02-19T11:00:00Z",
         title="fix(webhooks): verify signatures before parsing payloads",
+        basis="label",  # labelled "security": says more than its fix prefix
+        reviews=3,
+        review_comments=6,
+        review_states={"APPROVED": 2, "COMMENTED": 1},
         statement="Closed a webhook spoofing path by verifying signatures before payloads are parsed.",
         summary="Moves HMAC verification ahead of JSON parsing and rejects requests older than five minutes.",
         claim="",
@@ -112,7 +117,6 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         repo="acme/web-app",
         number=19,
         category="feature",
-        impact="medium",
         size="l",
         additions=880,
         deletions=210,
@@ -130,7 +134,6 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         repo="acme/web-app",
         number=23,
         category="fix",
-        impact="medium",
         size="s",
         additions=45,
         deletions=18,
@@ -146,13 +149,13 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         repo="acme/infra",
         number=35,
         category="reliability",
-        impact="medium",
         size="s",
         additions=70,
         deletions=30,
         hours=3.0,
         merged_at="2025-02-03T13:10:00Z",
         title="feat(alerts): page on sustained 5xx rate instead of single spikes",
+        basis="label",  # labelled "sre"
         statement=(
             "Cut false-positive pages by about 70% by alerting on a sustained 5xx rate instead of single spikes."
         ),
@@ -163,14 +166,16 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
     dict(
         repo="acme/payments-api",
         number=95,
-        category="refactor",
-        impact="low",
+        category="uncertain",
         size="m",
         additions=360,
         deletions=290,
         hours=6.0,
         merged_at="2025-03-12T15:30:00Z",
-        title="refactor(refunds): extract refund state machine",
+        title="Extract the refund state machine",
+        basis="uncertain",  # no prefix, no label, and the model is not sure enough
+        predicted="refactor",
+        confidence=0.48,
         statement=("Simplified refund handling by extracting an explicit state machine with exhaustive transitions."),
         summary="Moves refund status changes into one module with tests for every transition.",
         claim="",
@@ -180,7 +185,6 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         repo="acme/web-app",
         number=27,
         category="docs",
-        impact="low",
         size="xs",
         additions=60,
         deletions=4,
@@ -196,7 +200,6 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         repo="acme/payments-api",
         number=97,
         category="test",
-        impact="medium",
         size="s",
         additions=180,
         deletions=10,
@@ -212,7 +215,6 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         repo="acme/web-app",
         number=31,
         category="performance",
-        impact="medium",
         size="m",
         additions=150,
         deletions=60,
@@ -228,7 +230,6 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         repo="acme/infra",
         number=38,
         category="chore",
-        impact="low",
         size="xs",
         additions=12,
         deletions=12,
@@ -244,13 +245,14 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         repo="acme/web-app",
         number=34,
         category="fix",
-        impact="low",
         size="s",
         additions=40,
         deletions=22,
         hours=2.0,
         merged_at="2025-03-21T14:40:00Z",
-        title="fix(i18n): correct RTL layout in order summary",
+        title="Correct the RTL layout of the order summary",
+        basis="model",  # no prefix, no label: the model's confident guess
+        confidence=0.74,
         statement="Fixed the order summary layout for right-to-left languages such as Hebrew and Arabic.",
         summary="Uses logical CSS properties instead of left/right margins.",
         claim="",
@@ -260,13 +262,15 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         repo="acme/payments-api",
         number=99,
         category="feature",
-        impact="high",
         size="l",
         additions=640,
         deletions=120,
         hours=16.0,
         merged_at="2025-03-26T11:25:00Z",
         title="feat(payouts): weekly payout schedule for merchants",
+        reviews=3,
+        review_comments=10,
+        review_states={"APPROVED": 1, "CHANGES_REQUESTED": 1, "COMMENTED": 1},
         statement="Launched weekly payouts, the most requested merchant feature of the quarter.",
         summary="Adds a payout schedule setting, a scheduler job and notifications.",
         claim="requested by 38 merchants",
@@ -276,13 +280,13 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
         repo="acme/infra",
         number=40,
         category="reliability",
-        impact="high",
         size="m",
         additions=200,
         deletions=30,
         hours=6.0,
         merged_at="2025-01-29T07:55:00Z",
         title="fix(backup): verify nightly database restores",
+        basis="label",  # labelled "reliability"
         statement=(
             "Made database backups trustworthy by restoring each nightly backup into a scratch instance"
             " and checking it."
@@ -294,14 +298,46 @@ _SAMPLE_PRS: list[dict[str, Any]] = [
 ]
 
 
+# The models that spoke for every sample PR, and the scorecard's rules.
+CATEGORY_MODEL_VERSION = "pr-category:3"
+SENTIMENT_MODEL_VERSION = "pr-review-sentiment:2"
+
+
+def _scorecard(pr: dict[str, Any]) -> ImpactScore:
+    """The impact scorecard of a sample PR, from the facts the sample shows (as the predict stage scores it)."""
+    links = _SAMPLE_LINKS.get(f"{pr['repo']}#{pr['number']}", {})
+    facts = {
+        "lines_changed": pr["additions"] + pr["deletions"],
+        "claims": [pr["claim"]] if pr["claim"] else [],
+        "linked_issue_count": len(links.get("linked_issues", [])),
+        "review_count": pr.get("reviews", 2),
+        "review_comment_count": pr.get("review_comments", 0),
+    }
+    return score_impact(facts, pr["category"])
+
+
 def _achievement(pr: dict[str, Any]) -> dict[str, Any]:
-    repo, number, category, impact, size = pr["repo"], pr["number"], pr["category"], pr["impact"], pr["size"]
+    """One PR of the portfolio as export.document writes it (schema 1.5).
+
+    A sample PR may say where its category came from (``basis``: "prefix" unless told), the model's
+    own guess and calibrated ``confidence``, and its review depth; its impact is what the scorecard
+    gives those facts, with the points behind it.
+    """
+    repo, number, category, size = pr["repo"], pr["number"], pr["category"], pr["size"]
     adds, dels, hours, claim = pr["additions"], pr["deletions"], pr["hours"], pr["claim"]
+    basis, predicted = pr.get("basis", PREFIX_BASIS), pr.get("predicted", category)
+    confidence = pr.get("confidence", 0.81)
+    score = _scorecard(pr)
+    impact = score.tier
     factor = IMPACT_FACTOR[impact]
     h = {"low": hours * 0.5, "expected": hours, "high": hours * 2}
     evidence = [
-        {"kind": "category", "detail": f"predicted {category} (0.81) by pr-category v3"},
         {"kind": "size", "detail": f"{adds + dels} lines changed ({size})"},
+        {
+            "kind": "category",
+            "detail": describe_category(category, basis, predicted, confidence, CATEGORY_MODEL_VERSION),
+        },
+        {"kind": "impact", "detail": describe_impact(impact, score.points, score.items)},
     ]
     if claim:
         evidence.append({"kind": "claim", "detail": claim})
@@ -318,9 +354,13 @@ def _achievement(pr: dict[str, Any]) -> dict[str, Any]:
         ),
         "merged_at": pr["merged_at"],
         "category": category,
-        "category_confidence": 0.81,
+        "category_basis": basis,
+        "predicted_category": predicted,
+        "category_confidence": confidence,
         "impact": impact,
-        "impact_confidence": 0.7,
+        "impact_points": score.points,
+        "impact_evidence": [dict(item) for item in score.items],
+        "review_states": pr.get("review_states", {"APPROVED": 1, "COMMENTED": 1}),
         "summary": pr["summary"],
         "statement": pr["statement"],
         "areas": pr["areas"],
@@ -345,7 +385,13 @@ def _achievement(pr: dict[str, Any]) -> dict[str, Any]:
                 "source": ledger,
             },
         ],
-        "model": {"name": "pr-category", "version": "3"},
+        "model": {
+            "name": "pr-category",
+            "version": f"{CATEGORY_MODEL_VERSION},{SCORECARD_VERSION},{SENTIMENT_MODEL_VERSION}",
+            "category": CATEGORY_MODEL_VERSION,
+            "impact": SCORECARD_VERSION,
+            "sentiment": SENTIMENT_MODEL_VERSION,
+        },
     }
 
 
@@ -390,11 +436,11 @@ def _group_row(pr: dict[str, Any], achievement: dict[str, Any]) -> dict[str, Any
         "claims": [pr["claim"]] if pr["claim"] else [],
         "areas": pr["areas"],
         "category": pr["category"],
-        "impact": pr["impact"],
+        "impact": achievement["impact"],
         "merged_at": pr["merged_at"],
         "merge_date": pr["merged_at"][:10],
         "lines_changed": pr["additions"] + pr["deletions"],
-        "review_count": 2,
+        "review_count": pr.get("reviews", 2),
         "head_ref": links.get("head_ref", f"topic/pr-{pr['number']}"),
         "linked_issues": links.get("linked_issues", []),
         "star": links.get("star"),
@@ -554,7 +600,17 @@ def make_hostile_portfolio(fetch_url: str = "http://127.0.0.1:9/x") -> dict[str,
     )
     first["evidence"].append({"kind": "claim<b>", "detail": f"<object data={fetch_url}></object>"})
     first["areas"] = ["</style><script>alert(1)</script>"]
-    first["model"] = {"name": "<script>", "version": '"onmouseover=alert(1)'}
+    first["model"] = {
+        "name": "<script>",
+        "version": '"onmouseover=alert(1)',
+        "category": f"<script>alert(2)</script>:{HOSTILE_IMG}",
+        "impact": HOSTILE_SCRIPT,
+        "sentiment": f'"><img src="{fetch_url}">:1',
+    }
+    # A category the model was not sure of shows its guess: the guess is text too.
+    first["category_basis"] = "uncertain"
+    first["predicted_category"] = f'{HOSTILE_SCRIPT}<img src="{fetch_url}">'
+    first["impact_evidence"] = [{"evidence": HOSTILE_IMG, "points": 1}]
     doc["subject"]["login"] = "<b onclick=alert(1)>octo</b>"
     doc["category_mix"][0]["category"] = "<script>x</script>"
     doc["repositories"][0]["repo"] = '<img src="' + fetch_url + '">'
@@ -680,6 +736,31 @@ def test_a_personal_portfolio_does_not_repeat_the_author_on_every_card(sample: d
         achievement["author"] = "octo-demo"
     html = reports.render_html(sample)
     assert "by <bdi>" not in html and "Members:" not in html
+
+
+def _cards_by_url(html: str) -> dict[str, str]:
+    """Each per-PR card of the HTML, keyed by the URL of the pull request it links."""
+    cards = [part.split("</article>")[0] for part in html.split('<article class="card">')[1:]]
+    return {url: card for card in cards for url in re.findall(r'href="(https://github\.com/[^"]+/pull/\d+)"', card)}
+
+
+def test_each_card_says_who_stated_its_category_and_how_many_scorecard_points_its_impact_has(
+    sample: dict[str, Any],
+) -> None:
+    html = reports.render_html(sample, top_n=len(sample["achievements"]))
+    cards = _cards_by_url(html)
+    card = {a["pr_id"]: cards[a["url"]] for a in sample["achievements"]}
+    assert "your prefix" in card["acme/web-app#12"] and "High impact<span class=\"conf\">4 pts" in card["acme/web-app#12"]
+    assert "PR label" in card["acme/payments-api#91"] and "3 pts" in card["acme/payments-api#91"]
+    assert "model, 74%" in card["acme/web-app#34"] and "0 pts" in card["acme/web-app#34"]
+    uncertain = card["acme/payments-api#95"]
+    assert "Uncertain category" in uncertain and "best guess Refactoring, 48%" in uncertain
+    assert "1 pt<" in uncertain
+    # The evidence says the same in words: the scorecard's items, and where the category came from.
+    assert "4 reviews and 12 review comments +1" in card["acme/web-app#12"]
+    assert "too low to show as fact" in uncertain
+    markdown = reports.render_markdown(sample)
+    assert "Uncertain category (best guess Refactoring, 48%) · Low impact (1 pt)" in markdown
 
 
 def test_html_has_inline_svg_charts(sample: dict[str, Any]) -> None:

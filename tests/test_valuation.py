@@ -102,6 +102,30 @@ def test_every_estimate_lists_its_evidence_and_assumptions(ledger):
     } <= (names)
 
 
+def test_the_category_and_impact_evidence_say_who_decided_and_what_scored(ledger):
+    scorecard = [{"evidence": "closes 1 issue", "points": 1}, {"evidence": "performance work", "points": 2}]
+    value = estimate(judged(impact="medium", impact_points=3, impact_evidence=scorecard), ledger)
+    details = {e["kind"]: e["detail"] for e in value["evidence"]}
+    assert details["category"] == "performance, as the PR title's conventional prefix states"
+    assert details["impact"] == "medium impact, 3 scorecard points: closes 1 issue +1; performance work +2"
+
+
+def test_an_uncertain_category_names_the_model_s_guess_and_claims_no_premium(ledger):
+    base = "pr-category-base:vite-2026-08-22"
+    guessed = judged(
+        category="uncertain",
+        category_basis="uncertain",
+        predicted_category="refactor",
+        category_confidence=0.45,
+        category_model_version=base,
+        model_version=f"{base},impact-scorecard-v1",
+    )
+    value = estimate(guessed, ledger)
+    detail = next(e["detail"] for e in value["evidence"] if e["kind"] == "category")
+    assert detail == f"uncertain: {base}'s best guess, refactor, has a 45% measured chance of being right, too low to show as fact"
+    assert {"name": "category_multipliers.uncertain", "value": 1.0, "unit": "×"} in value["value_terms"]
+
+
 def test_personal_work_is_valued_below_the_same_work_for_an_organisation(ledger):
     production = estimate(judged(), ledger)
     personal = estimate(judged(repo="octo-demo/dotfiles", pr_id="octo-demo/dotfiles#1", repo_owner_type="User"), ledger)

@@ -36,9 +36,11 @@ class AucInterval:
 
     def text(self, signed: bool = False) -> str:
         """``0.81 (0.66–0.93)``, or with ``signed`` ``+0.12 (−0.05 to +0.30)`` for a difference."""
+        shown = self.as_dict()  # the figures the document records, so text and JSON never round apart
+        estimate, low, high = shown["estimate"], shown["low"], shown["high"]
         if signed:
-            return f"{_signed(self.estimate)} ({_signed(self.low)} to {_signed(self.high)})"
-        return f"{self.estimate:.2f} ({self.low:.2f}–{self.high:.2f})"
+            return f"{_signed(estimate)} ({_signed(low)} to {_signed(high)})"
+        return f"{estimate:.2f} ({low:.2f}–{high:.2f})"
 
 
 def _signed(value: float) -> str:

@@ -177,7 +177,11 @@ def compare(
 
 
 def _kinds(positives: int, negatives: int) -> str:
-    return f"{positives} to feature, {negatives} not"
+    return f"{positives} pinned, {negatives} left out or reverted"
+
+
+def _marks(n: int) -> str:
+    return f"{n} mark" if n == 1 else f"{n} marks"
 
 
 def _scorecard(
@@ -203,14 +207,15 @@ def _too_few(truth: Sequence[bool], cut: int) -> str:
     positives, negatives = sum(truth), len(truth) - sum(truth)
     if positives < MIN_PER_CLASS or negatives < MIN_PER_CLASS:
         return (
-            f"Ranked by the impact scorecard: {len(truth)} marks ({_kinds(positives, negatives)}), "
-            f"{2 * MIN_PER_CLASS} needed (at least {MIN_PER_CLASS} of each) before a ranking is learned from them."
+            f"Ranked by the impact scorecard: a ranking learned from your own marks needs at least {MIN_PER_CLASS} "
+            f"pinned and {MIN_PER_CLASS} left out or reverted pull requests; there are {_marks(len(truth))} so far "
+            f"({_kinds(positives, negatives)})."
         )
     older, newest = truth[:cut], truth[cut:]
     slices = ((sum(older), len(older) - sum(older)), (sum(newest), len(newest) - sum(newest)))
     if min(min(counts) for counts in slices) < MIN_SLICE_PER_CLASS:
         return (
-            f"Ranked by the impact scorecard: of {len(truth)} marks the older {len(older)} hold "
+            f"Ranked by the impact scorecard: of your {_marks(len(truth))} the older {len(older)} hold "
             f"{_kinds(*slices[0])} and the newest {len(newest)} hold {_kinds(*slices[1])}; at least "
             f"{MIN_SLICE_PER_CLASS} of each are needed in both to test a learned ranking."
         )
@@ -242,7 +247,7 @@ def rank_for_featuring(rows: Sequence[Mapping[str, Any]], marks: Mapping[str, bo
     scores = {str(r["pr_id"]): round(p, 4) for r, p in zip(rows, probabilities, strict=True)}
     positives = sum(truth)
     note = (
-        f"Ranked by what the person's own {len(truth)} marks ({_kinds(positives, len(truth) - positives)}) teach: "
+        f"Ranked by what your own {_marks(len(truth))} ({_kinds(positives, len(truth) - positives)}) teach: "
         f"{comparison.text()}, a lead of {comparison.difference.text(signed=True)}."
     )
     return Featuring(

@@ -216,6 +216,7 @@ def _predictions_spec() -> SuiteSpec:
         _non_empty("model_name"),
         _non_empty("model_version"),
     ]
+    checks += [_json(c) for c in json_cols]
     return SuiteSpec("predictions", columns, json_cols, tuple(checks))
 
 

@@ -1,1 +1,1 @@
-"""Predict: category, impact and review sentiment per PR from the MLflow champion models."""
+"""Predict: category (stated, else predicted), the impact scorecard and review sentiment per PR."""

@@ -15,10 +15,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from achievement_pipeline.core.authorship import withheld_unverified
-from achievement_pipeline.core.predictions import LABEL_BASIS, PREFIX_BASIS, UNCERTAIN_BASIS
+from achievement_pipeline.core.predictions import LABEL_BASIS, MODEL_BASIS, PREFIX_BASIS, UNCERTAIN_BASIS
 from achievement_pipeline.core.text import clean_text
 from achievement_pipeline.export.reports.breakdown_views import issue_views, quarter_views, skill_views
 from achievement_pipeline.export.reports.charts import category_chart, category_rows, time_chart
+from achievement_pipeline.export.reports.classification import classification_note
 from achievement_pipeline.export.reports.coerce import as_dict, as_finite, as_list, as_number, as_range
 from achievement_pipeline.export.reports.formatting import (
     category_colour,
@@ -137,6 +138,19 @@ def _category_note(basis: str, predicted: str, confidence: float | None) -> str:
     return f"model, {chance}" if chance else "model"
 
 
+def _scorecard_text(items: list[Any]) -> str:
+    """The impact scorecard's points, item by item, so a reader can check each on the PR page."""
+    scored = []
+    for entry in (as_dict(x) for x in items[:EVIDENCE_ITEMS]):
+        evidence, points = clean_text(entry.get("evidence"), EVIDENCE_LIMIT), as_finite(entry.get("points"))
+        if evidence and points is not None:
+            scored.append((evidence, int(points)))
+    if not scored:
+        return "0 points: under 250 lines, no measurable claim, no issue closed, a light review"
+    total = sum(points for _, points in scored)
+    return f"{total} point{'' if total == 1 else 's'}: " + "; ".join(f"{e} +{p}" for e, p in scored)
+
+
 def _refused_view(items: list[Any]) -> list[str]:
     refused = []
     for entry in (as_dict(x) for x in items[:EVIDENCE_ITEMS]):
@@ -157,7 +171,10 @@ def _achievement_view(item: Mapping[str, Any], rank: int, colour_index: dict[str
     category = clean_text(item.get("category"), LABEL_LIMIT)
     colour_index.setdefault(category.lower(), len(colour_index))
     impact = clean_text(item.get("impact"), 16).lower()
-    evidence, evidence_more = _evidence_view(as_list(item.get("evidence")))
+    # The value stage's "impact" item repeats the scorecard, which the card lists item by item.
+    evidence, evidence_more = _evidence_view(
+        [e for e in as_list(item.get("evidence")) if as_dict(e).get("kind") != "impact"]
+    )
     assumptions = []
     for entry in (as_dict(a) for a in as_list(item.get("assumptions"))[:ASSUMPTION_ITEMS]):
         name = clean_text(entry.get("name"), 40)
@@ -191,6 +208,7 @@ def _achievement_view(item: Mapping[str, Any], rank: int, colour_index: dict[str
         "impact_points": ""
         if impact_points is None
         else f"{int(impact_points)} pt{'' if int(impact_points) == 1 else 's'}",
+        "impact_scorecard": _scorecard_text(as_list(item.get("impact_evidence"))),
         "summary": clean_text(item.get("summary"), SUMMARY_LIMIT),
         "short": clean_text(statement or title, 140),
         "areas": [_area_label(a) for a in (clean_text(x, LABEL_LIMIT) for x in as_list(item.get("areas"))[:5]) if a],
@@ -211,7 +229,8 @@ def _achievement_view(item: Mapping[str, Any], rank: int, colour_index: dict[str
         "evidence": evidence,
         "evidence_more": evidence_more,
         "assumptions": assumptions,
-        "model": model_text,
+        # Who classified it matters only where the model did; a stated category names its source in the badge.
+        "model": model_text if category_basis in (MODEL_BASIS, UNCERTAIN_BASIS) else "",
     }
 
 
@@ -421,6 +440,7 @@ def common_view(portfolio: Mapping[str, Any]) -> dict[str, Any]:
         "rejected_noun": pluralise(rejected, "pull request"),
         "curation_note": curation_note(portfolio),
         "offline_note": offline_note(portfolio),
+        "classification_note": classification_note(portfolio),
     }
 
 
