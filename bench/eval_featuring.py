@@ -159,7 +159,7 @@ def reverts_evaluation(rows: list[dict[str, Any]]) -> dict[str, Any]:
             # Standardised weights toward "not reverted" of the model fit on the training part.
             "leans_on": {name: round(float(weight), 3) for name, weight in leans_on},
         },
-        "scorecard_auc_all_prs": overall.as_dict(),
+        "scorecard_auc_all_prs": overall.as_dict(4),
         "reverted_prs": [{"pr_id": link.target, "reverted_by": link.by, "how": link.how} for link in undone.values()],
     }
 
@@ -281,7 +281,12 @@ def markdown(result: dict[str, Any]) -> str:
         f"reverting PRs are left out, leaving {a['candidates']} candidates. Label: reverted = not worth featuring.",
         "",
         f"**As the export runs it** (newest {result['held_out_pct']}% of PRs held out): that part holds "
-        f"{a['reverted_in_newest_30pct']} reverted PR(s). {a['as_the_export_runs']['note']}",
+        f"{a['reverted_in_newest_30pct']} reverted PR(s): "
+        + (
+            "too few to compare the two rankings, so the export keeps the scorecard."
+            if a["as_the_export_runs"]["ranker"] != "learned"
+            else f"the export would use the learned ranking ({a['as_the_export_runs']['note']})."
+        ),
         "",
         "**Newest third of the reverts held out** (the same comparison, a split chosen so that the held-out part "
         f"holds {third['reverted_held_out']} reverted PRs): train {third['train_prs']} PRs merged "

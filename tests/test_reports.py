@@ -750,14 +750,15 @@ def test_each_card_says_who_stated_its_category_and_how_many_scorecard_points_it
     html = reports.render_html(sample, top_n=len(sample["achievements"]))
     cards = _cards_by_url(html)
     card = {a["pr_id"]: cards[a["url"]] for a in sample["achievements"]}
-    assert "your prefix" in card["acme/web-app#12"] and "High impact<span class=\"conf\">4 pts" in card["acme/web-app#12"]
+    checkout = card["acme/web-app#12"]
+    assert "your prefix" in checkout and 'High impact<span class="conf">4 pts' in checkout
     assert "PR label" in card["acme/payments-api#91"] and "3 pts" in card["acme/payments-api#91"]
     assert "model, 74%" in card["acme/web-app#34"] and "0 pts" in card["acme/web-app#34"]
     uncertain = card["acme/payments-api#95"]
     assert "Uncertain category" in uncertain and "best guess Refactoring, 48%" in uncertain
     assert "1 pt<" in uncertain
     # The evidence says the same in words: the scorecard's items, and where the category came from.
-    assert "4 reviews and 12 review comments +1" in card["acme/web-app#12"]
+    assert "4 reviews and 12 review comments +1" in checkout
     assert "too low to show as fact" in uncertain
     markdown = reports.render_markdown(sample)
     assert "Uncertain category (best guess Refactoring, 48%) · Low impact (1 pt)" in markdown

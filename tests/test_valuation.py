@@ -122,7 +122,9 @@ def test_an_uncertain_category_names_the_model_s_guess_and_claims_no_premium(led
     )
     value = estimate(guessed, ledger)
     detail = next(e["detail"] for e in value["evidence"] if e["kind"] == "category")
-    assert detail == f"uncertain: {base}'s best guess, refactor, has a 45% measured chance of being right, too low to show as fact"
+    assert detail == (
+        f"uncertain: {base}'s best guess, refactor, has a 45% measured chance of being right, too low to show as fact"
+    )
     assert {"name": "category_multipliers.uncertain", "value": 1.0, "unit": "×"} in value["value_terms"]
 
 

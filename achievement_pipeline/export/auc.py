@@ -7,8 +7,8 @@ did not (ties count half). The two rankings are scored on the same held-out mark
 resamples of those marks (seeded, with replacement) score both, so the interval of the difference
 is far narrower than the two intervals would suggest.
 
-This is ``ml.bootstrap``'s method for AUC (same resample count and confidence); it lives here
-because the export stage may import only ``core`` and its own package (``tests/test_layout.py``).
+This is ``ml.bootstrap``'s method for AUC: both take the resamples, the confidence and the interval
+from ``core.intervals``.
 A resample is a weight per row (how often it was drawn), so every resample's AUC is one matrix
 product over the positive × negative comparison table: 1,000 resamples take milliseconds.
 """
@@ -16,35 +16,9 @@ product over the positive × negative comparison table: 1,000 resamples take mil
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-RESAMPLES = 1000
-CONFIDENCE = 0.90  # two-sided; the lower end is a one-sided 95% bound, as in ml.bootstrap
-
-
-@dataclass(frozen=True)
-class AucInterval:
-    """An AUC (or a difference of two) and its bootstrap interval (``low``, ``high``) at :data:`CONFIDENCE`."""
-
-    estimate: float
-    low: float
-    high: float
-
-    def as_dict(self) -> dict[str, float]:
-        return {"estimate": round(self.estimate, 4), "low": round(self.low, 4), "high": round(self.high, 4)}
-
-    def text(self, signed: bool = False) -> str:
-        """``0.81 (0.66–0.93)``, or with ``signed`` ``+0.12 (−0.05 to +0.30)`` for a difference."""
-        shown = self.as_dict()  # the figures the document records, so text and JSON never round apart
-        estimate, low, high = shown["estimate"], shown["low"], shown["high"]
-        if signed:
-            return f"{_signed(estimate)} ({_signed(low)} to {_signed(high)})"
-        return f"{estimate:.2f} ({low:.2f}–{high:.2f})"
-
-
-def _signed(value: float) -> str:
-    return f"{'+' if value >= 0 else '−'}{abs(value):.2f}"
+from achievement_pipeline.core.intervals import RESAMPLES, Interval, bounds, resample_indices
 
 
 def _comparisons(truth: Any, scores: Any) -> Any:  # noqa: ANN401 - numpy arrays
@@ -59,7 +33,7 @@ def _weights(n: int, seed: int, resamples: int) -> Any:  # noqa: ANN401 - numpy 
     """How often each of ``n`` rows is drawn in each resample (``resamples`` × ``n``)."""
     import numpy as np
 
-    drawn = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    drawn = resample_indices(n, seed, resamples)
     flat = (drawn + np.arange(resamples)[:, None] * n).ravel()
     return np.bincount(flat, minlength=resamples * n).reshape(resamples, n).astype(float)
 
@@ -71,16 +45,6 @@ def _weighted_auc(table: Any, w_positive: Any, w_negative: Any) -> Any:  # noqa:
     pairs = w_positive.sum(axis=1) * w_negative.sum(axis=1)
     above = ((w_positive @ table) * w_negative).sum(axis=1)
     return np.where(pairs > 0, above / np.maximum(pairs, 1.0), np.nan)
-
-
-def _bounds(values: Any) -> tuple[float, float]:  # noqa: ANN401 - numpy array
-    import numpy as np
-
-    kept = values[~np.isnan(values)]
-    if not kept.size:
-        return float("nan"), float("nan")
-    tail = (1 - CONFIDENCE) / 2
-    return float(np.quantile(kept, tail)), float(np.quantile(kept, 1 - tail))
 
 
 def auc(truth: Sequence[bool], scores: Sequence[float]) -> float:
@@ -100,7 +64,7 @@ def paired_auc(
     *,
     seed: int = 0,
     resamples: int = RESAMPLES,
-) -> tuple[AucInterval, AucInterval, AucInterval]:
+) -> tuple[Interval, Interval, Interval]:
     """The candidate's AUC, the incumbent's, and candidate minus incumbent, each with its interval.
 
     Both are scored on the same resamples of the same rows; ``truth`` must hold both classes.
@@ -118,7 +82,7 @@ def paired_auc(
     auc_b = _weighted_auc(table_b, w_positive, w_negative)
     estimate_a, estimate_b = float(table_a.mean()), float(table_b.mean())
     return (
-        AucInterval(estimate_a, *_bounds(auc_a)),
-        AucInterval(estimate_b, *_bounds(auc_b)),
-        AucInterval(estimate_a - estimate_b, *_bounds(auc_a - auc_b)),
+        Interval(estimate_a, *bounds(auc_a)),
+        Interval(estimate_b, *bounds(auc_b)),
+        Interval(estimate_a - estimate_b, *bounds(auc_a - auc_b)),
     )

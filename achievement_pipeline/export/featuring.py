@@ -45,7 +45,8 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
-from achievement_pipeline.export.auc import AucInterval, paired_auc
+from achievement_pipeline.core.intervals import Interval
+from achievement_pipeline.export.auc import paired_auc
 from achievement_pipeline.export.curation import EXCLUDE, PIN, Choice
 from achievement_pipeline.export.featuring_features import features, number
 
@@ -67,9 +68,9 @@ class Comparison:
     """The learned ranking and the scorecard's points on the same held-out marks, in the same run."""
 
     held_out: int  # marks scored
-    model_auc: AucInterval
-    scorecard_auc: AucInterval
-    difference: AucInterval  # learned minus scorecard, paired
+    model_auc: Interval
+    scorecard_auc: Interval
+    difference: Interval  # learned minus scorecard, paired
 
     @property
     def learned_wins(self) -> bool:
@@ -79,9 +80,9 @@ class Comparison:
     def as_dict(self) -> dict[str, Any]:
         return {
             "marks": self.held_out,
-            "model_auc": self.model_auc.as_dict(),
-            "scorecard_auc": self.scorecard_auc.as_dict(),
-            "difference": self.difference.as_dict(),
+            "model_auc": self.model_auc.as_dict(4),
+            "scorecard_auc": self.scorecard_auc.as_dict(4),
+            "difference": self.difference.as_dict(4),
         }
 
     def text(self) -> str:

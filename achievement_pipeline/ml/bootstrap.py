@@ -2,7 +2,7 @@
 
 A holdout of a few hundred PRs measures macro-F1 with an error of several points; two models that
 differ by less than that have not been shown to differ. Resampling the holdout (with replacement,
-seeded) gives that error: :func:`score_interval` for one model's macro-F1 and accuracy,
+seeded; ``core.intervals``) gives that error: :func:`score_interval` for one model's macro-F1 and accuracy,
 :func:`paired_difference` for the difference between two models scored on the same rows, where the
 shared resamples cancel most of the noise. Counts are vectorised with numpy: 1,000 resamples of
 1,300 rows take milliseconds, so promotion and the benchmark can afford them on every run.
@@ -11,28 +11,10 @@ shared resamples cancel most of the noise. Counts are vectorised with numpy: 1,0
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-RESAMPLES = 1000
-CONFIDENCE = 0.90  # two-sided interval; its lower end is a one-sided 95% bound
+from achievement_pipeline.core.intervals import RESAMPLES, Interval, bounds, resample_indices
 
-
-@dataclass(frozen=True)
-class Interval:
-    """A point estimate and its bootstrap interval (``low``, ``high``) at :data:`CONFIDENCE`."""
-
-    estimate: float
-    low: float
-    high: float
-
-    def as_dict(self) -> dict[str, float]:
-        return {"estimate": self.estimate, "low": self.low, "high": self.high}
-
-
-def _indices(n: int, seed: int, resamples: int):  # noqa: ANN202 - numpy array
-    import numpy as np
-
-    return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+__all__ = ["RESAMPLES", "Interval", "paired_difference", "score_interval"]
 
 
 def _macro_f1_rows(truth, predicted, classes: Sequence[str], idx):  # noqa: ANN001, ANN202 - numpy arrays
@@ -48,13 +30,6 @@ def _macro_f1_rows(truth, predicted, classes: Sequence[str], idx):  # noqa: ANN0
     return scores / max(len(classes), 1)
 
 
-def _bounds(values) -> tuple[float, float]:  # noqa: ANN001 - numpy array
-    import numpy as np
-
-    tail = (1 - CONFIDENCE) / 2
-    return float(np.quantile(values, tail)), float(np.quantile(values, 1 - tail))
-
-
 def score_interval(
     truth: Sequence[str], predicted: Sequence[str], classes: Sequence[str], *, seed: int = 0, resamples: int = RESAMPLES
 ) -> dict[str, Interval]:
@@ -63,13 +38,13 @@ def score_interval(
 
     y, p = np.asarray(truth, dtype=object), np.asarray(predicted, dtype=object)
     full = np.arange(len(y))[None, :]
-    idx = _indices(len(y), seed, resamples)
+    idx = resample_indices(len(y), seed, resamples)
     f1 = _macro_f1_rows(y, p, classes, idx)
     correct = (y == p).astype(float)
     accuracy = correct[idx].mean(axis=1)
     return {
-        "macro_f1": Interval(float(_macro_f1_rows(y, p, classes, full)[0]), *_bounds(f1)),
-        "accuracy": Interval(float(correct.mean()), *_bounds(accuracy)),
+        "macro_f1": Interval(float(_macro_f1_rows(y, p, classes, full)[0]), *bounds(f1)),
+        "accuracy": Interval(float(correct.mean()), *bounds(accuracy)),
     }
 
 
@@ -88,7 +63,7 @@ def paired_difference(
     y = np.asarray(truth, dtype=object)
     a, b = np.asarray(candidate, dtype=object), np.asarray(incumbent, dtype=object)
     full = np.arange(len(y))[None, :]
-    idx = _indices(len(y), seed, resamples)
+    idx = resample_indices(len(y), seed, resamples)
     diff = _macro_f1_rows(y, a, classes, idx) - _macro_f1_rows(y, b, classes, idx)
     estimate = float(_macro_f1_rows(y, a, classes, full)[0] - _macro_f1_rows(y, b, classes, full)[0])
-    return Interval(estimate, *_bounds(diff))
+    return Interval(estimate, *bounds(diff))
