@@ -5,6 +5,7 @@ most gateways copy) and can misbehave the way real providers do, per model name:
 
 - an HTTP status (429 with ``Retry-After``, 500, ...) with an OpenAI-style error body;
 - ``"timeout"``: answer only after ``slow_seconds``, longer than the client waits;
+- ``"hang"``: never answer: hold the connection open until the server stops;
 - ``"malformed-body"``: a 200 whose body is not JSON at all;
 - ``"malformed-json"``: a well-formed completion whose content is not the agreed JSON.
 
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Fault = int | str  # an HTTP status, "ok", "timeout", "malformed-body" or "malformed-json"
+Fault = int | str  # an HTTP status, "ok", "timeout", "hang", "malformed-body" or "malformed-json"
 Reply = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any] | str]
 
 NARRATIVE = {
@@ -57,6 +58,7 @@ class FakeLLMProvider:
         self.usage = usage
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        self._stopping = threading.Event()  # releases the "hang" requests on exit
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -68,6 +70,9 @@ class FakeLLMProvider:
                     provider.requests.append(
                         {"path": self.path, "model": model, "body": body, "auth": self.headers.get("Authorization")}
                     )
+                if fault == "hang":
+                    provider._stopping.wait()
+                    return
                 if fault == "timeout":
                     time.sleep(provider.slow_seconds)
                     fault = "ok"
@@ -137,5 +142,6 @@ class FakeLLMProvider:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()

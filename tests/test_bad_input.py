@@ -99,3 +99,37 @@ def test_a_failing_source_fails_the_ingest_run_with_the_same_message(pipeline_ho
     (failure,) = [e for e in result.all_events if e.is_step_failure]
     assert "ACHIEVEMENT_GITHUB_USER" in str(failure.step_failure_data.error)
     assert connect(WarehouseResource().resolved_url()).count("pull_requests") == 0
+
+
+@pytest.mark.parametrize(
+    ("config", "named"),
+    [
+        ({"period": "2025-13"}, "period '2025-13' (the reporting period) is not a year, quarter or month"),
+        ({"window_start": "2025-02-30"}, "use YYYY-MM-DD for window_start and window_end"),
+        ({"window_start": "2025-03-01", "window_end": "2025-02-01"}, "swap window_start and window_end"),
+    ],
+    ids=["period", "malformed date", "reversed"],
+)
+def test_a_malformed_reporting_window_fails_the_export_with_a_dagster_failure_saying_what_to_do(
+    pipeline_home, config, named
+):
+    from dagster import DagsterEventType, DagsterInstance, materialize
+
+    from achievement_pipeline.defs.export.assets import portfolio
+    from achievement_pipeline.resources.storage import ObjectStoreResource
+    from achievement_pipeline.resources.warehouse import WarehouseResource
+
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            [portfolio],
+            instance=instance,
+            partition_key="2025-01-02",
+            run_config={"ops": {"portfolio": {"config": config}}},
+            resources={"warehouse": WarehouseResource(), "storage": ObjectStoreResource(), "github": GitHubResource()},
+            raise_on_error=False,
+        )
+    assert not result.success
+    assert not [e for e in result.all_events if e.event_type == DagsterEventType.STEP_UP_FOR_RETRY]  # it would fail again
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_failure_data.error.cls_name == "Failure"
+    assert named in failure.step_failure_data.user_failure_data.description

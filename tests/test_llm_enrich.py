@@ -7,6 +7,7 @@ calls. The stage is materialized by Dagster, exactly as a run does it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -31,7 +32,21 @@ def _prs(count: int, **overrides: Any) -> list[dict[str, Any]]:
     return [dict(make_pr(number, **overrides)) for number in range(1, count + 1)]
 
 
-def _enrich(prs: list[dict[str, Any]], llm: LLMResource, runs: int = 1) -> list[dict[str, Any]]:
+def _routine_and_high_impact_prs(count: int) -> list[dict[str, Any]]:
+    """Odd numbers a routine docs change (the cheap tier), even ones high-impact (the strong tier)."""
+    docs = [{"filename": "docs/setup.md", "status": "modified", "additions": 4, "deletions": 1}]
+    routine = {"title": "docs: clarify the setup guide", "body": "Clarifies the setup guide.", "labels": []}
+    routine |= {"additions": 4, "deletions": 1, "files": docs}
+    return [dict(make_pr(number, **(routine if number % 2 else {}))) for number in range(1, count + 1)]
+
+
+def _texts(rows: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
+    return {row["pr_id"]: (row["summary"], row["achievement"]) for row in rows}
+
+
+def _enrich(
+    prs: list[dict[str, Any]], llm: LLMResource, runs: int = 1, cache: CacheResource | None = None
+) -> list[dict[str, Any]]:
     """Materialize enriched_prs for DAY ``runs`` times over ``prs``; each run's metadata and rows."""
     warehouse = WarehouseResource()
     warehouse.get().replace_window("pull_requests", date(2025, 1, 3), date(2025, 1, 4), prs)
@@ -42,7 +57,7 @@ def _enrich(prs: list[dict[str, Any]], llm: LLMResource, runs: int = 1) -> list[
                 [enriched_prs],
                 partition_key=DAY,
                 instance=instance,
-                resources={"llm": llm, "cache": CacheResource(), "warehouse": warehouse},
+                resources={"llm": llm, "cache": cache or CacheResource(), "warehouse": warehouse},
             )
             assert result.success
             metadata = {
@@ -141,3 +156,53 @@ def test_model_text_is_escaped_in_the_materialization_preview(pipeline_home):
         [run] = _enrich(_prs(1), LLMResource(providers=PROVIDERS, api_base=provider.base_url))
     preview = run["metadata"]["preview"]
     assert "![pixel](" not in preview and "https://evil" not in preview
+
+
+def test_a_second_run_with_the_redis_cache_makes_zero_provider_calls(pipeline_home, redis_namespace):
+    cache = CacheResource(redis_url="redis://127.0.0.1:6379/0", namespace=redis_namespace)
+    with FakeLLMProvider() as provider:
+        llm = LLMResource(providers=PROVIDERS, api_base=provider.base_url)
+        first, second = (run["metadata"] for run in _enrich(_prs(5), llm, runs=2, cache=cache))
+    assert first["llm_calls"] == len(provider.requests) == 5
+    assert (second["llm_calls"], second["cache_hits"], second["cache_backend"]) == (0, 5, "redis")
+
+
+# A provider that is down costs one PR's attempts (litellm cools it down, in both tiers, and the run's
+# breaker skips it after failing on PRs in a row); every PR still gets the offline text, marked as a fallback.
+
+
+@pytest.mark.parametrize("fault", ["hang", 500])
+def test_a_provider_that_hangs_or_fails_is_asked_for_one_pr_only_and_every_pr_gets_the_offline_text(
+    pipeline_home, fault
+):
+    prs = _routine_and_high_impact_prs(30)
+    with FakeLLMProvider(faults={"gpt-4o-mini": fault}) as provider:
+        llm = LLMResource(providers=["openai/gpt-4o-mini"], api_base=provider.base_url, timeout_seconds=0.5)
+        [run] = _enrich(prs, llm)
+    [offline] = _enrich(prs, LLMResource())
+    assert 0 < len(provider.requests) <= 1 + llm.num_retries
+    assert all(row["summariser"].startswith("offline (fallback: ") for row in run["rows"])
+    assert run["metadata"]["llm_fallbacks"] == run["metadata"]["row_count"] == 30
+    assert _texts(run["rows"]) == _texts(offline["rows"])
+
+
+@pytest.mark.slow
+def test_a_thousand_prs_against_a_hanging_provider_are_enriched_within_five_minutes(pipeline_home):
+    prs = _routine_and_high_impact_prs(1000)
+    with FakeLLMProvider(faults={"gpt-4o-mini": "hang"}) as provider:
+        llm = LLMResource(providers=["openai/gpt-4o-mini"], api_base=provider.base_url)  # 30 s timeout, 2 retries
+        started = time.monotonic()
+        [run] = _enrich(prs, llm)
+        elapsed = time.monotonic() - started
+    print(f"1000 PRs against a hanging provider: {elapsed:.0f} s, {len(provider.requests)} requests")
+    assert elapsed < 300 and len(provider.requests) <= 1 + llm.num_retries
+    assert run["metadata"]["llm_fallbacks"] == run["metadata"]["row_count"] == 1000
+    assert all(row["summariser"].startswith("offline (fallback: ") for row in run["rows"])
+
+
+def test_the_materialization_names_the_providers_the_run_skipped(pipeline_home):
+    with FakeLLMProvider(faults={"gpt-4o-mini": 500}) as provider:
+        llm = LLMResource(providers=PROVIDERS, api_base=provider.base_url, num_retries=0, cooldown_seconds=0)
+        [run] = _enrich(_prs(6), llm)
+    assert run["metadata"]["llm_providers_skipped"] == {"openai/gpt-4o-mini": "failed over to the next provider"}
+    assert provider.models_called().count("gpt-4o-mini") == 3

@@ -39,3 +39,14 @@ def test_the_endpoint_key_reaches_the_resource_as_a_variable_name_only(pipeline_
     monkeypatch.setenv("ACHIEVEMENT_LLM_API_KEY", "sk-local-secret-000000000000")
     monkeypatch.setenv("ACHIEVEMENT_LLM_PROVIDERS", "openai/llama3")
     assert "sk-local-secret" not in repr(code_location.defs().resources["llm"])
+
+
+def test_the_answer_cache_ttl_and_the_breaker_threshold_come_from_the_environment(pipeline_home, monkeypatch):
+    monkeypatch.setenv("ACHIEVEMENT_LLM_CACHE_TTL", "604800")
+    monkeypatch.setenv("ACHIEVEMENT_LLM_BREAKER_FAILURES", "5")
+    resources = code_location.defs().resources
+    assert (resources["cache"].llm_ttl_seconds, resources["llm"].breaker_failures) == (604800, 5)
+
+
+def test_answers_are_cached_until_deleted_unless_a_ttl_is_set(pipeline_home):
+    assert code_location.defs().resources["cache"].llm_ttl_seconds == 0

@@ -200,3 +200,69 @@ def test_a_secret_the_model_writes_is_not_stored(cache):
     with FakeLLMProvider(reply=leaky) as provider:
         written = writer(provider, cache).write(facts(small_pr()))
     assert "sk-proj" not in written.narrative.summary
+
+
+# The circuit breaker. litellm's cool-down is switched off (cooldown_seconds=0) where a test is about
+# the breaker alone; the runs against a hanging or failing provider in test_llm_enrich.py use both.
+
+
+def only(model: str, provider: FakeLLMProvider, cache: CacheResource, **settings: Any) -> NarrativeWriter:
+    """A writer whose cheap and strong chains are both just ``model``."""
+    config: dict[str, Any] = {"providers": [model], "num_retries": 0, "cooldown_seconds": 0, **settings}
+    return LLMResource(api_base=provider.base_url, **config).writer(cache)
+
+
+def test_a_provider_failing_on_prs_in_a_row_is_skipped_for_the_rest_of_the_run(cache):
+    with FakeLLMProvider(faults={"gpt-4o-mini": 500}) as provider:
+        run = only("openai/gpt-4o-mini", provider, cache, breaker_failures=3)
+        written = [run.write(facts(small_pr(n))).summariser for n in range(1, 11)]
+    assert len(provider.requests) == 3
+    assert written == 3 * ["offline (fallback: InternalServerError)"] + 7 * ["offline (fallback: circuit open)"]
+    assert run.breaker.opened == {"openai/gpt-4o-mini": "InternalServerError"}
+
+
+def test_once_a_provider_is_skipped_the_next_one_in_the_chain_is_asked_first(cache):
+    with FakeLLMProvider(faults={"gpt-4o-mini": 500}) as provider:
+        run = writer(provider, cache, cooldown_seconds=0)
+        written = [run.write(facts(small_pr(n))) for n in range(1, 7)]
+    assert provider.models_called() == 3 * ["gpt-4o-mini", "gpt-4.1-mini"] + 3 * ["gpt-4.1-mini"]
+    assert {w.summariser for w in written} == {"gpt-4.1-mini"}
+
+
+def test_a_provider_that_answers_between_failures_is_not_skipped(cache):
+    with FakeLLMProvider(faults={"gpt-4o-mini": [500, "ok"] * 4}) as provider:
+        run = only("openai/gpt-4o-mini", provider, cache)
+        for number in range(1, 9):
+            run.write(facts(small_pr(number)))
+    assert len(provider.requests) == 8 and run.breaker.opened == {}
+
+
+def test_a_request_the_provider_refuses_as_malformed_does_not_open_the_breaker(cache):
+    with FakeLLMProvider(faults={"gpt-4o-mini": 400}) as provider:
+        run = only("openai/gpt-4o-mini", provider, cache)
+        for number in range(1, 6):
+            run.write(facts(small_pr(number)))
+    assert len(provider.requests) == 5 and run.breaker.opened == {}
+
+
+@pytest.mark.parametrize(("cooldown_seconds", "stopped_by"), [(0, "circuit open"), (60, "cooled down")])
+def test_a_provider_stopped_for_failing_is_asked_again_on_the_next_run(cache, cooldown_seconds, stopped_by):
+    with FakeLLMProvider(faults={"gpt-4o-mini": 500}) as provider:
+        failing = only("openai/gpt-4o-mini", provider, cache, cooldown_seconds=cooldown_seconds)
+        stopped = [failing.write(facts(small_pr(number))).summariser for number in range(1, 5)][-1]
+        provider.faults.clear()  # the provider recovers
+        written = only("openai/gpt-4o-mini", provider, cache, cooldown_seconds=cooldown_seconds).write(
+            facts(small_pr(5))
+        )
+    assert stopped == f"offline (fallback: {stopped_by})" and written.summariser == "gpt-4o-mini"
+
+
+def test_cached_answers_are_still_used_once_every_provider_is_skipped(cache):
+    with FakeLLMProvider() as provider:
+        only("openai/gpt-4o-mini", provider, cache).write(facts(small_pr(1)))
+        provider.faults["gpt-4o-mini"] = [500]
+        run = only("openai/gpt-4o-mini", provider, cache)
+        for number in range(2, 5):
+            run.write(facts(small_pr(number)))
+        cached = run.write(facts(small_pr(1)))
+    assert run.breaker.opened and (cached.cached, cached.summariser) == (True, "gpt-4o-mini")

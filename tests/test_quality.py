@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from achievement_pipeline.validate import suites as quality
-from achievement_pipeline.validate.suites import QualityReport, validate_table
+from achievement_pipeline.validate.suites import QualityReport, judge, validate_table
 from tests.factories import prediction_part
 
 DAY = date(2024, 3, 5)
@@ -408,3 +408,109 @@ def test_importing_quality_does_not_import_great_expectations() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert out.stdout.strip() == "False"
+
+
+# --- What a failure names, and what blocks the stages after it -------------------------------------
+
+
+def _blank_titles(*rows: int, count: int = len(PR_IDS)) -> pd.DataFrame:
+    ids = PR_IDS if count == len(PR_IDS) else tuple(f"octo/widgets#{n}" for n in range(1, count + 1))
+    frame = pd.DataFrame([_pull_request(pr_id) for pr_id in ids])
+    for row in rows:
+        frame.loc[row, "title"] = ""
+    return frame
+
+
+def test_a_row_rule_failure_names_the_offending_prs() -> None:
+    failure = _failure(validate_table("pull_requests", _blank_titles(0, 2)), "expect_column_value_lengths_to_be_between")
+
+    assert failure.pr_ids == (PR_IDS[0], PR_IDS[2])
+    assert failure.reason.endswith(f"{PR_IDS[0]}, {PR_IDS[2]}")
+
+
+def test_a_failure_names_the_first_twenty_prs_and_counts_the_rest() -> None:
+    report = validate_table("pull_requests", _blank_titles(*range(25), count=25))
+
+    reason = _failure(report, "expect_column_value_lengths_to_be_between").reason
+    assert "octo/widgets#20 and 5 more" in reason and "octo/widgets#21" not in reason
+
+
+def test_row_problems_fail_the_check_without_blocking_and_name_the_prs() -> None:
+    verdict = judge(validate_table("pull_requests", _blank_titles(1)), row_note="enrich sets them aside")
+
+    assert not verdict.passed and not verdict.blocking
+    assert list(verdict.rows) == [PR_IDS[1]]
+    assert f"1 of 3 rows break a row rule; enrich sets them aside: {PR_IDS[1]} (`title`: non-empty text)" in verdict.summary
+
+
+def test_one_bad_pr_alone_in_its_window_does_not_block() -> None:
+    verdict = judge(validate_table("pull_requests", _blank_titles(0, count=1)))
+
+    assert not verdict.passed and not verdict.blocking
+
+
+def test_every_row_of_a_batch_broken_blocks_as_a_broken_source() -> None:
+    count = quality.SYSTEMATIC_MIN_ROWS
+    verdict = judge(validate_table("pull_requests", _blank_titles(*range(count), count=count)))
+
+    assert verdict.blocking
+    assert f"every one of the {count} rows breaks a row rule" in verdict.summary
+
+
+def test_a_pr_twice_blocks_and_is_named() -> None:
+    df = good_frame("predictions")
+    df.loc[1, "pr_id"] = df.loc[0, "pr_id"]
+
+    verdict = judge(validate_table("predictions", df))
+
+    assert verdict.blocking and PR_IDS[0] in verdict.summary
+
+
+def test_a_missing_column_blocks() -> None:
+    verdict = judge(validate_table("valuations", good_frame("valuations").drop(columns=["currency"])))
+
+    assert verdict.blocking and "`currency` is missing" in verdict.summary
+
+
+def test_a_pr_lost_against_upstream_blocks_and_is_named() -> None:
+    verdict = judge(validate_table("predictions", good_frame("predictions").iloc[:2], expected_pr_ids=set(PR_IDS)))
+
+    assert verdict.blocking and PR_IDS[2] in verdict.summary
+
+
+def test_row_problems_found_outside_the_suite_are_named_with_their_reasons() -> None:
+    extra = {PR_IDS[2]: ["merged before it was created"]}
+
+    verdict = judge(validate_table("pull_requests", good_frame("pull_requests")), extra)
+
+    assert not verdict.passed and not verdict.blocking
+    assert f"{PR_IDS[2]} (merged before it was created)" in verdict.summary
+
+
+def test_a_passing_table_has_nothing_to_say() -> None:
+    verdict = judge(validate_table("pull_requests", good_frame("pull_requests")))
+
+    assert verdict.passed and not verdict.blocking and verdict.summary == ""
+
+
+def test_a_rejected_pr_keeps_its_malformed_id_but_an_accepted_one_may_not() -> None:
+    df = good_frame("validated_achievements")
+    df.loc[0, ["pr_id", "status"]] = ["acme/web app#7", "rejected"]
+    df.at[0, "reasons"] = ["malformed PR id"]
+    assert validate_table("validated_achievements", df).success
+
+    df.loc[0, "status"] = "accepted"
+    assert list(validate_table("validated_achievements", df).row_problems()) == ["acme/web app#7"]
+
+
+def test_the_markdown_report_shows_a_hostile_pr_id_as_text() -> None:
+    from tests.markdown_reading import read_markdown
+
+    hostile = "acme/![x](http://attacker.example/p.png) <img src=x onerror=alert(1)>#1"
+    df = good_frame("pull_requests")
+    df.loc[0, "pr_id"] = hostile
+
+    reading = read_markdown(validate_table("pull_requests", df).to_markdown())
+
+    assert reading.images == 0 and reading.links == [] and reading.html == []
+    assert hostile in reading.text

@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import threading
+import time
 from collections.abc import Sequence
 
 from prometheus_client import start_http_server
 
+from achievement_pipeline.cli.preflight import check_settings, in_one_line, open_instance
 from achievement_pipeline.core import settings
 from achievement_pipeline.monitoring.exporter import SOURCES, build_registry, build_sources
 
@@ -27,7 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--port", type=int, default=int(settings.number("ACHIEVEMENT_METRICS_PORT")), help="listen port"
     )
-    parser.add_argument("--address", default=settings.text("ACHIEVEMENT_METRICS_ADDRESS"), help="listen address")
+    parser.add_argument(
+        "--address",
+        default=settings.text("ACHIEVEMENT_METRICS_ADDRESS"),
+        help="listen address (default 127.0.0.1, loopback; 0.0.0.0 where Prometheus scrapes from elsewhere)",
+    )
     parser.add_argument(
         "--sources",
         default=settings.text("ACHIEVEMENT_METRICS_SOURCES") or ",".join(SOURCES),
@@ -36,12 +41,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve until stopped; a malformed setting ends in one line on stderr (exit status 2).
+
+    A source that does not answer (a database down, MLflow gone) does not stop the exporter: it is
+    logged in one line naming its setting and reported as ``achievement_exporter_source_up 0``, so
+    the outage is what the alerts see, and the exporter outlives it.
+    """
+    return in_one_line("achievement-metrics", lambda: _serve(argv))
+
+
+def _serve(argv: Sequence[str] | None) -> int:
+    check_settings()
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     names = [n.strip() for n in args.sources.split(",") if n.strip()]
+    # The instance is opened here, so its failure is reported in one line (unknown names are refused first).
+    needs_instance = bool({"runs", "events"} & set(names)) and set(names) <= set(SOURCES)
     try:
-        sources = build_sources(names)
+        sources = build_sources(names, open_instance() if needs_instance else None)
     except ValueError as exc:
         raise SystemExit(f"achievement-metrics: {exc} (ACHIEVEMENT_METRICS_SOURCES / --sources)") from None
     registry = build_registry(sources)
@@ -49,12 +67,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     list(registry.collect())
     server, _ = start_http_server(args.port, addr=args.address, registry=registry)
     log.info("serving %s on http://%s:%d/metrics", ",".join(names), args.address, server.server_port)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
+    try:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, _stop_serving)
+        while True:
+            time.sleep(3600)
+    except _Stopped:
+        pass
     server.shutdown()
+    return 0
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGINT arrived."""
+
+
+def _stop_serving(signum: int, frame: object) -> None:
+    # Raise, never take a lock here: a handler that set a threading.Event could interrupt the main thread
+    # inside that Event's own wait, holding its lock, and the exporter would never stop (seen on a quick SIGTERM).
+    raise _Stopped
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from achievement_pipeline.cli.export_server import serve_exports
+from achievement_pipeline.cli.preflight import check_services, check_settings, in_one_line
 from achievement_pipeline.core import settings
 
 
@@ -24,7 +25,12 @@ def _export_root() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    """Start both servers; a configuration mistake ends in one line on stderr (exit status 2) before either starts."""
+    return in_one_line("achievement-ui", lambda: _ui(argv))
+
+
+def _ui(argv: list[str] | None) -> int:
+    parser = argparse.ArgumentParser(prog="achievement-ui", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--host", default=settings.EXPORT_SERVER_HOST, help="interface for both servers (default: loopback)"
     )
@@ -34,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workspace", default="workspace.yaml", help="Dagster workspace file")
     args = parser.parse_args(argv)
+    # The runs launched from the UI use these settings and services: a mistake is cheaper to hear now.
+    check_settings()
+    check_services()
 
     exports_url = settings.export_server_url(args.host, args.exports_port)
     # Runs launched from this UI link to where the exports are served now (unless a real server is set).

@@ -44,6 +44,59 @@ def field_defaults(record_type: type) -> dict[str, object]:
     return defaults
 
 
+def record_problems(value: object, record_type: type, name: str = "") -> list[str]:
+    """Why ``value`` is not a ``record_type`` row: a missing field, a value of the wrong kind, text too long.
+
+    A field declared with a :class:`Default` may be absent (older copies lack it). Lists and nested
+    records (files, reviews, comments) are checked item by item, since a malformed one fails a later
+    stage as surely as a malformed field fails the warehouse insert. Empty when ``value`` is sound.
+    """
+    if not isinstance(value, dict):
+        return [f"{name or 'the record'} is {_kind(value)}, not an object"]
+    problems = []
+    optional = field_defaults(record_type)
+    for field, hint in typing.get_type_hints(record_type, include_extras=True).items():
+        where = f"{name}.{field}" if name else field
+        if field in value:
+            problems += _value_problems(value[field], hint, where)
+        elif field not in optional:
+            problems.append(f"{where} is missing")
+    return problems
+
+
+def _value_problems(value: object, hint: object, where: str) -> list[str]:
+    base, extras = hint, ()
+    if typing.get_origin(hint) is Annotated:
+        base, *extras = typing.get_args(hint)
+    origin = typing.get_origin(base)
+    if typing.is_typeddict(base):
+        return record_problems(value, typing.cast(type, base), where)
+    if origin is list:
+        if not isinstance(value, list):
+            return [f"{where} is {_kind(value)}, not a list"]
+        (item,) = typing.get_args(base)
+        for index, element in enumerate(value):
+            found = _value_problems(element, item, f"{where}[{index}]")
+            if found:
+                return found  # the first bad item says enough
+        return []
+    expected: dict[object, tuple[type, ...]] = {str: (str,), int: (int,), float: (int, float), bool: (bool,)}
+    if origin is dict:
+        kinds: tuple[type, ...] = (dict,)
+    else:
+        kinds = expected.get(base, (object,))
+    if not isinstance(value, kinds) or (isinstance(value, bool) and base is not bool):
+        return [f"{where} is {_kind(value)}, not {getattr(base, '__name__', base)}"]
+    lengths = [extra.length for extra in extras if isinstance(extra, Chars)]
+    if lengths and isinstance(value, str) and len(value) > lengths[0]:
+        return [f"{where} has {len(value)} characters, more than {lengths[0]}"]
+    return []
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
 # The key of every stage table: the PR ("owner/repo#123") and its UTC merge day (the partition).
 PrId = Annotated[str, Chars(300)]
 MergeDate = Annotated[str, Chars(10)]
@@ -206,6 +259,19 @@ class ValidationRecord(TypedDict):
     reasons: list[str]
 
 
+class SetAsideRecord(TypedDict):
+    """A PR a stage could not process, and why (table ``set_aside``, beside the stage tables).
+
+    Enrich sets aside the PRs the row rules (``core.pr_rules``) refuse, so the rest of the window goes
+    on; validate rejects them with these reasons, which is how they reach the portfolio's Appendix A.
+    """
+
+    pr_id: PrId
+    merge_date: MergeDate
+    stage: Annotated[str, Chars(30)]  # the stage that set it aside, e.g. "enrich"
+    reasons: list[str]
+
+
 # Which record each stage table holds, in pipeline order.
 STAGE_RECORDS: dict[str, type] = {
     "pull_requests": PullRequestRecord,
@@ -214,6 +280,8 @@ STAGE_RECORDS: dict[str, type] = {
     "valuations": ValuationRecord,
     "validated_achievements": ValidationRecord,
 }
+# Tables beside the stage tables, keyed and replaced by window like them, but no stage's output.
+SIDE_RECORDS: dict[str, type] = {"set_aside": SetAsideRecord}
 
 CATEGORIES: tuple[str, ...] = (
     "feature",

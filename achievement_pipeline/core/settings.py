@@ -80,11 +80,13 @@ VARIABLES: dict[str, Variable] = {
     "ACHIEVEMENT_LLM_TIMEOUT_SECONDS": _number("30", minimum=1.0),
     "ACHIEVEMENT_LLM_NUM_RETRIES": _number("2"),
     "ACHIEVEMENT_LLM_COOLDOWN_SECONDS": _number("60"),
+    "ACHIEVEMENT_LLM_BREAKER_FAILURES": _number("3", minimum=1.0),
+    "ACHIEVEMENT_LLM_CACHE_TTL": _number("0"),  # seconds an LLM answer is cached; empty or 0: until deleted
     # value
     "ACHIEVEMENT_ASSUMPTIONS": Variable(),
     # the metrics exporter
     "ACHIEVEMENT_METRICS_PORT": _number("9464"),
-    "ACHIEVEMENT_METRICS_ADDRESS": Variable("0.0.0.0"),
+    "ACHIEVEMENT_METRICS_ADDRESS": Variable("127.0.0.1"),  # loopback unless a deployment opens it
     "ACHIEVEMENT_METRICS_SOURCES": Variable(),  # empty: every source (monitoring.exporter.SOURCES)
     "ACHIEVEMENT_METRICS_MODELS_TTL": _number("300"),
     # libraries kept offline and quiet unless the operator says otherwise (see ``offline_default``)
@@ -97,6 +99,14 @@ VARIABLES: dict[str, Variable] = {
 
 class SettingError(ValueError):
     """A setting that cannot work: the message names the variable and what to do."""
+
+
+class ServiceUnavailable(ConnectionError):
+    """A configured service (warehouse, Redis, MLflow, S3) that does not answer: the message names its variable.
+
+    Unlike a :class:`SettingError` it may pass by itself (a restart, a network cut), so a run retries it
+    before failing; a command-line tool reports it in one line and stops.
+    """
 
 
 def _variable(name: str) -> Variable:

@@ -8,7 +8,9 @@ summary), and the renderers lay it out in HTML and PDF: they share these two fun
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
+from collections.abc import Iterable
 
 # C0/C1 controls except whitespace (collapsed later), lone surrogates (they cannot be
 # encoded as UTF-8 and would crash the writer), non-characters, and the bidi embedding /
@@ -51,24 +53,28 @@ def clean_text(value: object, limit: int | None = None) -> str:
     return text
 
 
-_MD_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]()<>#!|~&$])")
-_MD_SCHEME_RE = re.compile(r":(?=//)")
-_MD_WWW_RE = re.compile(r"(?i)\b(www)\.")
+# What the Dagster UI's Markdown must show literally. CommonMark lets a backslash escape any ASCII
+# punctuation character and nothing else, and every piece of Markdown syntax starts with one: emphasis,
+# code, links, images, autolinks, raw HTML, entities, headings, lists, quotes, fences, tables, math.
+# Escaping them all (rather than a chosen few) leaves nothing to forget: "- - x" cannot nest a list,
+# "1." cannot start one, and a bare URL or e-mail address is split by its escaped "://", "." and "@",
+# so GFM's autolinking (the UI renders with remark-gfm) finds nothing to link. "<", ">" and "&" become
+# character references instead, which read the same in Markdown and stay inert wherever the text lands
+# as HTML.
+_MD_ESCAPES = str.maketrans(
+    {char: "\\" + char for char in string.punctuation} | {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+)
 
 
 def md_escape(value: object, limit: int | None = None) -> str:
-    """Escape untrusted text for Markdown so it renders as literal text and nothing else.
+    """Untrusted text as Markdown that renders as exactly that text: no link, image, HTML or structure.
 
-    Backslash-escapes every character that starts inline syntax (emphasis, code, links,
-    images, raw HTML, entities, tables, strikethrough, math), and defuses the GFM
-    autolink triggers ("scheme://", "www.", "@") so a bare URL in a PR title does not
-    become a clickable link in the rendered summary. Whitespace is collapsed first, so the
-    text can never start a new block (heading, list, quote, fence).
+    Every ASCII punctuation character is backslash-escaped and ``<``, ``>``, ``&`` become character
+    references (see ``_MD_ESCAPES``). Whitespace is collapsed first, so the text can never start a new
+    block, and ``limit`` bounds it before escaping. The one function for every Markdown preview and
+    description the Dagster UI shows that holds PR text; pasted Markdown uses :func:`md_paste`.
     """
-    text = _MD_SPECIAL_RE.sub(r"\\\1", clean_text(value, limit))
-    text = _MD_SCHEME_RE.sub(r"\\:", text)
-    text = _MD_WWW_RE.sub(r"\1\\.", text)
-    return text.replace("@", "\\@")
+    return clean_text(value, limit).translate(_MD_ESCAPES)
 
 
 # Markdown meant to be pasted (into a GitHub comment, Slack, a Google Doc) must read as plain
@@ -140,3 +146,14 @@ def md_paste(value: object, limit: int | None = None) -> str:
     if words and _LINE_START_RE.match(words[0]):
         words[0] = _code_span(words[0])
     return " ".join(words)
+
+
+def first_of(items: Iterable[object], limit: int = 20) -> str:
+    """The first ``limit`` items joined by commas, then how many more: "a/b#1, a/b#2 and 38 more".
+
+    Failing checks and set-aside notes name the PRs they are about; a window of thousands must
+    still fit a message, and the count says that the list is cut.
+    """
+    shown = [str(item) for item in items]
+    rest = len(shown) - limit
+    return ", ".join(shown[:limit]) + (f" and {rest} more" if rest > 0 else "")

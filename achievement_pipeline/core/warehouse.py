@@ -3,10 +3,17 @@
 SQLAlchemy Core keeps one code path for SQLite (the embedded default) and PostgreSQL
 (production). Every write replaces a window's rows inside one transaction, so a re-run
 of a partition leaves no duplicates and, if it fails half-way, loses nothing.
+
+Two boundaries live here because every write and every connection passes through them: text a
+database refuses (NUL, lone surrogates) is made storable before it is written (:func:`storable`), and
+a database that cannot be reached or drops a connection surfaces as :class:`WarehouseUnavailable`,
+whose message names ``ACHIEVEMENT_WAREHOUSE_URL`` (:func:`report_outages`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from achievement_pipeline.core import records
+from achievement_pipeline.core.settings import ServiceUnavailable, SettingError
 
 metadata = sa.MetaData()
 
@@ -58,6 +66,8 @@ def _table(name: str, record: type) -> sa.Table:
 
 
 TABLES: dict[str, sa.Table] = {name: _table(name, record) for name, record in records.STAGE_RECORDS.items()}
+# Beside them, keyed and written by window the same way: what a stage set aside and why.
+SIDE_TABLES: dict[str, sa.Table] = {name: _table(name, record) for name, record in records.SIDE_RECORDS.items()}
 
 
 def join_rows(*tables: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -69,6 +79,34 @@ def join_rows(*tables: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             if row["pr_id"] in merged:
                 merged[row["pr_id"]].update(row)
     return sorted(merged.values(), key=lambda r: (r["merge_date"], r["pr_id"]))
+
+
+REPLACEMENT_CHARACTER = "\ufffd"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(value: Any) -> Any:
+    """``value`` with every character a database refuses in text replaced by U+FFFD, in lists and dicts too.
+
+    PostgreSQL's text and JSONB cannot hold NUL (psycopg2 refuses such a string outright), and no UTF-8
+    database can hold a lone UTF-16 surrogate (what a JSON ``\\ud800`` escape decodes to). PR text from
+    GitHub may carry either, and one such character would fail every later write of its window. A
+    surrogate pair held as two code points is joined into the character it encodes; a lone surrogate
+    and every NUL become U+FFFD (rather than vanishing), so a reader sees that something was there.
+    SQLite would store them, but both databases get the same rows. The collector's raw copy keeps the
+    original characters (its JSON escapes them), so nothing is lost for good.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", REPLACEMENT_CHARACTER)
+        if not value.isascii() and _SURROGATE.search(value):
+            value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+        return value
+    if isinstance(value, list | tuple):
+        return [storable(item) for item in value]
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    return value
 
 
 def _complete(table: sa.Table, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -88,6 +126,12 @@ def _complete(table: sa.Table, row: Mapping[str, Any]) -> dict[str, Any]:
     return complete
 
 
+def _lock_key(table: str) -> int:
+    """The PostgreSQL advisory lock that serializes writes to ``table``: a stable signed 64-bit number."""
+    digest = hashlib.blake2b(f"achievement_pipeline.warehouse:{table}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 class UnknownTable(KeyError):
     pass
 
@@ -100,9 +144,10 @@ class Warehouse:
 
     def _table(self, name: str) -> sa.Table:
         try:
-            return TABLES[name]
+            return TABLES[name] if name in TABLES else SIDE_TABLES[name]
         except KeyError:
-            raise UnknownTable(f"no warehouse table {name!r}; known: {', '.join(TABLES)}") from None
+            known = ", ".join([*TABLES, *SIDE_TABLES])
+            raise UnknownTable(f"no warehouse table {name!r}; known: {known}") from None
 
     def replace_window(self, table: str, start: date, end: date, rows: Iterable[Mapping[str, Any]]) -> int:
         """Delete the rows with merge_date in [start, end) and insert ``rows``, atomically.
@@ -110,17 +155,36 @@ class Warehouse:
         Rows outside the window are refused: writing them would let one partition's
         run overwrite another's, which breaks the idempotence the backfills rely on.
         """
-        tbl = self._table(table)
-        rows = [_complete(tbl, r) for r in rows]
+        return self.replace_windows(start, end, {table: rows})[table]
+
+    def replace_windows(
+        self, start: date, end: date, rows_by_table: Mapping[str, Iterable[Mapping[str, Any]]]
+    ) -> dict[str, int]:
+        """:meth:`replace_window` for several tables in one transaction: a stage's rows and what it set aside.
+
+        On PostgreSQL each table's writes are serialized (a transaction-scoped advisory lock, taken in
+        name order so two writers never wait on each other). The run queue keeps runs of one day apart,
+        but a range run and a run of a day inside it can still overlap; without the lock the second
+        writer's delete would miss the first one's fresh rows and its insert fail on their keys.
+        SQLite serializes writers by itself.
+        """
+        prepared: dict[str, tuple[sa.Table, list[dict[str, Any]]]] = {}
         lo, hi = start.isoformat(), end.isoformat()
-        stray = [r["pr_id"] for r in rows if not lo <= r["merge_date"] < hi]
-        if stray:
-            raise ValueError(f"{len(stray)} {table} rows fall outside the window {lo}..{hi}: {stray[:3]}")
+        for table, rows in sorted(rows_by_table.items()):
+            tbl = self._table(table)
+            complete = [storable(_complete(tbl, r)) for r in rows]
+            stray = [r["pr_id"] for r in complete if not lo <= r["merge_date"] < hi]
+            if stray:
+                raise ValueError(f"{len(stray)} {table} rows fall outside the window {lo}..{hi}: {stray[:3]}")
+            prepared[table] = (tbl, complete)
         with self.engine.begin() as conn:
-            conn.execute(sa.delete(tbl).where(tbl.c.merge_date >= lo, tbl.c.merge_date < hi))
-            if rows:
-                conn.execute(sa.insert(tbl), rows)
-        return len(rows)
+            for table, (tbl, complete) in prepared.items():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(table)})
+                conn.execute(sa.delete(tbl).where(tbl.c.merge_date >= lo, tbl.c.merge_date < hi))
+                if complete:
+                    conn.execute(sa.insert(tbl), complete)
+        return {table: len(complete) for table, (_, complete) in prepared.items()}
 
     def read_window(self, table: str, start: date, end: date) -> list[dict[str, Any]]:
         """Rows with merge_date in [start, end), ordered by (merge_date, pr_id) for stable output."""
@@ -155,6 +219,45 @@ class Warehouse:
             return int(conn.execute(sa.select(sa.func.count()).select_from(tbl)).scalar_one())
 
 
+class WarehouseUnavailable(ServiceUnavailable):
+    """The warehouse database refused a connection or dropped one: worth retrying, then reporting."""
+
+
+def unreachable_message(url: sa.URL, reason: object) -> str:
+    """One line: which database (password hidden), why, the setting that names it, and what to do."""
+    why = (str(reason).strip().splitlines() or ["no answer"])[0].strip().rstrip(".")
+    if url.get_backend_name() == "sqlite":
+        return (
+            f"the warehouse file {url.database} cannot be opened: {why}. Check that ACHIEVEMENT_HOME is a "
+            "writable folder (or fix ACHIEVEMENT_WAREHOUSE_URL if you set it)"
+        )
+    return (
+        f"the warehouse database at {url.render_as_string(hide_password=True)} (ACHIEVEMENT_WAREHOUSE_URL) is "
+        f"unreachable: {why}. Start the database or point ACHIEVEMENT_WAREHOUSE_URL at a reachable one "
+        "(unset it to use the local SQLite file)"
+    )
+
+
+def report_outages(engine: sa.Engine) -> sa.Engine:
+    """Make ``engine`` raise :class:`WarehouseUnavailable` when it cannot connect or a connection drops.
+
+    SQLAlchemy's ``handle_error`` hook sees every failure of every user of the engine (the stage tables,
+    the collector's store, the curation table), so the one message naming the setting is raised in one
+    place. Only failures of the connection itself count: a constraint or SQL error stays what it is.
+    A failed ``pool_pre_ping`` is left alone, since SQLAlchemy reconnects after it by itself.
+    """
+
+    def outage(context: sa.engine.ExceptionContext) -> None:
+        if context.is_pre_ping:
+            return
+        connecting = context.connection is None and isinstance(context.sqlalchemy_exception, sa.exc.OperationalError)
+        if connecting or context.is_disconnect:
+            raise WarehouseUnavailable(unreachable_message(engine.url, context.original_exception))
+
+    sa.event.listen(engine, "handle_error", outage)
+    return engine
+
+
 _engines: dict[str, sa.Engine] = {}
 _engines_lock = threading.Lock()
 
@@ -171,15 +274,19 @@ def connect(url: str) -> Warehouse:
             kwargs: dict[str, Any] = {"pool_pre_ping": True}
             if url.startswith("sqlite"):
                 kwargs["connect_args"] = {"timeout": 60}
-            engine = sa.create_engine(url, **kwargs)
+            try:
+                engine = report_outages(sa.create_engine(url, **kwargs))
+            except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError):
+                # Not repeated: the URL holds the password.
+                raise SettingError(
+                    "ACHIEVEMENT_WAREHOUSE_URL is not a database URL SQLAlchemy can open: use "
+                    "postgresql+psycopg2://user:password@host:5432/db, or unset it to use the local SQLite file"
+                ) from None
             try:
                 metadata.create_all(engine)
-            except sa.exc.OperationalError as exc:
+            except WarehouseUnavailable:
                 engine.dispose()
-                raise ConnectionError(
-                    f"cannot reach the warehouse database at {engine.url.render_as_string(hide_password=True)}: "
-                    f"{exc.orig}. Check ACHIEVEMENT_WAREHOUSE_URL or unset it to use the local SQLite file."
-                ) from exc
+                raise
             _check_columns(engine)
             _engines[url] = engine
     return Warehouse(engine)
@@ -193,7 +300,7 @@ def _check_columns(engine: sa.Engine) -> None:
     """Fail clearly, before any write, when an existing table predates columns the code needs."""
     inspector = sa.inspect(engine)
     stale = []
-    for name, table in TABLES.items():
+    for name, table in {**TABLES, **SIDE_TABLES}.items():
         present = {column["name"] for column in inspector.get_columns(name)}
         missing = sorted(column.name for column in table.columns if column.name not in present)
         if missing:

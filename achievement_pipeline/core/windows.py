@@ -22,7 +22,7 @@ def parse_window(start: str, end: str, default: tuple[date, date]) -> tuple[date
             f"reporting window {start!r}..{end!r} is malformed ({exc}): use YYYY-MM-DD for window_start and window_end"
         ) from None
     if last < first:
-        raise WindowError(f"reporting window {start}..{end} ends before it starts: swap the dates")
+        raise WindowError(f"reporting window {start}..{end} ends before it starts: swap window_start and window_end")
     return first, last + timedelta(days=1)
 
 
@@ -34,7 +34,7 @@ def period_window(period: str) -> tuple[date, date]:
     match = _PERIOD.match(period.strip())
     if not match:
         raise WindowError(
-            f"reporting period {period!r} is not a year, quarter or month: use 2025, 2025-Q1 or 2025-03 "
+            f"period {period!r} (the reporting period) is not a year, quarter or month: use 2025, 2025-Q1 or 2025-03 "
             "(or window_start and window_end for a custom range)"
         )
     year = int(match["year"])

@@ -9,19 +9,22 @@ from typing import Any
 
 from dagster import MetadataValue
 
+from achievement_pipeline.core.redaction import redact
+from achievement_pipeline.core.text import md_escape
+
 # Who answers for the stages in the UI. Each stage's code version is on its asset: bump it when
 # the stage's output for the same input changes, and the UI marks the asset stale.
 OWNERS = ["team:achievements"]
 
 
 def _cell(value: Any, width: int = 60) -> str:
-    text = json.dumps(value) if isinstance(value, list | dict) else str(value)
-    text = text.replace("|", "\\|").replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """One table cell: redacted before it is cut to ``width``, so no part of a secret or phone number shows,
+    then escaped (``md_escape``): a cell holds PR text, which must not link, fetch an image or add HTML."""
+    return md_escape(redact(json.dumps(value) if isinstance(value, list | dict) else str(value)), width)
 
 
 def preview(rows: Sequence[dict[str, Any]], columns: Sequence[str], limit: int = 10) -> MetadataValue:
-    """The first rows as a Markdown table, for the materialization page in the UI."""
+    """The first rows as a Markdown table, for the materialization page in the UI (cells redacted: PR text)."""
     if not rows:
         return MetadataValue.md("_no rows in this window_")
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]

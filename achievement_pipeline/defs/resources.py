@@ -49,10 +49,12 @@ def build_resources() -> dict[str, object]:
             timeout_seconds=settings.number("ACHIEVEMENT_LLM_TIMEOUT_SECONDS"),
             num_retries=int(settings.number("ACHIEVEMENT_LLM_NUM_RETRIES")),
             cooldown_seconds=settings.number("ACHIEVEMENT_LLM_COOLDOWN_SECONDS"),
+            breaker_failures=int(settings.number("ACHIEVEMENT_LLM_BREAKER_FAILURES")),
         ),
         "cache": CacheResource(
             redis_url=_configured("ACHIEVEMENT_REDIS_URL"),
             namespace=settings.text("ACHIEVEMENT_CACHE_NAMESPACE"),
+            llm_ttl_seconds=settings.number("ACHIEVEMENT_LLM_CACHE_TTL"),
         ),
         "mlflow": MlflowResource(
             tracking_uri=_configured("MLFLOW_TRACKING_URI"), registry_uri=_configured("MLFLOW_REGISTRY_URI")

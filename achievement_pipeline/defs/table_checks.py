@@ -2,9 +2,15 @@
 
 A check validates the rows of the run's window: schema, nulls, ranges, unique PR ids, and
 completeness against the warehouse table the asset depends on (read from the asset's own
-``deps``, so the lineage is declared once). A failure blocks the downstream stages, so
-nothing unvalidated reaches a portfolio.
+``deps``, so the lineage is declared once). What is wrong with the table as a whole (a column
+missing, a PR twice, PRs lost against upstream, every row of a batch broken) fails the check with
+ERROR severity and blocks the downstream stages. What is wrong with some rows only (a blank title,
+impossible dates, a malformed id) fails it with WARN severity, naming the PRs, and the window goes
+on: enrich sets such PRs aside and validate rejects them into the portfolio's Appendix A.
 """
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -16,8 +22,10 @@ from dagster import (
     asset_check,
 )
 
+from achievement_pipeline.core.text import first_of, md_escape
 from achievement_pipeline.core.warehouse import TABLES
 from achievement_pipeline.defs.partitions import daily_partitions, run_window
+from achievement_pipeline.defs.retries import STAGE_RETRY, fails_clearly
 from achievement_pipeline.resources.warehouse import WarehouseResource
 
 
@@ -29,8 +37,32 @@ def upstream_table(asset: AssetsDefinition) -> str | None:
     return tables[0] if tables else None
 
 
-def table_expectations(asset: AssetsDefinition) -> AssetChecksDefinition:
-    """A blocking GX check of ``asset``'s table, complete against its upstream stage table if it has one."""
+RowRules = Callable[[Sequence[Mapping[str, Any]]], Mapping[str, Sequence[str]]]
+_SET_ASIDE = "set_aside"
+
+
+def _offending(rows: Mapping[str, Sequence[str]], limit: int = 20) -> MetadataValue:
+    """The offending PRs as a Markdown list, each with its reasons; PR ids and reasons quote PR text."""
+    lines = [f"- {md_escape(pr_id)}: {md_escape('; '.join(reasons))}" for pr_id, reasons in list(rows.items())[:limit]]
+    if len(rows) > limit:
+        lines.append(f"- and {len(rows) - limit} more")
+    return MetadataValue.md("\n".join(lines) or "_none_")
+
+
+def table_expectations(
+    asset: AssetsDefinition,
+    *,
+    row_rules: RowRules | None = None,
+    row_note: str = "they do not hold up the rest of the window",
+    rejects_set_aside: bool = False,
+) -> AssetChecksDefinition:
+    """A GX check of ``asset``'s table, complete against its upstream stage table if it has one.
+
+    Blocking on what is wrong with the table; a warning naming the PRs for what is wrong with rows
+    (``row_rules`` adds problems GX does not express, ``row_note`` says what becomes of those rows).
+    PRs an earlier stage set aside (table ``set_aside``) are not expected downstream of it, except in
+    the table that rejects them (``rejects_set_aside``: validate's).
+    """
     table = asset.key.path[-1]
     upstream = upstream_table(asset)
 
@@ -39,28 +71,43 @@ def table_expectations(asset: AssetsDefinition) -> AssetChecksDefinition:
         name=f"{table}_expectations",
         blocking=True,
         partitions_def=daily_partitions,
+        retry_policy=STAGE_RETRY,  # it reads the warehouse, and reading again is harmless
         description=(
             f"Great Expectations suite for {table}: schema, nulls, ranges, unique pr_id, merge dates inside "
             "the window" + (f", every PR of {upstream} present." if upstream else ".")
         ),
     )
+    @fails_clearly
     def _check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
-        from achievement_pipeline.validate.suites import validate_table
+        from achievement_pipeline.validate.suites import judge, validate_table
 
         start, end = run_window(context)
         store = warehouse.get()
         import pandas as pd  # imported where used: the code location loads without it
 
-        frame = pd.DataFrame(store.read_window(table, start, end))
-        expected = {row["pr_id"] for row in store.read_window(upstream, start, end)} if upstream else None
-        report = validate_table(table, frame, window_start=start, window_end=end, expected_pr_ids=expected)
+        rows = store.read_window(table, start, end)
+        expected = None
+        if upstream:
+            set_aside = {row["pr_id"] for row in store.read_window(_SET_ASIDE, start, end)}
+            expected = {row["pr_id"] for row in store.read_window(upstream, start, end)} - set_aside
+            expected |= set_aside if rejects_set_aside else set()
+        report = validate_table(table, pd.DataFrame(rows), window_start=start, window_end=end, expected_pr_ids=expected)
+        verdict = judge(report, row_rules(rows) if row_rules else None, row_note=row_note)
+        if not verdict.passed:
+            log = context.log.error if verdict.blocking else context.log.warning
+            log(f"{table}: {verdict.summary}")
         return AssetCheckResult(
-            passed=report.success,
-            severity=AssetCheckSeverity.ERROR,
+            passed=verdict.passed,
+            severity=AssetCheckSeverity.ERROR if verdict.blocking else AssetCheckSeverity.WARN,
+            # The UI renders a check's description as Markdown, and it names PRs: escaped.
+            description=md_escape(verdict.summary) if verdict.summary else None,
             metadata={
                 "rows": report.row_count,
                 "expectations": report.evaluated,
                 "failed": len(report.failed),
+                "rows_with_problems": len(verdict.rows),
+                "offending_prs": _offending(verdict.rows),
+                "offending_pr_ids": MetadataValue.text(first_of(verdict.rows)),
                 "result": MetadataValue.md(report.to_markdown()),
             },
         )

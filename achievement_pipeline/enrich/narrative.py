@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from achievement_pipeline.core.records import PullRequestRecord
-from achievement_pipeline.enrich.redaction import redact
+from achievement_pipeline.core.redaction import redact_all, redact_pull_request
 
 PROMPT_VERSION = "v3"  # part of every prompt, so a changed contract never reuses old cached answers
 MAX_BODY_CHARS = 4000
@@ -93,40 +93,41 @@ class Narrative(BaseModel):
         return [self.summary, self.achievement, *self.star.model_dump().values(), *self.skills]
 
 
-def _redact_all(value: Any) -> Any:
-    """Redact every string inside a JSON-like value (claims and file paths are PR text too)."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, list):
-        return [_redact_all(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _redact_all(v) for k, v in value.items()}
-    return value
-
-
 def pr_facts(pr: PullRequestRecord, features: dict[str, object]) -> dict[str, Any]:
-    """Everything a summariser may use about one PR, redacted: the only PR data that leaves the machine."""
+    """Everything a summariser may use about one PR, redacted: the only PR data that leaves the machine.
+
+    The PR's text is redacted whole before anything is cut to the prompt's length, so a secret
+    straddling ``MAX_BODY_CHARS`` is never sent in part; what features derived from the raw text
+    (the clean title, claims, areas from file paths) is redacted too.
+    """
     approvals = sum(1 for r in pr["reviews"] if r["state"] == "APPROVED")
-    facts = {
+    redacted = redact_pull_request(pr)
+    derived = redact_all(
+        {
+            "clean_title": features["clean_title"],
+            "areas": list(features["areas"]),  # type: ignore[call-overload]
+            "measurable_claims": list(features["claims"]),  # type: ignore[call-overload]
+        }
+    )
+    return {
         "repository": pr["repo"],
         "number": pr["number"],
-        "title": pr["title"],
-        "clean_title": features["clean_title"],
+        "title": redacted["title"],
+        "clean_title": derived["clean_title"],
         "conventional_type": features["conventional_type"],
-        "body": pr["body"][:MAX_BODY_CHARS],
-        "labels": list(pr["labels"]),
-        "files": [f["filename"] for f in pr["files"][:MAX_FILES]],
+        "body": redacted["body"][:MAX_BODY_CHARS],
+        "labels": list(redacted["labels"]),
+        "files": [f["filename"] for f in redacted["files"][:MAX_FILES]],
         "files_changed": pr["changed_files"],
         "lines_changed": features["lines_changed"],
         "size_class": features["size_class"],
-        "areas": list(features["areas"]),  # type: ignore[call-overload]
-        "measurable_claims": list(features["claims"]),  # type: ignore[call-overload]
+        "areas": derived["areas"],
+        "measurable_claims": derived["measurable_claims"],
         "reviews": len(pr["reviews"]),
         "approvals": approvals,
         "review_comments": len(pr["review_comments"]),
         "linked_issues": list(pr["linked_issues"]),
     }
-    return _redact_all(facts)
 
 
 SYSTEM_PROMPT = (

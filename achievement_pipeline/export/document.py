@@ -9,14 +9,19 @@ rows are listed with their reasons so nothing vanishes silently.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from achievement_pipeline.core.predictions import MODEL_BASIS, SCORECARD_VERSION
+from achievement_pipeline.core.redaction import redact_all
 from achievement_pipeline.export.achievements import build_achievements
 from achievement_pipeline.export.breakdowns import issue_links, quarters, skills
 from achievement_pipeline.export.schema import SCHEMA_VERSION
+
+_HTTP_URL = re.compile(r"^https?://\S+$")  # the schema's url pattern
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")  # the schema's repo pattern
 
 
 def _range(rows: list[dict[str, Any]], prefix: str) -> dict[str, float]:
@@ -82,6 +87,21 @@ def _achievement(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _rejected(row: dict[str, Any]) -> dict[str, Any]:
+    """A left-out PR as Appendix A lists it: as collected, since bad data is often why it was left out.
+
+    A PR enrich set aside reaches here with only its collected fields; a URL that is no http(s)
+    address is dropped rather than linked (the renderers would refuse it anyway).
+    """
+    url = str(row.get("url") or "")
+    return {
+        "pr_id": str(row["pr_id"]),
+        "title": str(row.get("title") or ""),
+        "url": url if _HTTP_URL.match(url) else "",
+        "reasons": list(row["reasons"]),
+    }
+
+
 def _bounds(row: dict[str, Any], prefix: str) -> dict[str, float]:
     return {k: float(row[f"{prefix}_{k}"]) for k in ("low", "expected", "high")}
 
@@ -113,6 +133,11 @@ def build_portfolio(
     ``rows`` and ``capacity`` are what ``value.window.apply_window`` made of the window: reverts
     applied, hours within the calendar, the arithmetic written; ``curation`` records the person's
     choices that shaped the rows (``curation.apply_curation``).
+
+    Every string of the document is redacted (``core.redaction``): titles, statements, claims,
+    evidence and group titles are PR text, and every export (JSON, HTML, PDF, Markdown, CV, the
+    executive summary, the UI's headline) is rendered from this document, so none of them can
+    carry a secret or a phone number the warehouse holds.
     """
     accepted = [r for r in rows if r["status"] == "accepted"]
     rejected = [r for r in rows if r["status"] != "accepted"]
@@ -132,14 +157,15 @@ def build_portfolio(
     achievements = sorted((_achievement(r) for r in accepted), key=lambda a: (-a["value"]["expected"], a["pr_id"]))
     groups = build_achievements([_grouping_row(r) for r in accepted])
     when = generated_at or datetime.now(UTC)
-    return {
+    document = {
         "schema_version": SCHEMA_VERSION,
         "generated_at": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "subject": subject if isinstance(subject, dict) else {"login": subject, "kind": "user"},
         "window": {"start": window_start.isoformat(), "end": (window_end - timedelta(days=1)).isoformat()},
         "sources": {
             "github_base_url": github_base_url,
-            "repositories_seen": sorted({r["repo"] for r in rows}),
+            # A repository name no GitHub could have (on a rejected PR) is left to Appendix A's id.
+            "repositories_seen": sorted({r["repo"] for r in rows if _REPO.match(str(r.get("repo") or ""))}),
         },
         "totals": {
             "prs": len(accepted),
@@ -174,9 +200,7 @@ def build_portfolio(
         "achievements": achievements,
         "quarters": quarters(accepted, groups, window_start, window_end - timedelta(days=1)),
         "skills": skills(accepted),
-        "rejected": [
-            {"pr_id": r["pr_id"], "title": r["title"], "url": r["url"], "reasons": list(r["reasons"])} for r in rejected
-        ],
+        "rejected": [_rejected(r) for r in rejected],
         "curation": curation or {"excluded_prs": 0, "private_prs": [], "choices": []},
         "assumptions": {
             name: {"value": entry["value"], "unit": entry.get("unit", ""), "note": entry.get("note", "")}
@@ -184,3 +208,4 @@ def build_portfolio(
             if isinstance(entry, dict) and "value" in entry
         },
     }
+    return redact_all(document)

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from achievement_pipeline.core.records import CATEGORIES, SENTIMENTS
+from achievement_pipeline.core.redaction import redact_all
 from achievement_pipeline.ml.base_model import load_base_model
 from achievement_pipeline.ml.category_fit import TITLE_ONLY_PERCENT
 from achievement_pipeline.ml.holdout import (
@@ -184,7 +185,11 @@ class _Task:
 
 
 def _input_example(features: pd.DataFrame) -> pd.DataFrame:
-    """A few real rows, texts cut short: enough to document the input without copying the corpus."""
+    """A few real rows, texts cut short: enough to document the input without copying the corpus.
+
+    The example is stored with the model in MLflow's artifact store, outside the warehouse, so
+    every text in it is redacted (``core.redaction``) before the texts are cut.
+    """
     rows = list(range(min(3, len(features))))
     if {"claims", "labels", "file_paths"} <= set(features.columns):
         # Prefer a row with claims/labels/paths so the signature records string arrays, not "any".
@@ -192,6 +197,9 @@ def _input_example(features: pd.DataFrame) -> pd.DataFrame:
         rich = [i for i, (claims, labels, paths) in enumerate(columns) if claims and labels and paths]
         rows = sorted(set(rich[:1]) | set(rows))[:3]
     example = features.iloc[rows].copy()
+    for column in example.columns:
+        if example[column].dtype == object:
+            example[column] = example[column].map(redact_all)
     for text in ("body", "text"):
         if text in example.columns:
             example[text] = example[text].map(lambda v: str(v)[:_EXAMPLE_TEXT_CHARS])

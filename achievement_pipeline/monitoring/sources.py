@@ -17,7 +17,7 @@ from typing import Protocol
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from achievement_pipeline.enrich.redaction import redact
+from achievement_pipeline.core.redaction import redact
 
 log = logging.getLogger(__name__)
 

@@ -89,13 +89,18 @@ def _bound(value: float) -> str:
     return "+Inf" if value == float("inf") else f"{value:g}"
 
 
+# What Dagster wraps a step's own exception in: after a retry policy gave up (``RetryRequestedFromPolicy``),
+# or when the stage reported it as a ``Failure`` with the project's message (``defs/retries.py``).
+_WRAPPERS = ("Failure", "RetryRequested", "RetryRequestedFromPolicy")
+
+
 def error_class(error: object | None) -> str:
-    """The class of the user's exception inside Dagster's wrapper (``DagsterExecutionStepExecutionError``)."""
+    """The class of the user's exception inside Dagster's wrappers (``DagsterExecutionStepExecutionError`` …)."""
     chain = []
     while error is not None:
         chain.append(str(getattr(error, "cls_name", "") or ""))
         error = getattr(error, "cause", None)
     for name in chain:
-        if name and not name.startswith("Dagster"):
+        if name and not name.startswith("Dagster") and name not in _WRAPPERS:
             return name
     return chain[0] if chain and chain[0] else "unknown"

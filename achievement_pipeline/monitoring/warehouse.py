@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily, Metric
 
-from achievement_pipeline.core.warehouse import TABLES
+from achievement_pipeline.core.warehouse import TABLES, report_outages
 from achievement_pipeline.ml.registry import CATEGORY_MODEL, SENTIMENT_MODEL
 
 # Which model's confidence each predictions column holds, and the column naming the version of that
@@ -147,7 +147,8 @@ class WarehouseSource:
             kwargs: dict[str, object] = {"pool_pre_ping": True}
             if self.url.startswith("sqlite"):
                 kwargs["connect_args"] = {"timeout": 30}
-            self._engine = sa.create_engine(self.url, **kwargs)
+            # An outage is reported by the message naming ACHIEVEMENT_WAREHOUSE_URL, as in the pipeline.
+            self._engine = report_outages(sa.create_engine(self.url, **kwargs))
         return self._engine
 
     def collect(self) -> list[Metric]:

@@ -36,6 +36,9 @@ class LLMResource(ConfigurableResource):
     timeout_seconds: float = Field(default=30.0, gt=0)
     num_retries: int = Field(default=2, ge=0, description="Retries per provider, with exponential backoff")
     cooldown_seconds: float = Field(default=60.0, ge=0, description="How long a failing deployment is skipped")
+    breaker_failures: int = Field(
+        default=3, ge=1, description="PRs in a row a provider may fail on before it is skipped for the rest of the run"
+    )
     max_tokens: int = Field(default=700, gt=0, description="Answer cap; also bounds the worst-case cost of a call")
 
     @property
@@ -51,6 +54,7 @@ class LLMResource(ConfigurableResource):
             timeout_seconds=self.timeout_seconds,
             num_retries=self.num_retries,
             cooldown_seconds=self.cooldown_seconds,
+            breaker_failures=self.breaker_failures,
             budget_usd=self.budget_usd,
             max_tokens=self.max_tokens,
         )

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import mimetypes
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
 from achievement_pipeline.core import settings
+
+
+class ObjectStoreUnavailable(settings.ServiceUnavailable):
+    """The configured S3 endpoint does not answer (the message names its variables)."""
 
 
 class ObjectStoreResource(ConfigurableResource):
@@ -39,7 +46,8 @@ class ObjectStoreResource(ConfigurableResource):
                 endpoint_url=self.endpoint_url or None, region_name=self.region_name or None
             ).get_client()
             content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
-            client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+            with self._said_plainly():
+                client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
             return f"s3://{self.bucket}/{key}"
         path = self.local_root() / key
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,6 +55,58 @@ class ObjectStoreResource(ConfigurableResource):
         tmp.write_bytes(data)
         tmp.replace(path)  # readers never see a half-written portfolio
         return str(path)
+
+    def check_reachable(self, timeout_seconds: float = 5) -> None:
+        """Ask S3 for the configured bucket (one request, no retries to speak of); nothing to check for a folder."""
+        if not self.bucket:
+            return
+        import boto3
+        from botocore.config import Config
+
+        client = boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url or None,
+            region_name=self.region_name or None,
+            config=Config(
+                connect_timeout=timeout_seconds, read_timeout=timeout_seconds, retries={"max_attempts": 1}
+            ),
+        )
+        with self._said_plainly():
+            client.head_bucket(Bucket=self.bucket)
+
+    @contextlib.contextmanager
+    def _said_plainly(self) -> Iterator[None]:
+        """botocore's errors as one line naming the setting to fix (the bucket and endpoint are no secrets)."""
+        from botocore import exceptions as aws
+
+        where = f"S3 at {self.endpoint_url}" if self.endpoint_url else "S3"
+        try:
+            yield
+        except (aws.EndpointConnectionError, aws.ConnectTimeoutError, aws.ReadTimeoutError) as exc:
+            raise ObjectStoreUnavailable(
+                f"{where} is unreachable ({exc}) for the bucket {self.bucket!r} (ACHIEVEMENT_S3_BUCKET): start it, "
+                "fix ACHIEVEMENT_S3_ENDPOINT_URL (or AWS_REGION), or unset ACHIEVEMENT_S3_BUCKET to write to the "
+                "local folder"
+            ) from exc
+        except aws.NoCredentialsError:
+            raise settings.SettingError(
+                f"no AWS credentials for the bucket {self.bucket!r} (ACHIEVEMENT_S3_BUCKET): set AWS_ACCESS_KEY_ID "
+                "and AWS_SECRET_ACCESS_KEY (or use a profile or role), or unset ACHIEVEMENT_S3_BUCKET"
+            ) from None
+        except aws.ClientError as exc:
+            error: dict[str, Any] = exc.response.get("Error", {})
+            code = str(error.get("Code", ""))
+            if code in ("404", "NoSuchBucket"):
+                raise settings.SettingError(
+                    f"the bucket {self.bucket!r} (ACHIEVEMENT_S3_BUCKET) does not exist on {where}: create it or "
+                    "fix ACHIEVEMENT_S3_BUCKET"
+                ) from None
+            if code in ("403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+                raise settings.SettingError(
+                    f"{where} refused the AWS credentials for the bucket {self.bucket!r} (ACHIEVEMENT_S3_BUCKET, "
+                    f"{code}): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and the bucket's policy"
+                ) from None
+            raise
 
     def browser_url(self, location: str) -> str | None:
         """A link a person can open from the Dagster UI for what ``put`` returned, if there is one.

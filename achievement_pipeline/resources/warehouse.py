@@ -24,6 +24,10 @@ class WarehouseResource(ConfigurableResource):
     def get(self) -> Warehouse:
         return connect(self.resolved_url())
 
+    def check_reachable(self) -> None:
+        """Connect once (creating missing tables); raise WarehouseUnavailable naming ACHIEVEMENT_WAREHOUSE_URL."""
+        self.get()
+
     @property
     def kind(self) -> str:
         return "postgresql" if self.resolved_url().startswith("postgres") else "sqlite"

@@ -19,11 +19,13 @@ import os
 import threading
 import typing
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from achievement_pipeline.core import records, settings
+from achievement_pipeline.core.pr_rules import PR_ID_PATTERN
+from achievement_pipeline.core.text import first_of, md_escape
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,13 +41,15 @@ __all__ = [
     "QualityReport",
     "SuiteSpec",
     "TABLES",
+    "Verdict",
     "build_suite",
     "check_specs",
+    "judge",
     "suite_spec",
     "validate_table",
 ]
 
-PR_ID_REGEX = r"^[^/\s]+/[^#\s]+#\d+$"
+PR_ID_REGEX = PR_ID_PATTERN  # one pattern for the check, the row rules and the portfolio
 MERGE_DATE_REGEX = r"^\d{4}-\d{2}-\d{2}$"
 REPO_REGEX = r"^[^/\s]+/[^/\s]+$"
 ISO_TIMESTAMP_REGEX = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}"
@@ -57,9 +61,21 @@ NON_EMPTY_JSON_ARRAY_REGEX = r"^\s*\[\s*[^\]\s]"
 SIZE_CLASSES: tuple[str, ...] = ("xs", "s", "m", "l", "xl")
 VALIDATION_STATUSES: tuple[str, ...] = ("accepted", "rejected")
 MAX_EXAMPLES = 5
+# How many offending PR ids a reason names before "and N more".
+NAMED_PRS = 20
+# A row problem is the row's own; it blocks the table only when every row has one and there are at
+# least this many rows: then the source, not a few PRs, is broken (a changed API, a bad migration).
+# Below it, a window of one or two bad PRs would block on what is only their own problem.
+SYSTEMATIC_MIN_ROWS = 5
 
 # Result details GX keeps per expectation: enough examples for a reason, not the whole column.
 _RESULT_FORMAT: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
+# With a pr_id column, every offending row is named by it (COMPLETE lists them all, not only 20).
+_ROW_RESULT_FORMAT: dict[str, Any] = {
+    "result_format": "COMPLETE",
+    "partial_unexpected_count": 20,
+    "unexpected_index_column_names": ["pr_id"],
+}
 _DATASOURCE_NAME = "achievement_pipeline_quality"
 _BATCH_DEFINITION_NAME = "whole_dataframe"
 
@@ -82,6 +98,10 @@ class CheckSpec:
     kwargs: Mapping[str, Any]
     description: str  # short human wording, shown in reports
     when: tuple[str, object] | None = None  # only rows where column == value
+    # A rule each row keeps or breaks on its own (a well-formed title, a value in range): breaking it is
+    # that row's problem. The others (columns present, one row per PR, complete against upstream, inside
+    # the window) are about the table as a whole.
+    per_row: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -107,17 +127,18 @@ def _exists(col: str) -> CheckSpec:
 
 
 def _not_null(col: str) -> CheckSpec:
-    return CheckSpec("ExpectColumnValuesToNotBeNull", {"column": col}, "no nulls")
+    return CheckSpec("ExpectColumnValuesToNotBeNull", {"column": col}, "no nulls", per_row=True)
 
 
 def _regex(col: str, regex: str, what: str) -> CheckSpec:
-    return CheckSpec("ExpectColumnValuesToMatchRegex", {"column": col, "regex": regex}, what)
+    return CheckSpec("ExpectColumnValuesToMatchRegex", {"column": col, "regex": regex}, what, per_row=True)
 
 
-def _in_set(col: str, values: Iterable[object], what: str | None = None) -> CheckSpec:
+def _in_set(col: str, values: Iterable[object], what: str | None = None, *, per_row: bool = True) -> CheckSpec:
     values = list(values)
     shown = ", ".join(str(v) for v in values)
-    return CheckSpec("ExpectColumnValuesToBeInSet", {"column": col, "value_set": values}, what or f"one of {{{shown}}}")
+    what = what or f"one of {{{shown}}}"
+    return CheckSpec("ExpectColumnValuesToBeInSet", {"column": col, "value_set": values}, what, per_row=per_row)
 
 
 def _between(col: str, lo: float | None, hi: float | None) -> CheckSpec:
@@ -127,11 +148,12 @@ def _between(col: str, lo: float | None, hi: float | None) -> CheckSpec:
         what = f"<= {hi:g}"
     else:
         what = f"in [{lo:g}, {hi:g}]"
-    return CheckSpec("ExpectColumnValuesToBeBetween", {"column": col, "min_value": lo, "max_value": hi}, what)
+    kwargs = {"column": col, "min_value": lo, "max_value": hi}
+    return CheckSpec("ExpectColumnValuesToBeBetween", kwargs, what, per_row=True)
 
 
 def _non_empty(col: str) -> CheckSpec:
-    return CheckSpec("ExpectColumnValueLengthsToBeBetween", {"column": col, "min_value": 1}, "non-empty text")
+    return CheckSpec("ExpectColumnValueLengthsToBeBetween", {"column": col, "min_value": 1}, "non-empty text", per_row=True)
 
 
 def _at_least(high: str, low: str) -> CheckSpec:
@@ -139,11 +161,12 @@ def _at_least(high: str, low: str) -> CheckSpec:
         "ExpectColumnPairValuesAToBeGreaterThanB",
         {"column_A": high, "column_B": low, "or_equal": True},
         f"`{low}` <= `{high}`",
+        per_row=True,
     )
 
 
 def _json(col: str) -> CheckSpec:
-    return CheckSpec("ExpectColumnValuesToBeJsonParseable", {"column": col}, "valid JSON")
+    return CheckSpec("ExpectColumnValuesToBeJsonParseable", {"column": col}, "valid JSON", per_row=True)
 
 
 def _contract(table: str) -> tuple[tuple[str, ...], tuple[str, ...], list[CheckSpec]]:
@@ -237,6 +260,14 @@ def _valuations_spec() -> SuiteSpec:
 
 def _validated_achievements_spec() -> SuiteSpec:
     columns, json_cols, checks = _contract("validated_achievements")
+    # A PR rejected for its malformed id keeps that id (Appendix A names it as collected): the id's
+    # form is a rule for what is published, the accepted rows.
+    checks = [
+        replace(c, when=("status", "accepted"), description="accepted rows look like `owner/repo#123`")
+        if c.expectation == "ExpectColumnValuesToMatchRegex" and c.columns == ("pr_id",)
+        else c
+        for c in checks
+    ]
     checks += [
         _in_set("status", VALIDATION_STATUSES),
         *[_json(c) for c in json_cols],
@@ -245,6 +276,7 @@ def _validated_achievements_spec() -> SuiteSpec:
             {"column": "reasons", "regex": NON_EMPTY_JSON_ARRAY_REGEX},
             "rejected rows give at least one reason",
             when=("status", "rejected"),
+            per_row=True,
         ),
     ]
     return SuiteSpec("validated_achievements", columns, json_cols, tuple(checks))
@@ -303,7 +335,8 @@ def check_specs(
     if window_start is not None and window_end is not None:
         start = _as_date(window_start, round_up=False)
         end = _as_date(window_end, round_up=True)
-        checks.append(_in_set("merge_date", _window_dates(start, end), f"within partition [{start}, {end})"))
+        window = _window_dates(start, end)
+        checks.append(_in_set("merge_date", window, f"within partition [{start}, {end})", per_row=False))
     if expected_pr_ids is not None:
         expected = sorted(expected_pr_ids)
         checks += [
@@ -312,7 +345,7 @@ def check_specs(
                 {"column": "pr_id", "value_set": expected},
                 f"completeness: all {len(expected)} upstream PRs present",
             ),
-            _in_set("pr_id", expected, "no rows for PRs absent upstream"),
+            _in_set("pr_id", expected, "no rows for PRs absent upstream", per_row=False),
         ]
     return checks
 
@@ -362,6 +395,14 @@ class FailedExpectation:
     columns: tuple[str, ...]
     reason: str
     examples: tuple[object, ...] = ()  # up to MAX_EXAMPLES unexpected (or missing) values
+    pr_ids: tuple[str, ...] = ()  # every PR the failure is about, in row order: the rows to look at
+    per_row: bool = False  # a row rule (see CheckSpec.per_row): each named row broke it on its own
+    description: str = ""  # what the expectation asks, e.g. "non-empty text"
+
+    @property
+    def about_the_table(self) -> bool:
+        """True when the table as a whole is wrong: a table rule failed, or a row rule no row can answer for."""
+        return not (self.per_row and self.pr_ids)
 
 
 @dataclass(frozen=True)
@@ -389,6 +430,16 @@ class QualityReport:
     row_count: int
     checks: list[CheckOutcome] = field(default_factory=list)
 
+    def row_problems(self) -> dict[str, list[str]]:
+        """Each PR that broke a row rule, with the rules it broke ("`title`: non-empty text")."""
+        found: dict[str, list[str]] = {}
+        for failure in self.failed:
+            if not failure.about_the_table:
+                rule = f"{', '.join(f'`{c}`' for c in failure.columns)}: {failure.description}"
+                for pr_id in failure.pr_ids:
+                    found.setdefault(pr_id, []).append(rule)
+        return found
+
     def to_markdown(self) -> str:
         """A compact table of every expectation with ✅/❌, for Dagster asset-check metadata."""
         passed = sum(c.success for c in self.checks)
@@ -401,15 +452,17 @@ class QualityReport:
         ]
         for c in self.checks:
             cols = ", ".join(f"`{col}`" for col in c.columns)
+            # Columns, checks and expectation types are the suite's own words (code spans kept); a detail
+            # names PR ids, and a malformed id is anyone's text, so it is escaped.
             lines.append(
-                f"| {'✅' if c.success else '❌'} | {_md(cols)} | {_md(c.description)} "
-                f"| {_md(c.expectation_type)} | {_md(c.detail)} |"
+                f"| {'✅' if c.success else '❌'} | {_cell(cols)} | {_cell(c.description)} "
+                f"| {_cell(c.expectation_type)} | {md_escape(c.detail)} |"
             )
         return "\n".join(lines)
 
 
-def _md(text: str) -> str:
-    """Keep a cell on one line and stop a pipe in a value from splitting the table."""
+def _cell(text: str) -> str:
+    """Our own text kept on one line, a pipe in it not splitting the table."""
     return text.replace("\n", " ").replace("|", "\\|")
 
 
@@ -573,6 +626,24 @@ def _examples(result: Mapping[str, Any]) -> tuple[object, ...]:
     return tuple(seen)
 
 
+def _offending_prs(spec: CheckSpec, result: Mapping[str, Any]) -> tuple[str, ...]:
+    """The PRs a failed expectation is about, each once in row order: by the rows' pr_id, or the ids themselves.
+
+    Row expectations name their rows through GX's unexpected index list (``pr_id`` as the index
+    column); expectations on ``pr_id`` itself (unique, complete, known upstream) name them by value.
+    """
+    rows = result.get("unexpected_index_list")
+    if isinstance(rows, list) and rows and all(isinstance(row, Mapping) and "pr_id" in row for row in rows):
+        values: Iterable[object] = (row["pr_id"] for row in rows)
+    elif "pr_id" in spec.columns:
+        values = result.get("missing_list") or result.get("partial_missing_list") or result.get("unexpected_list") or []
+        values = values or result.get("partial_unexpected_list") or []
+    else:
+        return ()
+    # Whole ids, never shortened like examples: a name that is cut names no PR.
+    return tuple(dict.fromkeys(str(getattr(value, "item", lambda: value)()) for value in values if value is not None))
+
+
 def _exception_message(exception_info: object) -> str | None:
     """GX nests metric errors by metric id; find the first real message at any depth."""
     if not isinstance(exception_info, Mapping):
@@ -587,9 +658,24 @@ def _exception_message(exception_info: object) -> str | None:
 
 
 def _describe(
+    spec: CheckSpec,
+    success: bool,
+    result: Mapping[str, Any],
+    error: str | None,
+    missing: list[str],
+    pr_ids: Sequence[str] = (),
+) -> tuple[str, str]:
+    """(detail for the markdown row, reason for a failure) in words a reviewer understands, naming the PRs."""
+    detail, reason = _describe_values(spec, success, result, error, missing)
+    if pr_ids and not success:
+        detail += f": {first_of(pr_ids, MAX_EXAMPLES)}"
+        reason += f": {first_of(pr_ids, NAMED_PRS)}"
+    return detail, reason
+
+
+def _describe_values(
     spec: CheckSpec, success: bool, result: Mapping[str, Any], error: str | None, missing: list[str]
 ) -> tuple[str, str]:
-    """(detail for the markdown row, reason for a failure) in words a reviewer understands."""
     cols = ", ".join(f"`{c}`" for c in spec.columns)
     if spec.expectation == "ExpectColumnToExist" and not success:
         return "missing", f"column `{spec.kwargs['column']}` is missing from the frame"
@@ -640,7 +726,8 @@ def validate_table(
         runtime = _runtime()
         suite = _build_suite(f"{table}_quality", specs)
         batch = runtime.batch_definition(table).get_batch(batch_parameters={"dataframe": frame})
-        outcome = batch.validate(suite, result_format=_RESULT_FORMAT)
+        result_format = _ROW_RESULT_FORMAT if "pr_id" in frame.columns else _RESULT_FORMAT
+        outcome = batch.validate(suite, result_format=result_format)
 
     present = set(frame.columns)
     by_index: dict[int, Any] = {}
@@ -658,12 +745,17 @@ def validate_table(
         error = _exception_message(res.exception_info) if res is not None else "no result from GX"
         missing = [c for c in spec.columns if c not in present]
         gx_type = res.expectation_config.type if res is not None else spec.expectation
-        detail, reason = _describe(spec, success, result, None if success else error, missing)
+        pr_ids = () if success else _offending_prs(spec, result)
+        detail, reason = _describe(spec, success, result, None if success else error, missing, pr_ids)
         if success:
             detail = ""
         checks.append(CheckOutcome(gx_type, spec.columns, spec.description, success, detail))
         if not success:
-            failed.append(FailedExpectation(gx_type, spec.columns, reason, _examples(result)))
+            failed.append(
+                FailedExpectation(
+                    gx_type, spec.columns, reason, _examples(result), pr_ids, spec.per_row, spec.description
+                )
+            )
 
     return QualityReport(
         table=table,
@@ -672,4 +764,55 @@ def validate_table(
         failed=failed,
         row_count=len(df),
         checks=checks,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# The check's verdict: the table as a whole, or some of its rows
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a table's check says, and whether the stages after it must wait.
+
+    ``blocking`` when the table as a whole is wrong (a column missing, a PR twice, PRs lost or
+    invented against upstream, every row of a real batch broken); otherwise a failure names the
+    rows that broke a row rule, and the rest of the window goes on.
+    """
+
+    passed: bool
+    blocking: bool
+    rows: dict[str, list[str]]  # each offending PR with the rules it broke
+    summary: str  # what failed, naming the PRs (the first NAMED_PRS of each list); "" when passed
+
+
+def judge(
+    report: QualityReport, row_problems: Mapping[str, Sequence[str]] | None = None, *, row_note: str = ""
+) -> Verdict:
+    """The verdict on ``report``, with the row problems found outside GX (``core.pr_rules``) added.
+
+    ``row_note`` says what becomes of rows with problems ("enrich sets them aside ..."), so the
+    message tells a reader where to look next.
+    """
+    rows = report.row_problems()
+    for pr_id, reasons in (row_problems or {}).items():
+        found = rows.setdefault(pr_id, [])
+        found += [reason for reason in reasons if reason not in found]
+    about_table = [failure.reason for failure in report.failed if failure.about_the_table]
+    systematic = bool(rows) and report.row_count >= SYSTEMATIC_MIN_ROWS and len(rows) >= report.row_count
+    if systematic:
+        about_table.append(
+            f"every one of the {report.row_count} rows breaks a row rule: the source, not a few PRs, is broken"
+        )
+    sentences = list(about_table)
+    if rows:
+        named = first_of((f"{pr_id} ({'; '.join(reasons)})" for pr_id, reasons in rows.items()), NAMED_PRS)
+        note = f"; {row_note}" if row_note and not systematic else ""
+        sentences.append(f"{len(rows)} of {report.row_count} rows break a row rule{note}: {named}")
+    return Verdict(
+        passed=not sentences,
+        blocking=bool(about_table),
+        rows=rows,
+        summary=". ".join(sentence.rstrip(".") for sentence in sentences) + ("." if sentences else ""),
     )

@@ -53,7 +53,9 @@ def _zero_value(row: dict[str, Any], basis: str, evidence: dict[str, str]) -> No
         row[f"value_{bound}"] = 0.0
     row["value_basis"] = basis
     row["outcomes"], row["claims"] = [], []
-    row["evidence"] = [evidence, *(e for e in row["evidence"] if e.get("kind") not in ("outcome", "claim"))]
+    # A PR set aside before it was valued (it reaches here rejected, with no evidence) can be reverted too.
+    kept = (e for e in row.get("evidence") or [] if e.get("kind") not in ("outcome", "claim"))
+    row["evidence"] = [evidence, *kept]
 
 
 def apply_reverts(rows: list[dict[str, Any]], history: Iterable[Mapping[str, Any]]) -> None:

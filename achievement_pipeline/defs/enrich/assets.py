@@ -1,14 +1,17 @@
 """Stage 2, enrich: features, a summary, an achievement line, a STAR story and skills per PR."""
 
 from collections import Counter
+from datetime import UTC, datetime
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from achievement_pipeline.core.ledger import load_ledger
-from achievement_pipeline.core.text import md_escape
+from achievement_pipeline.core.pr_rules import pr_problems
+from achievement_pipeline.core.redaction import redact
 from achievement_pipeline.defs.automation.conditions import FOLLOWS_UPSTREAM
 from achievement_pipeline.defs.metadata import OWNERS, preview, warehouse_table_metadata, window_metadata
 from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
+from achievement_pipeline.defs.retries import STAGE_RETRY, fails_clearly
 from achievement_pipeline.enrich.features import pr_features
 from achievement_pipeline.enrich.narrative import pr_facts
 from achievement_pipeline.enrich.number_check import evidence_numbers
@@ -20,19 +23,22 @@ from achievement_pipeline.resources.warehouse import WarehouseResource
 
 @asset(
     owners=OWNERS,
-    code_version="4",
+    code_version="5",
     metadata=warehouse_table_metadata("enriched_prs"),
     deps=["pull_requests"],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
     automation_condition=FOLLOWS_UPSTREAM,
+    retry_policy=STAGE_RETRY,
     group_name="intelligence",
     kinds={"python", "sql"},
     description=(
         "Size, areas, conventional type, measurable claims, and an LLM (or offline) narrative per PR; "
-        "generated text with unverified figures or implausible claims is replaced by the offline narrative."
+        "generated text with unverified figures or implausible claims is replaced by the offline narrative. "
+        "A PR the row rules refuse (no title, impossible dates, a malformed id) is set aside with its reasons."
     ),
 )
+@fails_clearly
 def enriched_prs(
     context: AssetExecutionContext, llm: LLMResource, cache: CacheResource, warehouse: WarehouseResource
 ) -> MaterializeResult:
@@ -41,8 +47,16 @@ def enriched_prs(
     writer = llm.writer(cache)
     ledger = load_ledger()
     rows = []
+    set_aside = []
     withheld: Counter[str] = Counter()
+    now = datetime.now(UTC)
     for pr in store.read_window("pull_requests", start, end):
+        # One PR that cannot be told (no title, impossible dates, a malformed id) is set aside with its
+        # reasons, which validate turns into a rejection for Appendix A; the rest of the window goes on.
+        if problems := pr_problems(pr, now):
+            set_aside.append({"pr_id": pr["pr_id"], "merge_date": pr["merge_date"], "stage": "enrich", "reasons": problems})
+            context.log.warning(redact(f"{pr['pr_id']} set aside: {'; '.join(problems)}"))
+            continue
         features = pr_features(pr)  # type: ignore[arg-type]
         facts = pr_facts(pr, features)  # type: ignore[arg-type]
         written = writer.write(facts)
@@ -50,7 +64,8 @@ def enriched_prs(
         published = verify(written.narrative, written.summariser, facts, evidence, ledger)
         if published.withheld:
             withheld[published.withheld] += 1
-            context.log.warning(f"{pr['pr_id']}: text by {written.summariser} {published.audit()}")
+            # The audit quotes the withheld text's numbers and claims: the run log leaves the warehouse too.
+            context.log.warning(redact(f"{pr['pr_id']}: text by {written.summariser} {published.audit()}"))
         narrative = published.narrative
         rows.append(
             {
@@ -63,9 +78,9 @@ def enriched_prs(
                 "summariser": published.summariser,
             }
         )
-    written_rows = store.replace_window("enriched_prs", start, end, rows)
+    # The window's rows and what it set aside, in one transaction: a re-run replaces both together.
+    written_rows = store.replace_windows(start, end, {"enriched_prs": rows, "set_aside": set_aside})["enriched_prs"]
     stats = writer.stats
-    shown = [{**r, "achievement": md_escape(r["achievement"])} for r in rows]  # model text is untrusted Markdown
     return MaterializeResult(
         metadata={
             **window_metadata(start, end),
@@ -77,6 +92,7 @@ def enriched_prs(
             "llm_budget_usd": llm.budget_usd,
             "llm_budget_exhausted": writer.budget.exhausted,
             "llm_fallbacks": stats.fallbacks,
+            "llm_providers_skipped": MetadataValue.json(dict(writer.breaker.opened)),  # provider -> first error
             "llm_invalid_outputs": stats.invalid_outputs,
             "llm_withheld": sum(withheld.values()),
             "llm_withheld_reasons": MetadataValue.json(dict(withheld)),
@@ -85,6 +101,9 @@ def enriched_prs(
             "cache_hits": stats.cache_hits,
             "cache_misses": written_rows - stats.cache_hits,
             "flagged_numbers": sum(len(r["flagged_numbers"]) for r in rows),
-            "preview": preview(shown, ["pr_id", "conventional_type", "size_class", "summariser", "achievement"]),
+            # Cells are redacted and escaped by preview: the achievement is model text, untrusted Markdown.
+            "preview": preview(rows, ["pr_id", "conventional_type", "size_class", "summariser", "achievement"]),
+            "set_aside": len(set_aside),
+            "set_aside_prs": preview(set_aside, ["pr_id", "reasons"]),
         }
     )

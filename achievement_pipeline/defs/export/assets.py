@@ -24,6 +24,7 @@ from achievement_pipeline.core.windows import parse_window, period_window
 from achievement_pipeline.defs.automation.conditions import FOLLOWS_UPSTREAM
 from achievement_pipeline.defs.metadata import OWNERS, window_metadata
 from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
+from achievement_pipeline.defs.retries import STAGE_RETRY, fails_clearly
 from achievement_pipeline.export.curation import Choice, CurationStore, apply_curation, curation_file
 from achievement_pipeline.export.document import build_portfolio
 from achievement_pipeline.export.featuring import Featuring, marks_from, rank_for_featuring, suggest
@@ -106,6 +107,7 @@ def _everyone(github: GitHubResource) -> Subject:
     partitions_def=daily_partitions,
     backfill_policy=single_run,
     automation_condition=FOLLOWS_UPSTREAM,
+    retry_policy=STAGE_RETRY,
     group_name="portfolio",
     kinds={"html", "pdf", "json"},
     check_specs=[
@@ -124,6 +126,7 @@ def _everyone(github: GitHubResource) -> Subject:
         "text), and an executive summary, in the object store."
     ),
 )
+@fails_clearly
 def portfolio(
     context: AssetExecutionContext,
     config: PortfolioConfig,
@@ -184,7 +187,7 @@ def portfolio(
         f"{figures.money(totals['cost']['expected'], currency)} for {md_escape(totals['capacity']['statement'])}; "
         f"{totals['rejected']} rejected.\n\n"
         + "\n".join(
-            f"- {md_escape(a['statement'])}" + ("" if a["pr_id"] in a["statement"] else f" ({a['pr_id']})")
+            f"- {md_escape(a['statement'])}" + ("" if a["pr_id"] in a["statement"] else f" ({md_escape(a['pr_id'])})")
             for a in document["achievements"][:5]
         )
         + (f"\n\n{opened}" if opened else "")

@@ -19,6 +19,7 @@ from pydantic import Field
 
 from achievement_pipeline.core.text import md_escape
 from achievement_pipeline.defs.metadata import OWNERS
+from achievement_pipeline.defs.retries import STAGE_RETRY, fails_clearly
 from achievement_pipeline.export.curation import (
     EXCLUDE,
     FROM_UI,
@@ -54,6 +55,7 @@ class CurationConfig(Config):
 @asset(
     owners=OWNERS,
     code_version="1",
+    retry_policy=STAGE_RETRY,
     group_name="portfolio",
     kinds={"sql", "yaml"},
     description=(
@@ -62,6 +64,7 @@ class CurationConfig(Config):
         "folder; they are kept in the warehouse with who and when, and every export applies them."
     ),
 )
+@fails_clearly
 def curation(context: AssetExecutionContext, config: CurationConfig, warehouse: WarehouseResource) -> MaterializeResult:
     store = CurationStore(warehouse.get().engine)
     by = config.by.strip() or FROM_UI

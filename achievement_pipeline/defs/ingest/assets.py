@@ -4,6 +4,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from achievement_pipeline.defs.metadata import OWNERS, preview, warehouse_table_metadata, window_metadata
 from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
+from achievement_pipeline.defs.retries import STAGE_RETRY, fails_clearly
 from achievement_pipeline.resources.github import GitHubResource
 from achievement_pipeline.resources.warehouse import WarehouseResource
 
@@ -14,11 +15,13 @@ from achievement_pipeline.resources.warehouse import WarehouseResource
     metadata=warehouse_table_metadata("pull_requests"),
     partitions_def=daily_partitions,
     backfill_policy=single_run,
+    retry_policy=STAGE_RETRY,
     group_name="ingest",
     kinds={"github", "sql"},
     description="Merged pull requests (files, reviews, review comments, conversation, labels, closed issues, "
     "commit count) by UTC merge day, collected incrementally through GitHub's GraphQL API.",
 )
+@fails_clearly
 def pull_requests(
     context: AssetExecutionContext, github: GitHubResource, warehouse: WarehouseResource
 ) -> MaterializeResult:
@@ -31,6 +34,9 @@ def pull_requests(
         f"{written} merged PRs for {start}..{end}: {fetched} fetched in {collection.total_requests} GitHub "
         f"requests ({collection.requests.get('not_modified', 0)} answered 304 Not Modified)"
     )
+    set_aside = [vars(item) for item in collection.set_aside]
+    for item in set_aside:
+        context.log.warning(f"{item['pr_id']} left out: its stored copy was set aside ({item['reason']})")
     metadata = {
         **window_metadata(start, end),
         "row_count": written,
@@ -47,6 +53,9 @@ def pull_requests(
             + "\n".join(f"| {r.source} | {r.outcome} | {r.pages} | {r.fetched} |" for r in collection.sources)
         ),
         "preview": preview(collection.prs, ["pr_id", "merge_date", "title", "additions", "deletions"]),
+        # Stored copies that could not be read as PRs: left out of the table (github_pulls_set_aside keeps them).
+        "set_aside": len(set_aside),
+        "set_aside_prs": MetadataValue.json(set_aside),
     }
     if collection.rate_limit_remaining is not None:
         metadata["rate_limit_remaining"] = collection.rate_limit_remaining

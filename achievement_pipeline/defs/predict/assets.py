@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from achievement_pipeline.defs.automation.conditions import FOLLOWS_UPSTREAM
 from achievement_pipeline.defs.metadata import OWNERS, preview, warehouse_table_metadata, window_metadata
 from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
+from achievement_pipeline.defs.retries import STAGE_RETRY, fails_clearly
 from achievement_pipeline.ml.inputs import model_inputs
 from achievement_pipeline.resources.mlflow import MlflowResource
 from achievement_pipeline.resources.warehouse import WarehouseResource
@@ -50,6 +51,7 @@ def _mix(rows: list[dict[str, object]], column: str) -> MetadataValue:
     partitions_def=daily_partitions,
     backfill_policy=single_run,
     automation_condition=FOLLOWS_UPSTREAM,
+    retry_policy=STAGE_RETRY,
     group_name="intelligence",
     kinds={"mlflow", "sql"},
     description=(
@@ -59,6 +61,7 @@ def _mix(rows: list[dict[str, object]], column: str) -> MetadataValue:
         "states as facts; each model's own version."
     ),
 )
+@fails_clearly
 def predictions(
     context: AssetExecutionContext, mlflow: MlflowResource, warehouse: WarehouseResource
 ) -> MaterializeResult:
@@ -72,6 +75,7 @@ def predictions(
     inference_seconds = 0.0
     not_assessed: list[str] = []
     if inputs:
+        mlflow.check_reachable()  # seconds and a message naming MLFLOW_TRACKING_URI, not MLflow's minutes of retries
         champions = load_champions(
             mlflow.resolved_tracking_uri(),
             mlflow.resolved_registry_uri(),

@@ -16,6 +16,7 @@ from dagster import (
 )
 
 from achievement_pipeline.defs.metadata import OWNERS
+from achievement_pipeline.defs.retries import STAGE_RETRY, fails_clearly
 from achievement_pipeline.ml.inputs import model_inputs
 from achievement_pipeline.resources.mlflow import MlflowResource
 from achievement_pipeline.resources.warehouse import WarehouseResource
@@ -27,6 +28,7 @@ CHAMPION_CHECK = "champion_comparison"
     owners=OWNERS,
     code_version="2",
     deps=["enriched_prs"],
+    retry_policy=STAGE_RETRY,
     group_name="intelligence",
     kinds={"scikitlearn", "mlflow"},
     check_specs=[
@@ -51,12 +53,14 @@ CHAMPION_CHECK = "champion_comparison"
         "trained on the same rows and code registers nothing."
     ),
 )
+@fails_clearly
 def pr_models(
     context: AssetExecutionContext, mlflow: MlflowResource, warehouse: WarehouseResource
 ) -> MaterializeResult:
     from achievement_pipeline.ml import train_models
     from achievement_pipeline.ml.report import champion_report
 
+    mlflow.check_reachable()  # seconds and a message naming MLFLOW_TRACKING_URI, not MLflow's minutes of retries
     store = warehouse.get()
     import pandas as pd  # imported where used: the code location loads without it
 

@@ -6,25 +6,29 @@ from achievement_pipeline.core.ledger import load_ledger
 from achievement_pipeline.defs.automation.conditions import FOLLOWS_UPSTREAM
 from achievement_pipeline.defs.metadata import OWNERS, preview, warehouse_table_metadata, window_metadata
 from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
+from achievement_pipeline.defs.retries import STAGE_RETRY, fails_clearly
 from achievement_pipeline.resources.warehouse import WarehouseResource
 from achievement_pipeline.validate.plausibility import JUDGED, HistoryBaseline, plausibility_reasons
 
 
 @asset(
     owners=OWNERS,
-    code_version="2",
+    code_version="3",
     metadata=warehouse_table_metadata("validated_achievements"),
     deps=["valuations"],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
     automation_condition=FOLLOWS_UPSTREAM,
+    retry_policy=STAGE_RETRY,
     group_name="portfolio",
     kinds={"python", "sql"},
     description=(
         "Accepts or rejects each valued PR by business plausibility rules (evidence present, effort within "
-        "the ledger's maximum, ordered ranges); rejected rows keep their reasons for the report's appendix."
+        "the ledger's maximum, ordered ranges), and rejects each PR enrich set aside (no title, impossible "
+        "dates, a malformed id); rejected rows keep their reasons for the report's appendix."
     ),
 )
+@fails_clearly
 def validated_achievements(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     start, end = run_window(context)
     store = warehouse.get()
@@ -32,8 +36,17 @@ def validated_achievements(context: AssetExecutionContext, warehouse: WarehouseR
     # The baseline is the whole judged history: an outlier is judged against the person's own work.
     history = store.read_columns("valuations", ("value_expected", "value_basis"))
     baseline = HistoryBaseline.from_values(row["value_expected"] for row in history if row["value_basis"] == JUDGED)
-    rows = []
+    # PRs set aside upstream are rejected with the reasons they were set aside for: that is how they
+    # reach Appendix A. Their reasons win over a valuation left from before they were set aside.
+    set_aside = store.read_window("set_aside", start, end)
+    rows = [
+        {"pr_id": row["pr_id"], "merge_date": row["merge_date"], "status": "rejected", "reasons": list(row["reasons"])}
+        for row in set_aside
+    ]
+    refused = {row["pr_id"] for row in set_aside}
     for valuation in store.read_window("valuations", start, end):
+        if valuation["pr_id"] in refused:
+            continue
         reasons = plausibility_reasons(valuation, ledger, baseline)
         rows.append(
             {
@@ -51,6 +64,7 @@ def validated_achievements(context: AssetExecutionContext, warehouse: WarehouseR
             "row_count": written,
             "accepted": written - len(rejected),
             "rejected": len(rejected),
+            "rejected_set_aside": len(set_aside),
             "history_prs": baseline.count,
             "rejections": preview(rejected, ["pr_id", "reasons"]),
         }

@@ -9,6 +9,7 @@ from achievement_pipeline.core.text import md_escape
 from achievement_pipeline.defs.automation.conditions import FOLLOWS_UPSTREAM
 from achievement_pipeline.defs.metadata import OWNERS, preview, warehouse_table_metadata, window_metadata
 from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
+from achievement_pipeline.defs.retries import STAGE_RETRY, fails_clearly
 from achievement_pipeline.resources.warehouse import WarehouseResource
 from achievement_pipeline.value.arithmetic import arithmetic_line
 from achievement_pipeline.value.estimate import estimate
@@ -22,6 +23,7 @@ from achievement_pipeline.value.estimate import estimate
     partitions_def=daily_partitions,
     backfill_policy=single_run,
     automation_condition=FOLLOWS_UPSTREAM,
+    retry_policy=STAGE_RETRY,
     group_name="portfolio",
     kinds={"python", "sql"},
     description=(
@@ -29,6 +31,7 @@ from achievement_pipeline.value.estimate import estimate
         "labelled judgement, times the repository's reach; every figure with its evidence and arithmetic."
     ),
 )
+@fails_clearly
 def valuations(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     start, end = run_window(context)
     store = warehouse.get()

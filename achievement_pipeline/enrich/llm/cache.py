@@ -7,6 +7,10 @@ backend is gone), which would forget every answer between runs; the disk backend
 keeps the same entries in a ``diskcache`` folder, handed to litellm's ``Cache`` as its
 backend, so that an unchanged PR makes no provider call on the next run on a laptop too.
 
+Answers are kept until deleted on both backends, unless a TTL is configured: a paid answer
+is worth keeping for every re-run and backfill. (litellm's Redis backend would otherwise write
+every entry with ``EX 60``, its default when no ``ttl`` is given.)
+
 litellm is imported inside the functions: it takes seconds to import, and the code
 location must load fast.
 """
@@ -59,11 +63,20 @@ def _disk_backend_class() -> type:
     return DiskBackend
 
 
-def build_cache(*, redis_url: str, namespace: str, disk_folder: Path) -> Any:
-    """A ``litellm.caching.Cache``: Redis at ``redis_url`` under ``{namespace}:llm:``, else the disk folder."""
+def build_cache(*, redis_url: str, namespace: str, disk_folder: Path, ttl_seconds: float = 0) -> Any:
+    """A ``litellm.caching.Cache``: Redis at ``redis_url`` under ``{namespace}:llm:``, else the disk folder.
+
+    Entries expire after ``ttl_seconds``; 0 keeps them until deleted.
+    """
     settings.offline_default("LITELLM_LOCAL_MODEL_COST_MAP")
     from litellm.caching.caching import Cache
 
+    # ``Cache.ttl`` is passed with every write (None: none is passed, and the backend's default applies).
+    ttl = ttl_seconds or None
     if redis_url:
-        return Cache(type="redis", url=redis_url, namespace=f"{namespace}:llm")
-    return Cache(type="local", _backend=_disk_backend_class()(disk_folder))
+        cache = Cache(type="redis", url=redis_url, namespace=f"{namespace}:llm", ttl=ttl)
+        # litellm's RedisCache defaults to 60 s (``BaseCache.default_ttl``, or ``litellm.default_redis_ttl``
+        # process-wide); None makes its ``SET`` carry no expiry at all.
+        cache.cache.default_ttl = None
+        return cache
+    return Cache(type="local", _backend=_disk_backend_class()(disk_folder), ttl=ttl)

@@ -44,6 +44,7 @@ class LLMSettings:
     num_retries: int = 2
     cooldown_seconds: float = 60.0
     allowed_fails: int = 1
+    breaker_failures: int = 3  # consecutive failed PRs after which a provider is skipped for the run
     budget_usd: float = 1.0
     max_tokens: int = 700  # answer cap: bounds both the answer and the worst-case cost of a call
 
@@ -95,7 +96,10 @@ def router_kwargs(settings: LLMSettings) -> dict[str, Any]:
     for tier in (CHEAP, STRONG):
         groups = [group_name(tier, i, model) for i, model in enumerate(settings.chain(tier))]
         for name, model in zip(groups, settings.chain(tier), strict=True):
-            model_list.append({"model_name": name, "litellm_params": _litellm_params(model, settings)})
+            # The group's name is also its deployment id: a response's ``model_id`` names the group that answered.
+            model_list.append(
+                {"model_name": name, "litellm_params": _litellm_params(model, settings), "model_info": {"id": name}}
+            )
         model_list.append({"model_name": probe_group(tier), "litellm_params": {"model": f"{PROBE_PROVIDER}/{tier}"}})
         if len(groups) > 1:
             fallbacks.append({groups[0]: groups[1:]})
@@ -107,8 +111,32 @@ def router_kwargs(settings: LLMSettings) -> dict[str, Any]:
         "num_retries": settings.num_retries,
         "timeout": settings.timeout_seconds,
         "allowed_fails": settings.allowed_fails,
+        "allowed_fails_policy": _allowed_fails_policy(settings.allowed_fails),
         "cooldown_time": settings.cooldown_seconds,
+        "disable_cooldowns": settings.cooldown_seconds <= 0,  # litellm reads a cooldown_time of 0 as its default 5 s
     }
+
+
+def _allowed_fails_policy(allowed_fails: int) -> Any:
+    """Cool down every deployment, the last of a chain too, after ``allowed_fails`` provider-side failures.
+
+    litellm never cools down a deployment that is alone in its model group with no fallback group
+    after it (its "single deployment" safety net), unless ``allowed_fails_policy`` names the error
+    type. Each provider here is such a group, and the last one of a chain (or the only one) was
+    retried on every PR. Naming the provider-side errors lifts that; errors that are the request's
+    fault (bad request, content policy) are left out and never cool a provider down.
+    """
+    from litellm.types.router import AllowedFailsPolicy
+
+    return AllowedFailsPolicy(
+        TimeoutErrorAllowedFails=allowed_fails,
+        RateLimitErrorAllowedFails=allowed_fails,
+        InternalServerErrorAllowedFails=allowed_fails,
+        ServiceUnavailableErrorAllowedFails=allowed_fails,
+        BadGatewayErrorAllowedFails=allowed_fails,
+        AuthenticationErrorAllowedFails=allowed_fails,  # a rejected key is not accepted later in the run
+        NotFoundErrorAllowedFails=allowed_fails,  # nor is a model name the provider does not know
+    )
 
 
 def check_keys(settings: LLMSettings) -> None:

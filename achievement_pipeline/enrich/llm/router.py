@@ -7,6 +7,11 @@ next model in the configured order. litellm's cache answers unchanged prompts wi
 provider call. The answer must validate as a :class:`~achievement_pipeline.enrich.narrative.Narrative`;
 an invalid one is asked again once without the cache, then the offline summary is used.
 
+Each PR's fallback chain leaves out the providers that cannot answer now: those litellm cools
+down (in either tier: both reach the same provider) and those the run's circuit breaker skips
+after failing on several PRs in a row (see :mod:`~achievement_pipeline.enrich.llm.breaker`). A tier
+with no provider left answers from the cache or offline at once, without waiting on anyone.
+
 An offline answer used as a *fallback* (provider failure, invalid output, budget spent)
 is never cached, so the next run asks the provider again. With no provider configured,
 the offline summariser is itself the (cached) provider.
@@ -20,10 +25,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from achievement_pipeline.core.authorship import OFFLINE, fallback_summariser
+from achievement_pipeline.core.redaction import redact
 from achievement_pipeline.core.settings import offline_default
+from achievement_pipeline.enrich.llm.breaker import CIRCUIT_OPEN, COOLED_DOWN, ProviderBreaker
 from achievement_pipeline.enrich.llm.budget import Budget, worst_case_cost
 from achievement_pipeline.enrich.llm.config import (
+    CHEAP,
     OFFLINE_MODEL,
+    STRONG,
     LLMSettings,
     check_keys,
     choose_tier,
@@ -32,7 +41,6 @@ from achievement_pipeline.enrich.llm.config import (
     router_kwargs,
 )
 from achievement_pipeline.enrich.narrative import Narrative, llm_messages, parse_reply
-from achievement_pipeline.enrich.redaction import redact
 from achievement_pipeline.enrich.summariser import offline_narrative
 
 log = logging.getLogger(__name__)
@@ -83,10 +91,16 @@ class NarrativeWriter:
         self.settings = settings
         self.stats = RunStats()
         self.budget = Budget(settings.budget_usd)
+        self.breaker = ProviderBreaker(settings.breaker_failures)
         self._router: Any = None
         if settings.online:
             check_keys(settings)
             self._router = litellm.Router(**router_kwargs(settings))
+        self._providers = {  # model group (also its deployment id) -> provider
+            group_name(tier, i, model): model
+            for tier in (CHEAP, STRONG)
+            for i, model in enumerate(settings.chain(tier))
+        }
 
     def write(self, facts: dict[str, Any]) -> Written:
         """The Narrative for one PR's (redacted) facts."""
@@ -102,30 +116,71 @@ class NarrativeWriter:
         if self._router is None:
             return self._offline(messages, facts)
         tier = choose_tier(facts)
-        models = self.settings.chain(tier)
         for attempt in range(1 + INVALID_OUTPUT_RETRIES):
+            chain = self._available_chain(tier)
+            if not chain:
+                skipped = set(self.settings.chain(tier)) <= set(self.breaker.opened)
+                return self._from_cache_only(tier, messages, facts, CIRCUIT_OPEN if skipped else COOLED_DOWN)
+            groups, models = [group for group, _ in chain], [model for _, model in chain]
             if not self.budget.allows(worst_case_cost(models, messages, self.settings.max_tokens)):
-                return self._from_cache_only(tier, messages, facts)
+                return self._from_cache_only(tier, messages, facts, "budget")
             try:
                 response = self._router.completion(
-                    model=group_name(tier, 0, models[0]),
+                    model=groups[0],
+                    fallbacks=[{groups[0]: groups[1:]}] if len(groups) > 1 else [],  # replaces the configured ones
                     messages=messages,
                     max_tokens=self.settings.max_tokens,
                     **_COMPLETION_ARGS,
                     **({"cache": {"no-cache": True}} if attempt else {}),  # re-ask, and replace the bad entry
                 )
             except (openai.OpenAIError, ValueError) as exc:
-                log.warning("LLM providers failed for %s#%s: %s", facts["repository"], facts["number"], exc)
+                log.warning(
+                    "LLM providers failed for %s#%s: %s", facts["repository"], facts["number"], redact(str(exc))
+                )  # the error may quote the reply, and a reply may echo PR text
+                if not isinstance(exc, openai.BadRequestError):  # the request's fault says nothing of a provider
+                    for model in models:  # every one was asked: none was cooling down
+                        self.breaker.failed(model, type(exc).__name__)
                 return self._fallback(facts, type(exc).__name__)
+            self._observe(chain, response)
             cached = self._charge(response)
             try:
                 narrative = parse_reply(response.choices[0].message.content or "")
             except ValueError as exc:
                 self.stats.invalid_outputs += 1
-                log.warning("invalid LLM output for %s#%s: %s", facts["repository"], facts["number"], exc)
+                log.warning(
+                    "invalid LLM output for %s#%s: %s", facts["repository"], facts["number"], redact(str(exc))
+                )  # the error may quote the reply, and a reply may echo PR text
                 continue
             return Written(_redacted(narrative), _answered_by(response), cached, tier)
         return self._fallback(facts, "invalid output")
+
+    def _available_chain(self, tier: str) -> list[tuple[str, str]]:
+        """The tier's (model group, provider) pairs in order, without providers skipped or cooling down.
+
+        A provider litellm cools down is left out here rather than refused by the Router, so that
+        every provider in the chain is really asked and the breaker counts only real failures.
+        """
+        chain = self.settings.chain(tier)
+        available = set(self.breaker.available(chain)) - self._cooling_down()
+        return [(group_name(tier, i, model), model) for i, model in enumerate(chain) if model in available]
+
+    def _cooling_down(self) -> set[str]:
+        """Providers with a deployment in litellm's cool-down, whichever tier it serves."""
+        cooling = self._router.health().cooldowns.get_active_cooldowns(
+            model_ids=list(self._providers), parent_otel_span=None
+        )
+        return {self._providers[group] for group, _ in cooling if group in self._providers}
+
+    def _observe(self, chain: list[tuple[str, str]], response: Any) -> None:
+        """Tell the breaker who answered: that provider succeeded, those before it in the chain failed over."""
+        answered = (getattr(response, "_hidden_params", {}) or {}).get("model_id")  # the group (config.py)
+        if _from_cache(response) or answered not in {group for group, _ in chain}:
+            return
+        for group, model in chain:
+            if group == answered:
+                self.breaker.succeeded(model)
+                return
+            self.breaker.failed(model, "failed over to the next provider")  # litellm keeps no error of its own
 
     def _charge(self, response: Any) -> bool:
         """Count a provider's answer against the budget; True if it came from the cache (free)."""
@@ -149,8 +204,10 @@ class NarrativeWriter:
             return Written(offline_narrative(facts), OFFLINE, False, OFFLINE)
         return Written(narrative, OFFLINE, _from_cache(response), OFFLINE)
 
-    def _from_cache_only(self, tier: str, messages: list[dict[str, str]], facts: dict[str, Any]) -> Written:
-        """Budget spent: a cached answer is free, anything else gets the offline summary."""
+    def _from_cache_only(
+        self, tier: str, messages: list[dict[str, str]], facts: dict[str, Any], reason: str
+    ) -> Written:
+        """No provider may be asked (budget spent, all skipped): a cached answer, else the offline summary."""
         response = self._router.completion(
             model=probe_group(tier), messages=messages, max_tokens=self.settings.max_tokens,
             **_COMPLETION_ARGS, cache={"no-store": True},
@@ -165,7 +222,7 @@ class NarrativeWriter:
                 )
             except ValueError:
                 pass
-        return self._fallback(facts, "budget")
+        return self._fallback(facts, reason)
 
     def _fallback(self, facts: dict[str, Any], reason: str) -> Written:
         self.stats.fallbacks += 1

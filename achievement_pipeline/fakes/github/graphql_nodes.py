@@ -310,6 +310,14 @@ class PullRequest(Node):
     def commits(self, **args: Any) -> Connection:
         return Connection(range(1, self.pr.commits + 1), lambda n: PullRequestCommit(self.pr, n), **_page_args(args))
 
+    def assignees(self, **args: Any) -> Connection:
+        """Nobody: the fake's PRs are not assigned (DevLake's query asks)."""
+        return Connection([], lambda login: Actor(self.graph, login), **_page_args(args))
+
+    def reviewRequests(self, **args: Any) -> Connection:
+        """None pending: every fake PR is reviewed or merged without asking (DevLake's query asks)."""
+        return Connection([], lambda request: request, **_page_args(args))
+
 
 class Milestone(Node):
     """A repository's milestone; its pull requests are the history's PRs that carry it."""
@@ -403,6 +411,10 @@ class Review(Node):
     def author(self) -> Actor | None:
         return self.graph.actor(self.review.user)
 
+    def commit(self) -> dict[str, Any]:
+        """The head commit the review was given on."""
+        return _commit(self.pr, self.review.commit_id, self.review.submitted_at, f"Head of #{self.pr.number}")
+
     def comments(self, **args: Any) -> Connection:
         mine = [c for c in self.pr.review_comments if c.review_id == self.review.id]
         return Connection(mine, lambda c: ReviewComment(self.graph, self.pr, c), **_page_args(args))
@@ -466,12 +478,15 @@ class Issue(Node):
 def _commit(pr: FakePullRequest, oid: str, authored: datetime, message: str) -> dict[str, Any]:
     """A ``Commit``'s scalar fields; the fake's commits are authored and committed at once."""
     moment = timestamp(authored)
+    person = {"name": pr.author, "email": f"{pr.author}@users.noreply.github.com", "date": moment}
     return {
         "oid": oid,
         "abbreviatedOid": oid[:7],
         "message": message,
         "authoredDate": moment,
         "committedDate": moment,
+        "author": person,  # a GitActor, as REST's commit.author (same name, e-mail and date)
+        "committer": person,
         "url": f"{WEB}/{pr.repo}/commit/{oid}",
     }
 
@@ -565,14 +580,11 @@ def _find_node(graph: Graph, node_id: str) -> Node | None:
         return None
     wanted = int(number)
     if kind == "PullRequest":
-        pr = next((p for p in graph.history.pulls if p.id == wanted), None)
+        pr = graph.history.pull_by_id(wanted)
         return PullRequest(graph, pr) if pr else None
     if kind == "PullRequestReview":
-        for pr in graph.history.pulls:
-            for review in pr.reviews:
-                if review.id == wanted:
-                    return Review(graph, pr, review)
-        return None
+        found = graph.history.review_by_id(wanted)
+        return Review(graph, *found) if found else None
     if kind == "Repository":
         repo = next((r for r in graph.history.repos if r.id == wanted), None)
         return Repository(graph, repo) if repo else None

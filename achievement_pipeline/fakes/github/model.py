@@ -253,6 +253,8 @@ class FakeHistory:
     _repos_by_name: dict[str, FakeRepo] = field(init=False, repr=False, compare=False)
     _pulls_by_key: dict[tuple[str, int], FakePullRequest] = field(init=False, repr=False, compare=False)
     _pulls_by_repo: dict[str, list[FakePullRequest]] = field(init=False, repr=False, compare=False)
+    _pulls_by_id: dict[int, FakePullRequest] = field(init=False, repr=False, compare=False)
+    _reviews_by_id: dict[int, tuple[FakePullRequest, FakeReview]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Logins and repository names are case-insensitive on GitHub; index them lower-cased.
@@ -264,6 +266,9 @@ class FakeHistory:
         for pull in sorted(self.pulls, key=lambda p: p.number):
             by_repo.setdefault(pull.repo.lower(), []).append(pull)
         object.__setattr__(self, "_pulls_by_repo", by_repo)
+        # GraphQL's ``node(id:)`` looks PRs and reviews up by database id, many per query.
+        object.__setattr__(self, "_pulls_by_id", {p.id: p for p in self.pulls})
+        object.__setattr__(self, "_reviews_by_id", {r.id: (p, r) for p in self.pulls for r in p.reviews})
 
     def with_pulls(self, pulls: Iterable[FakePullRequest]) -> FakeHistory:
         """A copy in which ``pulls`` replace the PRs with the same repository and number, or are added.
@@ -286,6 +291,13 @@ class FakeHistory:
 
     def pull(self, full_name: str, number: int) -> FakePullRequest | None:
         return self._pulls_by_key.get((full_name.lower(), number))
+
+    def pull_by_id(self, pull_id: int) -> FakePullRequest | None:
+        return self._pulls_by_id.get(pull_id)
+
+    def review_by_id(self, review_id: int) -> tuple[FakePullRequest, FakeReview] | None:
+        """A review and the PR it belongs to, by the review's database id."""
+        return self._reviews_by_id.get(review_id)
 
     def pulls_in(self, full_name: str) -> list[FakePullRequest]:
         """All PRs of one repository, by number."""

@@ -50,6 +50,8 @@ _DOC_PULL = "https://docs.github.com/rest/pulls/pulls#get-a-pull-request"
 _DOC_PULLS = "https://docs.github.com/rest/pulls/pulls#list-pull-requests"
 _DOC_ISSUE = "https://docs.github.com/rest/issues/issues#get-an-issue"
 _DOC_ISSUES = "https://docs.github.com/rest/issues/issues#list-repository-issues"
+_DOC_REPO_ISSUE_COMMENTS = "https://docs.github.com/rest/issues/comments#list-issue-comments-for-a-repository"
+_DOC_REPO_REVIEW_COMMENTS = "https://docs.github.com/rest/pulls/comments#list-review-comments-in-a-repository"
 _DOC_MILESTONE = "https://docs.github.com/rest/issues/milestones#get-a-milestone"
 _DOC_SEARCH = "https://docs.github.com/rest/search/search#search-issues-and-pull-requests"
 _DOC_RATE = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
@@ -75,6 +77,7 @@ class RecordedRequest:
     kind: str = "rest"  # "rest" | "search" (REST search) | "graphql" | "app" (installation tokens) | "control"
     fault: str | None = None  # the injected fault that answered, if any
     prefix: str = ""  # "/api/v3" when REST was addressed the GitHub Enterprise way
+    points: int = 0  # GraphQL rate-limit points charged (the query's cost; 0 when refused or faulted)
 
 
 class RequestLog:
@@ -116,6 +119,10 @@ class RequestLog:
             if entry.fault:
                 counts["faulted"] = counts.get("faulted", 0) + 1
         return counts
+
+    def points(self) -> int:
+        """GraphQL rate-limit points charged, summed as GitHub's ``rateLimit.cost`` would report them."""
+        return sum(e.points for e in self.entries())
 
     def reset_counts(self) -> None:
         with self._lock:
@@ -453,6 +460,39 @@ def _list_issue_comments(app: FakeGitHub, request: _Request, match: re.Match[str
     return _paginate(request, pr.issue_comments, lambda c: request.payloads.issue_comment(pr, c))
 
 
+def _repo_comments(
+    app: FakeGitHub, request: _Request, match: re.Match[str], review: bool, doc: str
+) -> list[tuple[FakePullRequest, Any]]:
+    """A repository's comments of one kind across its PRs: ``since`` (updated at or after), ``sort``, ``direction``.
+
+    GitHub lists them by id ascending unless ``sort`` is given; ``direction`` is read only with ``sort``.
+    """
+    full_name = _repo_or_404(app, match)
+    found = [
+        (pr, c) for pr in app.history.pulls_in(full_name) for c in (pr.review_comments if review else pr.issue_comments)
+    ]
+    since = _moment_param(request, "since", doc)
+    if since is not None:  # a fake comment is never edited: updated when created
+        found = [(pr, c) for pr, c in found if c.created_at >= since]
+    if request.arg("sort") in ("created", "updated"):
+        found.sort(key=lambda item: (item[1].created_at, item[1].id), reverse=request.arg("direction") == "desc")
+    else:
+        found.sort(key=lambda item: item[1].id)
+    return found
+
+
+def _list_repo_review_comments(app: FakeGitHub, request: _Request, match: re.Match[str]) -> _Answer:
+    """``GET /repos/{o}/{r}/pulls/comments``: every review comment of the repository (DevLake collects these)."""
+    found = _repo_comments(app, request, match, True, _DOC_REPO_REVIEW_COMMENTS)
+    return _paginate(request, found, lambda item: request.payloads.review_comment(*item))
+
+
+def _list_repo_issue_comments(app: FakeGitHub, request: _Request, match: re.Match[str]) -> _Answer:
+    """``GET /repos/{o}/{r}/issues/comments``: every conversation comment of the repository's issues and PRs."""
+    found = _repo_comments(app, request, match, False, _DOC_REPO_ISSUE_COMMENTS)
+    return _paginate(request, found, lambda item: request.payloads.issue_comment(*item))
+
+
 def _moment_param(request: _Request, name: str, doc: str) -> datetime | None:
     value = request.arg(name)
     if not value:
@@ -519,6 +559,8 @@ _ROUTES: tuple[tuple[re.Pattern[str], _Route], ...] = tuple(
         (r"/search/issues", _search_issues),
         (_REPO, _get_repo),
         (_REPO + r"/pulls", _list_pulls),
+        (_REPO + r"/pulls/comments", _list_repo_review_comments),
+        (_REPO + r"/issues/comments", _list_repo_issue_comments),
         (_REPO + r"/pulls/(?P<number>\d+)", _get_pull),
         (_REPO + r"/pulls/(?P<number>\d+)/files", _list_files),
         (_REPO + r"/pulls/(?P<number>\d+)/reviews", _list_reviews),
@@ -739,6 +781,7 @@ class FakeGitHub:
         fault = self.faults.pick(kind, nodes) if kind not in ("control", "app") else None
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
+        points = 0
         if fault is not None and fault.kind not in ("slow", "primary_rate_limit"):
             reply = self._fault_reply(fault, resource, kind)
         else:
@@ -751,9 +794,11 @@ class FakeGitHub:
             # GET /rate_limit is free on GitHub, so checking the budget does not spend it.
             free = path == "/rate_limit" or kind in ("app", "control")
             reply = self._reply(status, answer, extra, snapshot, headers, resource, free, raw)
+            if raw and isinstance(prepared, Prepared) and not prepared.errors:  # charged in ``_graphql``
+                points = prepared.limits.cost
         fault_name = fault.kind if fault is not None and fault.kind != "slow" else None
         status = 0 if reply.drop else reply.status
-        entry = RecordedRequest(method, path, dict(params), status, resource, kind, fault_name, prefix)
+        entry = RecordedRequest(method, path, dict(params), status, resource, kind, fault_name, prefix, points)
         self.requests.record(entry)
         return reply
 

@@ -42,7 +42,7 @@ from achievement_pipeline.sources.github.queries import (
     search_query,
 )
 from achievement_pipeline.sources.github.sources import Source
-from achievement_pipeline.sources.github.store import GitHubStore, SourceState, Task, iso, parse_iso
+from achievement_pipeline.sources.github.store import GitHubStore, SetAside, SourceState, Task, iso, parse_iso
 
 __all__ = [
     "Collection",
@@ -83,6 +83,8 @@ class Collection:
     points: int = 0  # GraphQL rate-limit points spent
     rates: dict[str, RateState] = field(default_factory=dict)
     sources: list[SourceReport] = field(default_factory=list)
+    # Stored copies of the window's PRs that could not be read as PRs, left out with their reasons.
+    set_aside: list[SetAside] = field(default_factory=list)
 
     @property
     def total_requests(self) -> int:
@@ -139,12 +141,15 @@ class Collector:
                 failures.append((source, exc))
         if failures:
             raise _combined(failures)
+        keys = [s.key for s in sources]
+        prs = self.store.read_window(self.server, keys, start, end)  # sets unreadable copies aside first
         return Collection(
-            prs=self.store.read_window(self.server, [s.key for s in sources], start, end),
+            prs=prs,
             requests=dict(self.client.counts),
             points=self.client.points,
             rates=dict(self.client.rates),
             sources=reports,
+            set_aside=self.store.set_aside(self.server, keys, start, end),
         )
 
     def sync(self, source: Source, lo: datetime, hi: datetime) -> SourceReport:

@@ -11,10 +11,18 @@ Two warehouse tables, beside the stage tables and on the same database:
 
 Each page of PRs is stored in the same transaction as the cursor that follows it, so a
 collection stopped at any point resumes from the page after the last one stored.
+
+A stored copy is kept as GitHub sent it: its JSON escapes every character (NUL and lone
+surrogates included), so even text no database column accepts survives; the warehouse cleans it
+when it writes the stage table (``core.warehouse.storable``). A copy that cannot be read as a PR
+at all (not JSON, a field missing or of the wrong kind) is moved to a third table,
+``github_pulls_set_aside``, with its reason and when, so it never fails a window's ingest again;
+a fresh copy of the same PR from GitHub replaces it.
 """
 
 from __future__ import annotations
 
+import json
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,7 +31,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from achievement_pipeline.core.records import PullRequestRecord, field_defaults
+from achievement_pipeline.core.records import PullRequestRecord, field_defaults, record_problems
+from achievement_pipeline.core.warehouse import storable
 
 metadata = sa.MetaData()
 
@@ -51,8 +60,56 @@ pulls_table = sa.Table(
     sa.Index("ix_github_pulls_window", "server", "source", "merge_date"),
 )
 
+set_aside_table = sa.Table(
+    "github_pulls_set_aside",
+    metadata,
+    sa.Column("server", sa.String(300), primary_key=True),
+    sa.Column("source", sa.String(300), primary_key=True),
+    sa.Column("pr_id", sa.String(300), primary_key=True),
+    sa.Column("merge_date", sa.String(10), nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+    sa.Column("record", sa.Text, nullable=False),  # the copy as it was stored, for a person to inspect
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("set_aside_at", sa.String(32), nullable=False),
+    sa.Index("ix_github_pulls_set_aside_window", "server", "source", "merge_date"),
+)
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A stored copy of a PR that could not be read as one: which, why, and when it was set aside."""
+
+    pr_id: str
+    source: str
+    merge_date: str
+    reason: str
+    set_aside_at: str
+
 
 _PULL_DEFAULTS = field_defaults(PullRequestRecord)
+
+
+def _unreadable(text: str, pr_id: str, merge_date: str) -> tuple[dict[str, Any] | None, str]:
+    """The stored copy as a record, or why it cannot be one (a reason short enough to read in the UI)."""
+    try:
+        record = json.loads(text)
+    except ValueError as exc:
+        return None, f"the stored copy is not JSON ({exc})"
+    problems = record_problems(record, PullRequestRecord)
+    if not problems:
+        if record["pr_id"] != pr_id:
+            problems.append("its pr_id differs from the one it is stored under")
+        try:
+            date.fromisoformat(record["merge_date"])
+        except ValueError:
+            problems.append("merge_date is not a YYYY-MM-DD date")
+        else:
+            if record["merge_date"] != merge_date:
+                problems.append("its merge_date differs from the one it is stored under")
+    if problems:
+        shown = "; ".join(problems[:3]) + (f" (+{len(problems) - 3} more)" if len(problems) > 3 else "")
+        return None, f"not a pull request record: {shown}"
+    return record, ""
 
 
 def _with_defaults(record: dict[str, Any]) -> PullRequestRecord:
@@ -172,34 +229,88 @@ class GitHubStore:
             if rows:
                 ids = [row["pr_id"] for row in rows]
                 for chunk in range(0, len(ids), 500):
-                    conn.execute(
-                        sa.delete(pulls_table).where(
-                            pulls_table.c.server == server,
-                            pulls_table.c.source == source,
-                            pulls_table.c.pr_id.in_(ids[chunk : chunk + 500]),
+                    for table in (pulls_table, set_aside_table):  # a fresh copy replaces a set-aside one too
+                        conn.execute(
+                            sa.delete(table).where(
+                                table.c.server == server,
+                                table.c.source == source,
+                                table.c.pr_id.in_(ids[chunk : chunk + 500]),
+                            )
                         )
-                    )
                 conn.execute(sa.insert(pulls_table), rows)
             conn.execute(sa.delete(sources_table).where(key))
             conn.execute(sa.insert(sources_table), [state_row])
 
     def read_window(self, server: str, sources: Iterable[str], start: date, end: date) -> list[PullRequestRecord]:
-        """PRs of ``sources`` merged in [start, end), one per pr_id (the most recently updated copy)."""
+        """PRs of ``sources`` merged in [start, end), one per pr_id (the most recently updated copy).
+
+        A copy that cannot be read as a PR is moved to ``github_pulls_set_aside`` with its reason
+        (see :meth:`set_aside`) instead of failing the window, now and on every later read.
+        """
         keys = list(sources)
         if not keys:
             return []
-        query = sa.select(pulls_table.c.pr_id, pulls_table.c.updated_at, pulls_table.c.record).where(
+        # The JSON as text, parsed here copy by copy: one malformed copy must not fail the query.
+        text = sa.cast(pulls_table.c.record, sa.Text).label("record")
+        query = sa.select(
+            pulls_table.c.source, pulls_table.c.pr_id, pulls_table.c.merge_date, pulls_table.c.updated_at, text
+        ).where(
             pulls_table.c.server == server,
             pulls_table.c.source.in_(keys),
             pulls_table.c.merge_date >= start.isoformat(),
             pulls_table.c.merge_date < end.isoformat(),
         )
         newest: dict[str, tuple[str, PullRequestRecord]] = {}
+        unreadable: list[dict[str, Any]] = []
         with self.engine.connect() as conn:
-            for pr_id, updated_at, record in conn.execute(query):
-                if pr_id not in newest or updated_at > newest[pr_id][0]:
+            for source, pr_id, merge_date, updated_at, stored in conn.execute(query):
+                record, reason = _unreadable(stored, pr_id, merge_date)
+                if record is None:
+                    unreadable.append(
+                        {
+                            "server": server,
+                            "source": source,
+                            "pr_id": pr_id,
+                            "merge_date": merge_date,
+                            "updated_at": updated_at,
+                            "record": stored,
+                            "reason": storable(reason),
+                            "set_aside_at": iso(datetime.now(UTC)),
+                        }
+                    )
+                elif pr_id not in newest or updated_at > newest[pr_id][0]:
                     newest[pr_id] = (updated_at, _with_defaults(record))
+        if unreadable:
+            self._set_aside(unreadable)
         return sorted((record for _, record in newest.values()), key=lambda r: (r["merge_date"], r["pr_id"]))
+
+    def _set_aside(self, rows: list[dict[str, Any]]) -> None:
+        """Move unreadable copies out of ``github_pulls``, in one transaction (only the copy that was read)."""
+        with self.engine.begin() as conn:
+            for row in rows:
+                for table, only_this_copy in ((set_aside_table, ()), (pulls_table, ("updated_at",))):
+                    same = [table.c[name] == row[name] for name in ("server", "source", "pr_id", *only_this_copy)]
+                    conn.execute(sa.delete(table).where(*same))
+            conn.execute(sa.insert(set_aside_table), rows)
+
+    def set_aside(self, server: str, sources: Iterable[str], start: date, end: date) -> list[SetAside]:
+        """Copies of PRs merged in [start, end) that were set aside as unreadable, with why and when."""
+        keys = list(sources)
+        if not keys:
+            return []
+        t = set_aside_table
+        query = (
+            sa.select(t.c.pr_id, t.c.source, t.c.merge_date, t.c.reason, t.c.set_aside_at)
+            .where(
+                t.c.server == server,
+                t.c.source.in_(keys),
+                t.c.merge_date >= start.isoformat(),
+                t.c.merge_date < end.isoformat(),
+            )
+            .order_by(t.c.merge_date, t.c.pr_id, t.c.source)
+        )
+        with self.engine.connect() as conn:
+            return [SetAside(*row) for row in conn.execute(query)]
 
     def count(self, server: str, source: str) -> int:
         query = sa.select(sa.func.count()).where(pulls_table.c.server == server, pulls_table.c.source == source)
