@@ -124,7 +124,9 @@ def collect_perceval(base_url: str, repos: list[str], window: tuple[date, date],
 
 # DevLake's PR query (backend/plugins/github_graphql/tasks/pr_collector.go): the same connections with the same
 # ``first`` values, so the same cost; the accounts are read as ``login`` only, and a team's ``name`` under an alias
-# (GraphQL's validation refuses ``name`` from User and Team in one selection: String against String!).
+# (GraphQL's validation refuses ``name`` from User and Team in one selection: String against String!). Its
+# ``databaseId`` (32-bit) cannot hold the bench's ids, so answers carry errors beside the data, as GitHub's do for
+# ids past 2^31; the replay reads the data, as the pages are what is counted.
 DEVLAKE_PRS = """query($owner: String!, $name: String!, $pageSize: Int!, $skipCursor: String) {
   rateLimit { cost }
   repository(owner: $owner, name: $name) {
@@ -147,7 +149,9 @@ DEVLAKE_PRS = """query($owner: String!, $name: String!, $pageSize: Int!, $skipCu
         reviews(first: 100) { totalCount nodes { body author { login } state databaseId commit { oid } submittedAt } }
         mergedBy { login }
         reviewRequests(first: 10) {
-          nodes { requestedReviewer { ... on User { databaseId login name } ... on Team { databaseId teamName: name slug } } }
+          nodes {
+            requestedReviewer { ... on User { databaseId login name } ... on Team { databaseId teamName: name slug } }
+          }
         }
       }
     }

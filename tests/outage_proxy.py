@@ -9,6 +9,7 @@ server itself is never touched. Going dark can be armed on a marker in what a cl
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -110,8 +111,6 @@ class OutageProxy:
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):  # already closed by the other side
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()

@@ -160,7 +160,9 @@ def _markdown_shown_in_the_ui(instance: DagsterInstance) -> list[tuple[str, str]
             data = event.dagster_event.event_specific_data
             entry = getattr(data, "materialization", data)
             where = f"{event.dagster_event.event_type_value} {entry.asset_key.to_user_string()}"
-            markdown = [(name, value) for name, value in entry.metadata.items() if isinstance(value, MarkdownMetadataValue)]
+            markdown = [
+                (name, value) for name, value in entry.metadata.items() if isinstance(value, MarkdownMetadataValue)
+            ]
             shown += [(f"{where} {name}", value.value) for name, value in markdown]
             if getattr(entry, "description", None):
                 shown.append((f"{where} description", entry.description))
@@ -171,7 +173,9 @@ def test_pr_text_in_the_ui_links_nothing_fetches_nothing_and_injects_no_html(wee
     instance = week["instance"]
     ours = {
         str(value.value)
-        for value in instance.get_latest_materialization_event(AssetKey("portfolio")).asset_materialization.metadata.values()
+        for value in instance.get_latest_materialization_event(
+            AssetKey("portfolio")
+        ).asset_materialization.metadata.values()
         if isinstance(value, UrlMetadataValue)
     }
     renderer = MarkdownIt("gfm-like")  # CommonMark with GFM tables, strikethrough and bare-URL linking

@@ -28,8 +28,16 @@ MISTAKES: list[tuple[str, dict[str, str], str]] = [
         {"ACHIEVEMENT_WAREHOUSE_URL": f"postgresql+psycopg2://reader:{SECRET}@127.0.0.1:{CLOSED}/achievement"},
         "ACHIEVEMENT_WAREHOUSE_URL",
     ),
-    ("warehouse URL malformed", {"ACHIEVEMENT_WAREHOUSE_URL": f"postgres//reader:{SECRET}@db"}, "ACHIEVEMENT_WAREHOUSE_URL"),
-    ("Redis unreachable", {"ACHIEVEMENT_REDIS_URL": f"redis://:{SECRET}@127.0.0.1:{CLOSED}/0"}, "ACHIEVEMENT_REDIS_URL"),
+    (
+        "warehouse URL malformed",
+        {"ACHIEVEMENT_WAREHOUSE_URL": f"postgres//reader:{SECRET}@db"},
+        "ACHIEVEMENT_WAREHOUSE_URL",
+    ),
+    (
+        "Redis unreachable",
+        {"ACHIEVEMENT_REDIS_URL": f"redis://:{SECRET}@127.0.0.1:{CLOSED}/0"},
+        "ACHIEVEMENT_REDIS_URL",
+    ),
     ("Redis URL malformed", {"ACHIEVEMENT_REDIS_URL": f"127.0.0.1:6379/{SECRET}"}, "ACHIEVEMENT_REDIS_URL"),
     ("MLflow unreachable", {"MLFLOW_TRACKING_URI": f"http://127.0.0.1:{CLOSED}"}, "MLFLOW_TRACKING_URI"),
     (
@@ -46,7 +54,8 @@ MISTAKES: list[tuple[str, dict[str, str], str]] = [
     ("start date malformed", {"ACHIEVEMENT_START_DATE": "01/02/2025"}, "ACHIEVEMENT_START_DATE"),
     ("number malformed", {"ACHIEVEMENT_LLM_BUDGET_USD": "lots"}, "ACHIEVEMENT_LLM_BUDGET_USD"),
 ]
-MALFORMED = [mistake for mistake in MISTAKES if mistake[0].endswith("malformed") and "URL" not in mistake[0]]
+# What the exporter refuses at start (it outlives a service that is down, and reads no Redis or S3).
+MALFORMED = [mistake for mistake in MISTAKES if mistake[0].endswith("malformed") and "Redis" not in mistake[0]]
 
 
 def _demo(argv: list[str]) -> int:
@@ -101,7 +110,9 @@ def test_a_configuration_mistake_stops_the_command_in_one_line(
     [*MALFORMED, ("port malformed", {"ACHIEVEMENT_METRICS_PORT": "metrics"}, "ACHIEVEMENT_METRICS_PORT")],
     ids=[*(m[0] for m in MALFORMED), "port malformed"],
 )
-def test_a_malformed_setting_stops_the_metrics_exporter_in_one_line(pipeline_home, monkeypatch, capsys, what, env, setting):
+def test_a_malformed_setting_stops_the_metrics_exporter_in_one_line(
+    pipeline_home, monkeypatch, capsys, what, env, setting
+):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert _metrics([]) == 2
@@ -123,7 +134,10 @@ def test_each_message_says_what_to_do(pipeline_home, monkeypatch, capsys):
 )
 def test_the_installed_console_script_prints_one_line_and_no_traceback(tmp_path, command, mistake):
     _, env, setting = MISTAKES[mistake]
-    args = {"achievement-demo": ["--start", "2025-01-01", "--end", "2025-01-02"], "achievement-metrics": ["--port", "0"]}
+    args = {
+        "achievement-demo": ["--start", "2025-01-01", "--end", "2025-01-02"],
+        "achievement-metrics": ["--port", "0"],
+    }
     environment = {
         **environment_without_settings(),
         "ACHIEVEMENT_HOME": str(tmp_path),

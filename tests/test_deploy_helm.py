@@ -151,6 +151,14 @@ def test_the_queue_runs_ten_at_once_but_one_per_github_token(instance):
     assert limit["limit"] == 1 and limit["value"] == {"applyLimitPerUniqueValue": True}
 
 
+def test_the_queue_runs_one_run_per_day_at_a_time(instance):
+    from tests.test_run_queue import PARTITION_TAGS, queue_limits
+
+    limits = queue_limits(instance["run_coordinator"])
+    for tag in PARTITION_TAGS:
+        assert limits[tag]["limit"] == 1 and limits[tag]["value"] == {"applyLimitPerUniqueValue": True}, tag
+
+
 def test_the_plain_production_instance_has_the_same_token_limit(instance):
     plain = yaml.safe_load((ROOT / "deploy" / "dagster.yaml").read_text())["run_coordinator"]["config"]
     rendered = instance["run_coordinator"]["config"]

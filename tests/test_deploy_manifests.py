@@ -129,6 +129,14 @@ def test_the_exporter_service_and_the_scrape_target_agree_on_the_port():
     assert target == f"{name}.{namespace}.svc:{service['spec']['ports'][0]['port']}"
 
 
+def test_the_exporter_listens_on_the_pods_address_so_prometheus_can_scrape_it():
+    # The exporter binds loopback unless ACHIEVEMENT_METRICS_ADDRESS says otherwise (tests/test_loopback.py);
+    # in the cluster the scrape comes from another pod.
+    (container,) = manifest("Deployment", "achievement-metrics")["spec"]["template"]["spec"]["containers"]
+    env = {item["name"]: item.get("value") for item in container["env"]}
+    assert env["ACHIEVEMENT_METRICS_ADDRESS"] == "0.0.0.0"
+
+
 def test_the_exporter_command_is_the_exporter_module():
     import importlib
 

@@ -301,6 +301,20 @@ def test_pull_details_match_the_history(fake: FakeGitHub, history: FakeHistory) 
     assert len(list(pull.get_issue_comments())) == len(pr.issue_comments) == pull.comments
 
 
+def test_a_repository_lists_every_review_and_conversation_comment_of_its_prs(
+    fake: FakeGitHub, history: FakeHistory
+) -> None:
+    # GET /repos/{o}/{r}/pulls/comments and /issues/comments, as DevLake's REST subtasks read them.
+    repo_name = "acme/web-app"
+    pulls = history.pulls_in(repo_name)
+    repo = client(fake, per_page=100).get_repo(repo_name)
+    assert sorted(c.id for c in repo.get_pulls_comments()) == sorted(c.id for p in pulls for c in p.review_comments)
+    assert sorted(c.id for c in repo.get_issues_comments()) == sorted(c.id for p in pulls for c in p.issue_comments)
+    since = sorted(c.created_at for p in pulls for c in p.issue_comments)[-5]
+    recent = repo.get_issues_comments(sort="created", direction="asc", since=since)
+    assert [c.created_at for c in recent] == sorted(c.created_at for p in pulls for c in p.issue_comments)[-5:]
+
+
 def test_a_pull_shows_its_merge_commit_and_its_first_commits_authored_date(
     fake: FakeGitHub, history: FakeHistory
 ) -> None:

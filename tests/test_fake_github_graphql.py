@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from achievement_pipeline.fakes.github.faults import Fault
 from achievement_pipeline.fakes.github.graphql_api import SCHEMA_FILE
 from achievement_pipeline.fakes.github.model import legacy_node_id
 from achievement_pipeline.fakes.github.payloads import timestamp
-from achievement_pipeline.sources.github.queries import PageShape, search_query
+from achievement_pipeline.sources.github.queries import Continuation, PageShape, page_query, search_query
 from tests.github_support import app_keys
 
 SHARED_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "github-graphql" / "schema.graphql"
@@ -70,13 +71,13 @@ def test_the_collectors_page_query_is_accepted_and_returns_prs(fake: FakeGitHub,
     assert {n["number"] for n in search["nodes"]} == {p.number for p in history.merged_pulls("octo-demo")}
 
 
-def test_the_collectors_page_query_costs_at_most_16_points_per_100_prs(fake: FakeGitHub):
-    # 1 search + 100 PRs x 6 lists (commits, labels, files, reviews, comments, closing issues) + 100 x 10 reviews'
-    # comments = 1,601 requests -> 16 points. The repository's facts, the merge commit and the first commit are
-    # single objects or a list already counted: nodes, not points.
+def test_the_collectors_page_query_costs_6_points_per_100_prs(fake: FakeGitHub):
+    # 1 search + 100 PRs x 6 lists (commits, labels, files, reviews, comments, closing issues) = 601 requests
+    # -> 6 points. The repository's facts, the merge commit and the first commit are single objects or a list
+    # already counted: nodes, not points. Review comments are looked up per review, with the next page.
     gh = github.Github(base_url=fake.base_url, auth=Auth.Token("t"), seconds_between_writes=None)
     _, data = gh.requester.graphql_query(search_query(PageShape()), {"q": QUERY, "first": 100, "after": None})
-    assert data["data"]["rateLimit"]["cost"] <= 16
+    assert data["data"]["rateLimit"]["cost"] == 6
 
 
 PULL_COMMITS = """query($id: ID!) { node(id: $id) { ... on PullRequest {
@@ -188,6 +189,63 @@ def test_a_query_costs_its_connection_requests_over_100_in_points(fake: FakeGitH
     assert answer.json()["data"]["rateLimit"]["cost"] == 51
     assert answer.headers["X-RateLimit-Resource"] == "graphql"
     assert answer.headers["X-RateLimit-Used"] == "51"
+
+
+def test_connections_inside_named_fragments_are_priced_like_inline_ones(fake: FakeGitHub):
+    # 1 search + 100 x reviews + 100 x 10 reviews' comments = 1,101 requests -> 11 points, however it is spelled.
+    inline = (
+        '{ search(query: "is:pr", type: ISSUE, first: 100) { nodes { ... on PullRequest { '
+        "reviews(first: 10) { nodes { comments(first: 10) { nodes { body } } } } } } } rateLimit { cost } }"
+    )
+    named = (
+        '{ search(query: "is:pr", type: ISSUE, first: 100) { nodes { ...Pull } } rateLimit { cost } }\n'
+        "fragment Pull on PullRequest { reviews(first: 10) { nodes { ...Review } } }\n"
+        "fragment Review on PullRequestReview { comments(first: 10) { nodes { body } } }"
+    )
+    assert [post(fake, q).json()["data"]["rateLimit"]["cost"] for q in (inline, named)] == [11, 11]
+
+
+REVIEW_COMMENTS = """query($id: ID!, $after: String) { node(id: $id) { ... on PullRequestReview {
+  comments(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { body path } }
+} } rateLimit { cost } }"""
+
+
+def test_a_reviews_comments_page_on_from_its_cursor_through_a_node_lookup(fake: FakeGitHub, history: FakeHistory):
+    pr = next(p for p in history.merged_pulls("octo-demo") if len(p.review_comments) >= 3)
+    review_id = Counter(c.review_id for c in pr.review_comments).most_common(1)[0][0]
+    truth = [c.body for c in pr.review_comments if c.review_id == review_id]
+    bodies, after, costs = [], None, []
+    while True:
+        answer = post(fake, REVIEW_COMMENTS, {"id": legacy_node_id("PullRequestReview", review_id), "after": after})
+        data = answer.json()["data"]
+        comments = data["node"]["comments"]
+        assert comments["totalCount"] == len(truth)
+        bodies += [n["body"] for n in comments["nodes"]]
+        costs.append(data["rateLimit"]["cost"])
+        if not comments["pageInfo"]["hasNextPage"]:
+            break
+        after = comments["pageInfo"]["endCursor"]
+    assert bodies == truth and len(costs) == -(-len(truth) // 2) and set(costs) == {1}
+
+
+def test_the_collectors_page_with_a_review_lookup_per_review_of_the_page_before_costs_7_points(fake: FakeGitHub):
+    # 1 search + 100 PRs x 6 lists + 142 lookups (the demo's 1.42 reviews per PR) = 743 requests -> 7 points.
+    pr = next(p for p in fake.history.merged_pulls("octo-demo") if p.reviews)
+    review = legacy_node_id("PullRequestReview", pr.reviews[0].id)
+    items = [Continuation(pr.pr_id, review, "review_comments", None)] * 142
+    query, variables = page_query(PageShape(), items)
+    answer = post(fake, query, {**variables, "q": QUERY, "first": 100, "after": None}).json()
+    assert answer["data"]["rateLimit"]["cost"] == 7
+    comments = [answer["data"][f"c{i}"]["comments"]["nodes"] for i in range(142)]
+    assert (
+        comments[0]
+        == comments[141]
+        == [
+            {"author": {"login": c.user}, "body": c.body, "path": c.path}
+            for c in pr.review_comments
+            if c.review_id == pr.reviews[0].id
+        ]
+    )
 
 
 def test_search_pages_with_cursors_and_stops_at_1000_results():

@@ -7,7 +7,8 @@ a first collection, at most 1 (a free 304) per source when nothing changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,8 +18,9 @@ import pytest
 from achievement_pipeline.fakes.github import FakeComment, FakeFile, FakeGitHub, FakeHistory, FakeReview
 from achievement_pipeline.fakes.github.changes import labelled, new_merged_pull
 from achievement_pipeline.fakes.github.history import generate_history
+from achievement_pipeline.sources.github.client import GitHubClient
 from achievement_pipeline.sources.github.errors import GitHubInputError
-from achievement_pipeline.sources.github.queries import Assembly
+from achievement_pipeline.sources.github.queries import Assembly, PageShape
 from tests.github_support import QUARTER, USERS, app_keys, memory_engine, resource
 
 
@@ -179,6 +181,104 @@ def test_more_than_1000_search_results_are_collected_in_slices():
         assert len(collection.prs) > 1_000
         assert {pr["pr_id"] for pr in collection.prs} == merged_in(history, *QUARTER, USERS[0])
         assert len(fake.requests) <= 2 * len(collection.prs) / 100
+
+
+def test_a_page_of_100_typical_prs_costs_at_most_8_points_as_github_counts_them(fake: FakeGitHub):
+    # The fake prices every query it answers with GitHub's formula (connection requests over 100, named
+    # fragments included): 1 search + 100 PRs x 6 lists, plus one lookup per review of the page before.
+    collection = resource(fake).collect(*QUARTER, memory_engine())
+    queries = [e for e in fake.requests if e.kind == "graphql"]
+    assert max(e.points for e in queries) <= 8
+    assert fake.requests.points() <= 8 * len(collection.prs) / 100
+    assert collection.points == fake.requests.points()  # what GitHub's rateLimit.cost told the collector
+
+
+class SearchPages:
+    """Every search page the collector receives: its ``q`` and the PRs on it (wraps the real client's call)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.pages: list[tuple[str, list[int]]] = []
+        graphql = GitHubClient.graphql
+
+        def recording(client: GitHubClient, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+            data = graphql(client, query, variables)
+            if "search" in data:
+                self.pages.append((variables["q"], [n["number"] for n in data["search"]["nodes"]]))
+            return data
+
+        monkeypatch.setattr(GitHubClient, "graphql", recording)
+
+
+def test_past_1000_results_the_search_goes_on_without_fetching_a_page_twice(monkeypatch: pytest.MonkeyPatch):
+    history = generate_history(prs_per_week=100, repos_per_user=2)
+    seen = SearchPages(monkeypatch)
+    with FakeGitHub(history) as fake:
+        collection = resource(fake, users=[USERS[0]]).collect(*QUARTER, memory_engine())
+        points = fake.requests.points()
+    assert len(collection.prs) > 1_000
+    assert {pr["pr_id"] for pr in collection.prs} == merged_in(history, *QUARTER, USERS[0])
+    served = Counter(number for _, numbers in seen.pages for number in numbers)
+    (first_q, first_page), *_ = seen.pages
+    assert all(served[number] == 1 for number in first_page)  # kept, not thrown away and fetched again
+    # Past the cap the same search goes on from the last creation time read: only PRs created in that
+    # very second can come twice.
+    boundaries = {q.split("created:>=")[1].split()[0] for q, _ in seen.pages if "created:>=" in q}
+    assert boundaries and all("created:>=" not in q for q, _ in seen.pages[:10])
+    twice = {pr["created_at"] for pr in collection.prs if served[pr["number"]] > 1}
+    assert twice <= boundaries
+    assert points <= 8 * len(collection.prs) / 100
+
+
+def big_pull(history: FakeHistory, day: date, files: int) -> Any:
+    """A merged PR of ``day`` with more of every list than a page (and a small page) holds."""
+    pr = history.merged_pulls(USERS[0], day, day)[0]
+    at = pr.merged_at - timedelta(minutes=5)  # type: ignore[operator]
+    reviews = tuple(FakeReview(9_000 + i, "grace-ops", "COMMENTED", f"round {i}", at, "abc") for i in range(45))
+    # 25 comments on the first review (more than its first lookup brings), 2 on the seventh, 1 on the last.
+    on_review = [9_000] * 25 + [9_006] * 2 + [9_044]
+    review_comments = tuple(
+        FakeComment(8_000 + i, "grace-ops", f"nit {i}", at, "src/a.ts", 1, review) for i, review in enumerate(on_review)
+    )
+    return replace(
+        pr,
+        files=tuple(FakeFile(f"src/gen/file_{i:04}.ts", "added", 3, 0, f"{i:040x}") for i in range(files)),
+        reviews=reviews,
+        review_comments=review_comments,
+        issue_comments=tuple(FakeComment(7_000 + i, "grace-ops", f"comment {i}", at) for i in range(45)),
+        labels=tuple(f"area-{i:02}" for i in range(27)),
+        linked_issues=tuple(range(1, 13)),
+    )
+
+
+def assert_whole(record: Mapping[str, Any], truth: Any) -> None:
+    assert [f["filename"] for f in record["files"]] == [f.filename for f in truth.files]
+    assert [r["body"] for r in record["reviews"]] == [r.body for r in truth.reviews]
+    assert [c["body"] for c in record["review_comments"]] == [c.body for c in truth.review_comments]
+    assert [c["body"] for c in record["issue_comments"]] == [c.body for c in truth.issue_comments]
+    assert record["labels"] == sorted(truth.labels) and record["linked_issues"] == list(truth.linked_issues)
+
+
+def test_a_pr_with_more_of_everything_than_a_page_holds_is_collected_whole(fake: FakeGitHub, history: FakeHistory):
+    day = date(2025, 3, 3)
+    big = big_pull(history, day, files=3_000)
+    fake.apply([big])
+    collection = resource(fake, users=[USERS[0]]).collect(day, day + timedelta(days=1), memory_engine())
+    (record,) = [p for p in collection.prs if p["pr_id"] == big.pr_id]
+    assert_whole(record, big)
+    # GraphQL brings the first 100 files; REST its pages 2 to 30 (3,000 files, REST's limit), one request each.
+    assert [e.query.get("page") for e in fake.requests if e.kind == "rest"] == [str(n) for n in range(2, 31)]
+
+
+def test_a_changed_pr_with_more_than_a_small_page_holds_is_completed(fake: FakeGitHub, history: FakeHistory):
+    # Changes come as a small page with review comments nested under its first reviews; the rest continues.
+    store = memory_engine()
+    resource(fake, users=[USERS[0]]).collect(*QUARTER, store)
+    big = big_pull(history, date(2025, 2, 3), files=120)
+    fake.apply([replace(big, updated_at=datetime.now(UTC))])
+    collection = resource(fake, users=[USERS[0]]).collect(*QUARTER, store)
+    (record,) = [p for p in collection.prs if p["pr_id"] == big.pr_id]
+    assert_whole(record, big)
+    assert len(record["reviews"]) > PageShape().small_page_reviews
 
 
 def test_lists_longer_than_a_page_are_completed(fake: FakeGitHub, history: FakeHistory):

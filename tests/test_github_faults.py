@@ -100,7 +100,7 @@ def test_a_collection_stopped_midway_resumes_without_refetching(fake: FakeGitHub
 
 def test_a_page_github_times_out_on_is_asked_again_smaller(fake: FakeGitHub):
     reference = resource(fake).collect(*QUARTER)
-    # Queries for 50 PRs with their details (~13,500 nodes) time out; 25 (~6,800) go through.
+    # Queries for 50 PRs with their details (~10,600 nodes) time out; 25 (~5,300, plus the lookups) go through.
     fake.faults.inject(Fault("server_error", target="graphql", min_nodes=10_000, times=None))
     collection = resource(fake, retries=1).collect(*QUARTER)
     assert collection.prs == reference.prs

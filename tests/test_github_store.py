@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from achievement_pipeline.core.warehouse import connect
-from achievement_pipeline.sources.github.store import GitHubStore, SourceState
+from achievement_pipeline.sources.github.store import GitHubStore, SourceState, Task
 from tests.factories import make_pr
 from tests.github_support import memory_engine
 
@@ -63,3 +63,24 @@ def test_a_window_of_old_and_new_copies_reaches_the_warehouse_with_each_copys_fa
     rows = {row["number"]: row for row in warehouse.read_window("pull_requests", DAY, NEXT_DAY)}
     assert {key: rows[1][key] for key in ADDED_FIELDS} == ADDED_FIELDS
     assert {key: rows[2][key] for key in COLLECTED} == COLLECTED
+
+
+def test_a_task_stored_by_an_older_collector_resumes_from_its_cursor_with_nothing_waiting():
+    store = GitHubStore(memory_engine())
+    older = {"field": "merged", "lo": "2025-01-01T00:00:00Z", "hi": "2025-02-01T00:00:00Z", "as_of": "x", "after": "c"}
+    store.save(SERVER, SOURCE, SourceState(pending=[Task.from_json(older)]))
+    (loaded,) = store.load(SERVER, SOURCE).pending
+    assert (loaded.after, loaded.created_from, loaded.seen, loaded.total, loaded.waiting) == ("c", None, 0, None, [])
+
+
+def test_a_page_stored_before_its_lookups_reads_back_with_them():
+    store = GitHubStore(memory_engine())
+    pr = make_pr(1)
+    waiting = [{"pr_id": pr["pr_id"], "node_id": "R_1", "field": "review_comments", "after": None}]
+    task = Task("merged", "2025-01-01T00:00:00Z", "2025-02-01T00:00:00Z", "x", "c", "2025-01-02T00:00:00Z", 100, 250)
+    task.waiting = waiting
+    store.save(SERVER, SOURCE, SourceState(pending=[task]), [(pr, pr["merged_at"])])
+    (loaded,) = store.load(SERVER, SOURCE).pending
+    assert loaded.to_json() == task.to_json()
+    ((record, updated_at),) = store.read_pulls(SERVER, SOURCE, [pr["pr_id"], "acme/none#9"])
+    assert {key: record[key] for key in pr} == pr and updated_at == pr["merged_at"]  # type: ignore[literal-required]

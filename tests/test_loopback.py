@@ -38,7 +38,13 @@ def _exporter(tmp_path: Path, **settings: str) -> Iterator[int]:
     """achievement-metrics (its warehouse source only) on a free port, started and stopped by this test."""
     port = free_port()
     env = {**environment_without_settings(), "ACHIEVEMENT_HOME": str(tmp_path), **settings}
-    command = [str(Path(sys.executable).with_name("achievement-metrics")), "--port", str(port), "--sources", "warehouse"]
+    command = [
+        str(Path(sys.executable).with_name("achievement-metrics")),
+        "--port",
+        str(port),
+        "--sources",
+        "warehouse",
+    ]
     process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60

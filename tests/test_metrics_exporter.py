@@ -203,6 +203,20 @@ def test_an_unreachable_warehouse_is_a_source_failure_that_names_no_password(pip
     assert "pw-S3cr3t-9f" not in text + "".join(records.messages)
 
 
+def test_an_unreachable_warehouse_is_logged_in_one_line_naming_its_setting(pipeline_home, monkeypatch):
+    monkeypatch.setenv("ACHIEVEMENT_WAREHOUSE_URL", "postgresql+psycopg2://reader:pw-S3cr3t-9f@127.0.0.1:9/achievement")
+    records = _Records()
+    logger = logging.getLogger("achievement_pipeline.monitoring.sources")
+    logger.addHandler(records)
+    try:
+        generate_latest(build_registry(build_sources(["warehouse"])))
+    finally:
+        logger.removeHandler(records)
+    (message,) = records.messages
+    assert "WarehouseUnavailable" in message and "(ACHIEVEMENT_WAREHOUSE_URL) is unreachable" in message
+    assert len(message.splitlines()) == 1
+
+
 def test_an_unknown_source_is_refused_with_the_setting_to_fix():
     with pytest.raises(SystemExit) as stopped:
         main(["--sources", "runs,gpu", "--port", "0"])

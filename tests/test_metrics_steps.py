@@ -49,6 +49,18 @@ def test_the_error_class_is_the_users_exception_inside_dagsters_wrapper():
     assert error_class(wrapped) == "GitHubRateLimited"
 
 
+def test_the_error_class_is_the_stages_own_inside_a_failure_and_a_spent_retry_policy():
+    # A stage reports its error as a Failure caused by it; a retry policy that gave up wraps that once more.
+    stage_error = _error("WarehouseUnavailable", _error("OperationalError"))
+    spent = _error("RetryRequestedFromPolicy", _error("Failure", stage_error))
+    assert error_class(spent) == "WarehouseUnavailable"
+    assert error_class(_error("Failure", _error("GitHubInputError"))) == "GitHubInputError"
+
+
+def test_a_failure_raised_with_no_cause_is_counted_as_a_failure():
+    assert error_class(_error("Failure")) == "Failure"
+
+
 def test_a_dagster_error_without_a_user_cause_keeps_its_own_class():
     assert error_class(_error("DagsterTypeCheckDidNotPass")) == "DagsterTypeCheckDidNotPass"
     assert error_class(None) == "unknown"

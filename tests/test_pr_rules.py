@@ -90,7 +90,10 @@ def test_a_merge_date_that_is_not_the_merge_day_is_refused():
 
 @pytest.mark.parametrize("field", ["created_at", "merged_at"])
 def test_an_unreadable_time_is_refused(field):
-    assert any(f"{field} '3rd of January' is not an ISO 8601 time" in p for p in pr_problems(_pr(**{field: "3rd of January"}), NOW))
+    assert any(
+        f"{field} '3rd of January' is not an ISO 8601 time" in p
+        for p in pr_problems(_pr(**{field: "3rd of January"}), NOW)
+    )
 
 
 def test_negative_counts_a_blank_author_and_a_non_http_url_are_refused():

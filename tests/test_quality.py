@@ -422,7 +422,9 @@ def _blank_titles(*rows: int, count: int = len(PR_IDS)) -> pd.DataFrame:
 
 
 def test_a_row_rule_failure_names_the_offending_prs() -> None:
-    failure = _failure(validate_table("pull_requests", _blank_titles(0, 2)), "expect_column_value_lengths_to_be_between")
+    failure = _failure(
+        validate_table("pull_requests", _blank_titles(0, 2)), "expect_column_value_lengths_to_be_between"
+    )
 
     assert failure.pr_ids == (PR_IDS[0], PR_IDS[2])
     assert failure.reason.endswith(f"{PR_IDS[0]}, {PR_IDS[2]}")
@@ -440,7 +442,10 @@ def test_row_problems_fail_the_check_without_blocking_and_name_the_prs() -> None
 
     assert not verdict.passed and not verdict.blocking
     assert list(verdict.rows) == [PR_IDS[1]]
-    assert f"1 of 3 rows break a row rule; enrich sets them aside: {PR_IDS[1]} (`title`: non-empty text)" in verdict.summary
+    assert (
+        f"1 of 3 rows break a row rule; enrich sets them aside: {PR_IDS[1]} (`title`: non-empty text)"
+        in verdict.summary
+    )
 
 
 def test_one_bad_pr_alone_in_its_window_does_not_block() -> None:

@@ -2,8 +2,9 @@
 
 Six runs are queued before the daemon starts, in a known order, on an instance configured by the
 project's own dagster.yaml: two of one day, one of another day, and three ranges starting on the
-same day as automation's follow-up runs and backfills are. The daemon dequeues them under the
-instance's limits; the runs' own start and end events say which overlapped.
+same day, as automation's follow-up runs and backfills are (one run per range under single_run).
+The daemon dequeues them under the instance's limits; the runs' own start and end events say
+which overlapped.
 """
 
 from __future__ import annotations
@@ -25,18 +26,21 @@ from dagster._core.instance.ref import InstanceRef
 
 from tests.local_processes import environment_without_settings
 
-pytestmark = pytest.mark.slow  # a daemon and six runs of a few seconds: about a minute
+# The tags Dagster gives a run of one day, and a run of a range of days.
+PARTITION_TAGS = ("dagster/partition", "dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+# Queued in this order. Without the limits the daemon (two runs at a time) would start the first two
+# range runs together, then the two runs of day 2 together; with them it starts a range run beside day 2.
 RUNS = {
+    "follow-up of day 4": {RANGE_START: "2025-01-04", RANGE_END: "2025-01-04"},
+    "backfill of days 4 to 6": {RANGE_START: "2025-01-04", RANGE_END: "2025-01-06"},
     "day 2 first": {"dagster/partition": "2025-01-02"},
     "day 2 again": {"dagster/partition": "2025-01-02"},
-    "day 3": {"dagster/partition": "2025-01-03"},
-    "follow-up of day 4": {RANGE_START: "2025-01-04", RANGE_END: "2025-01-04"},
     "follow-up of day 4 again": {RANGE_START: "2025-01-04", RANGE_END: "2025-01-04"},
-    "backfill of days 4 to 6": {RANGE_START: "2025-01-04", RANGE_END: "2025-01-06"},
+    "day 3": {"dagster/partition": "2025-01-03"},
 }
 FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
 
@@ -50,6 +54,25 @@ def _launch(workspace: Path, env: dict[str, str], tags: dict[str, str]) -> None:
         capture_output=True,
         timeout=120,
     )
+
+
+def queue_limits(section: dict) -> dict[str, dict]:
+    """The run queue of a ``run_coordinator`` section as Dagster reads it: each tag limit by its key."""
+    from dagster._config import process_config
+    from dagster._core.run_coordinator import QueuedRunCoordinator
+
+    assert section["class"] == "QueuedRunCoordinator"
+    processed = process_config(QueuedRunCoordinator.config_type(), section["config"])
+    assert processed.success, processed.errors
+    queue = QueuedRunCoordinator.from_config_value(None, processed.value).get_run_queue_config()
+    return {limit["key"]: limit for limit in queue.tag_concurrency_limits}
+
+
+@pytest.mark.parametrize("config", ["dagster.yaml", "deploy/dagster.yaml"])
+def test_every_instance_queues_runs_of_one_day_one_at_a_time(config):
+    limits = queue_limits(yaml.safe_load((ROOT / config).read_text())["run_coordinator"])
+    for tag in PARTITION_TAGS:
+        assert limits[tag] == {"key": tag, "value": {"applyLimitPerUniqueValue": True}, "limit": 1}, tag
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +116,9 @@ def run_all(home: Path) -> Iterator[dict[str, tuple[float, float]]]:
             assert [run.status for run in runs] == [DagsterRunStatus.SUCCESS] * len(RUNS), [r.status for r in runs]
             found = {}
             for run in runs:
-                events = instance.all_logs(run.run_id, of_type={DagsterEventType.RUN_START, DagsterEventType.RUN_SUCCESS})
+                events = instance.all_logs(
+                    run.run_id, of_type={DagsterEventType.RUN_START, DagsterEventType.RUN_SUCCESS}
+                )
                 stamps = {event.dagster_event_type: event.timestamp for event in events}
                 name = names[int(run.tags["test/run"])]
                 found[name] = (stamps[DagsterEventType.RUN_START], stamps[DagsterEventType.RUN_SUCCESS])
@@ -107,10 +132,12 @@ def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+@pytest.mark.slow  # a daemon and six runs of a few seconds: about a minute
 def test_two_runs_of_one_day_never_overlap(spans):
     assert not _overlap(spans["day 2 first"], spans["day 2 again"])
 
 
+@pytest.mark.slow
 def test_runs_of_one_day_started_by_automation_or_a_backfill_never_overlap(spans):
     ranges = ["follow-up of day 4", "follow-up of day 4 again", "backfill of days 4 to 6"]
     for i, first in enumerate(ranges):
@@ -118,5 +145,6 @@ def test_runs_of_one_day_started_by_automation_or_a_backfill_never_overlap(spans
             assert not _overlap(spans[first], spans[second]), (first, second)
 
 
+@pytest.mark.slow
 def test_runs_of_different_days_run_side_by_side(spans):
-    assert _overlap(spans["day 2 first"], spans["day 3"])
+    assert _overlap(spans["follow-up of day 4"], spans["day 2 first"])

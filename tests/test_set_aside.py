@@ -39,7 +39,9 @@ def _store_with(*numbers: int) -> GitHubStore:
 def _corrupt(engine: sa.Engine, pr_id: str, stored: str) -> None:
     """Replace a stored copy's JSON with ``stored`` (SQL, not the store's API), as a hand edit or a bug would."""
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE github_pulls SET record = :stored WHERE pr_id = :pr_id"), {"stored": stored, "pr_id": pr_id})
+        conn.execute(
+            sa.text("UPDATE github_pulls SET record = :stored WHERE pr_id = :pr_id"), {"stored": stored, "pr_id": pr_id}
+        )
 
 
 def test_a_copy_that_is_not_json_is_left_out_and_the_rest_of_the_window_is_read():
@@ -144,7 +146,7 @@ def test_a_poisoned_stored_copy_is_set_aside_and_that_days_ingest_succeeds_now_a
             result = materialize([pull_requests], partition_key=day.isoformat(), instance=instance, resources=resources)
         assert result.success
         metadata = result.asset_materializations_for_node("pull_requests")[0].metadata
-        return metadata["set_aside"].value, metadata["set_aside_prs"].value
+        return metadata["unreadable_copies"].value, metadata["unreadable_copies_set_aside"].value
 
     assert ingest() == (0, [])
     collected = [row["pr_id"] for row in warehouse.read_window("pull_requests", *window)]

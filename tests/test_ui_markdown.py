@@ -66,7 +66,11 @@ def test_escaped_pr_text_reads_exactly_as_written(text):
 def test_pr_text_after_a_list_marker_stays_one_plain_list_item(text):
     tokens = GFM.parse(f"- {md_escape(text)}")
 
-    assert [t.type for t in tokens if t.type.endswith("_open")] == ["bullet_list_open", "list_item_open", "paragraph_open"]
+    assert [t.type for t in tokens if t.type.endswith("_open")] == [
+        "bullet_list_open",
+        "list_item_open",
+        "paragraph_open",
+    ]
 
 
 def test_escaping_bounds_the_text_before_it_escapes():

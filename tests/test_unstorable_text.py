@@ -120,3 +120,11 @@ def test_ingest_of_a_pr_with_nul_in_its_body_succeeds_on_postgresql_and_on_every
     assert row["body"] == FROM_GITHUB.replace("\x00", "\ufffd") and row["title"].endswith("\ufffd")
     raw = GitHubStore(warehouse.engine).read_window(github.server_key(), ["user:octo-demo"], day, day + timedelta(1))
     assert next(copy["body"] for copy in raw if copy["pr_id"] == pr_id) == FROM_GITHUB
+
+
+def test_a_statement_typed_with_a_nul_is_kept_as_curation_on_postgresql(postgres_url):
+    from achievement_pipeline.export.curation import FROM_UI, STATEMENT, CurationStore, choice
+
+    store = CurationStore(connect(postgres_url).engine)
+    store.set([choice(STATEMENT, "acme/web-app#4", text="Cut p95\x00 latency", by="ada", source=FROM_UI)])
+    assert [item.text for item in store.all()] == ["Cut p95\ufffd latency"]

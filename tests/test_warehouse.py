@@ -65,3 +65,45 @@ def test_a_warehouse_created_by_an_older_version_is_refused_with_what_to_do(tmp_
     engine.dispose()
     with pytest.raises(SchemaMismatch, match=r"pull_requests lacks .*make clean"):
         connect(url)
+
+
+def test_two_writers_of_one_window_on_postgresql_both_succeed_leaving_one_copy(postgres_database):
+    """A range run and a run of a day inside it may overlap (the run queue cannot tell them apart by tags).
+
+    The first writer is held between its insert and its commit; without serialized writes the second
+    one's delete would miss the first one's rows and its insert fail on their keys.
+    """
+    import threading
+    import time
+
+    import sqlalchemy as sa
+
+    warehouse = connect(f"postgresql+psycopg2://{postgres_database}")
+    first_inserted = threading.Event()
+
+    def hold_the_first_commit(conn) -> None:
+        if threading.current_thread().name == "first" and not first_inserted.is_set():
+            first_inserted.set()
+            time.sleep(1.0)
+
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            warehouse.replace_window("pull_requests", JAN3, JAN4, [make_pr(1), make_pr(2)])
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    sa.event.listen(warehouse.engine, "commit", hold_the_first_commit)
+    try:
+        first = threading.Thread(target=write, name="first")
+        first.start()
+        assert first_inserted.wait(timeout=30)
+        second = threading.Thread(target=write, name="second")
+        second.start()
+        first.join(timeout=60)
+        second.join(timeout=60)
+    finally:
+        sa.event.remove(warehouse.engine, "commit", hold_the_first_commit)
+    assert errors == []
+    assert sorted(r["pr_id"] for r in warehouse.read_all("pull_requests")) == ["acme/web-app#1", "acme/web-app#2"]

@@ -103,9 +103,7 @@ def test_an_outage_longer_than_the_retries_fails_with_the_message_naming_the_set
 
 
 def test_a_mistake_that_would_fail_again_is_not_retried(pipeline_home, fake_github):
-    github = GitHubResource(
-        base_url=fake_github.base_url, token="t", users=["no-such-user"], request_spacing_seconds=0
-    )
+    github = GitHubResource(base_url=fake_github.base_url, token="t", users=["no-such-user"], request_spacing_seconds=0)
     with DagsterInstance.ephemeral() as instance:
         result = materialize(
             [pull_requests],

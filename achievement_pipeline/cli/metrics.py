@@ -11,16 +11,17 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import time
 from collections.abc import Sequence
 
 from prometheus_client import start_http_server
 
 from achievement_pipeline.cli.preflight import check_settings, in_one_line, open_instance
 from achievement_pipeline.core import settings
+from achievement_pipeline.core.warehouse import create_engine
 from achievement_pipeline.monitoring.exporter import SOURCES, build_registry, build_sources
 
 log = logging.getLogger("achievement_pipeline.metrics")
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +53,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(argv: Sequence[str] | None) -> int:
+    # SIGTERM and SIGINT are blocked before any thread starts (threads inherit the mask) and taken with
+    # sigwait at the end. A Python handler runs only when the main thread next runs bytecode, so one that
+    # arrived in the HTTP server's thread while the main thread slept would never stop the exporter.
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        return _serve_until_stopped(argv)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _serve_until_stopped(argv: Sequence[str] | None) -> int:
     check_settings()
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -62,30 +74,16 @@ def _serve(argv: Sequence[str] | None) -> int:
         sources = build_sources(names, open_instance() if needs_instance else None)
     except ValueError as exc:
         raise SystemExit(f"achievement-metrics: {exc} (ACHIEVEMENT_METRICS_SOURCES / --sources)") from None
+    if "warehouse" in names:  # a URL that cannot work is a malformed setting: said now, not at every scrape
+        create_engine(settings.text("ACHIEVEMENT_WAREHOUSE_URL") or "sqlite://").dispose()
     registry = build_registry(sources)
     # First read before listening: the first scrape then finds warm caches and imports.
     list(registry.collect())
     server, _ = start_http_server(args.port, addr=args.address, registry=registry)
     log.info("serving %s on http://%s:%d/metrics", ",".join(names), args.address, server.server_port)
-    try:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, _stop_serving)
-        while True:
-            time.sleep(3600)
-    except _Stopped:
-        pass
+    signal.sigwait(_STOP_SIGNALS)
     server.shutdown()
     return 0
-
-
-class _Stopped(Exception):
-    """SIGTERM or SIGINT arrived."""
-
-
-def _stop_serving(signum: int, frame: object) -> None:
-    # Raise, never take a lock here: a handler that set a threading.Event could interrupt the main thread
-    # inside that Event's own wait, holding its lock, and the exporter would never stop (seen on a quick SIGTERM).
-    raise _Stopped
 
 
 if __name__ == "__main__":

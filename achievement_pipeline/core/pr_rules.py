@@ -83,7 +83,9 @@ def _time_problems(pr: Mapping[str, Any], now: datetime) -> list[str]:
     if merged > now + CLOCK_SKEW:
         problems.append(f"merged at {merged:%Y-%m-%d %H:%M} UTC, in the future (checked at {now:%Y-%m-%d %H:%M} UTC)")
     if pr.get("merge_date") != merged.date().isoformat():
-        problems.append(f"merge_date {_quoted(pr.get('merge_date'))} is not the UTC day it was merged ({merged:%Y-%m-%d})")
+        problems.append(
+            f"merge_date {_quoted(pr.get('merge_date'))} is not the UTC day it was merged ({merged:%Y-%m-%d})"
+        )
     return problems
 
 

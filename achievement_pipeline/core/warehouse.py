@@ -258,6 +258,24 @@ def report_outages(engine: sa.Engine) -> sa.Engine:
     return engine
 
 
+def create_engine(url: str, sqlite_timeout: float = 60) -> sa.Engine:
+    """An engine on the warehouse URL that reports outages (:func:`report_outages`); it does not connect yet.
+
+    A URL SQLAlchemy cannot read is a SettingError naming ACHIEVEMENT_WAREHOUSE_URL, without the URL
+    itself (it holds the password).
+    """
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"timeout": sqlite_timeout}
+    try:
+        return report_outages(sa.create_engine(url, **kwargs))
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError):
+        raise SettingError(
+            "ACHIEVEMENT_WAREHOUSE_URL is not a database URL SQLAlchemy can open: use "
+            "postgresql+psycopg2://user:password@host:5432/db, or unset it to use the local SQLite file"
+        ) from None
+
+
 _engines: dict[str, sa.Engine] = {}
 _engines_lock = threading.Lock()
 
@@ -271,17 +289,7 @@ def connect(url: str) -> Warehouse:
     with _engines_lock:
         engine = _engines.get(url)
         if engine is None:
-            kwargs: dict[str, Any] = {"pool_pre_ping": True}
-            if url.startswith("sqlite"):
-                kwargs["connect_args"] = {"timeout": 60}
-            try:
-                engine = report_outages(sa.create_engine(url, **kwargs))
-            except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError):
-                # Not repeated: the URL holds the password.
-                raise SettingError(
-                    "ACHIEVEMENT_WAREHOUSE_URL is not a database URL SQLAlchemy can open: use "
-                    "postgresql+psycopg2://user:password@host:5432/db, or unset it to use the local SQLite file"
-                ) from None
+            engine = create_engine(url, sqlite_timeout=60)
             try:
                 metadata.create_all(engine)
             except WarehouseUnavailable:

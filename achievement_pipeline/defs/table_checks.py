@@ -1,4 +1,4 @@
-"""Great Expectations suites as blocking Dagster asset checks: each stage declares one for its table.
+"""Great Expectations suites as Dagster asset checks: each stage declares one for its table.
 
 A check validates the rows of the run's window: schema, nulls, ranges, unique PR ids, and
 completeness against the warehouse table the asset depends on (read from the asset's own
@@ -22,6 +22,7 @@ from dagster import (
     asset_check,
 )
 
+from achievement_pipeline.core.redaction import redact
 from achievement_pipeline.core.text import first_of, md_escape
 from achievement_pipeline.core.warehouse import TABLES
 from achievement_pipeline.defs.partitions import daily_partitions, run_window
@@ -42,8 +43,10 @@ _SET_ASIDE = "set_aside"
 
 
 def _offending(rows: Mapping[str, Sequence[str]], limit: int = 20) -> MetadataValue:
-    """The offending PRs as a Markdown list, each with its reasons; PR ids and reasons quote PR text."""
-    lines = [f"- {md_escape(pr_id)}: {md_escape('; '.join(reasons))}" for pr_id, reasons in list(rows.items())[:limit]]
+    """The offending PRs as a Markdown list, each with its reasons: PR ids and reasons quote PR text, so both
+    are redacted, then escaped."""
+    shown = list(rows.items())[:limit]
+    lines = [f"- {md_escape(redact(pr_id))}: {md_escape(redact('; '.join(reasons)))}" for pr_id, reasons in shown]
     if len(rows) > limit:
         lines.append(f"- and {len(rows) - limit} more")
     return MetadataValue.md("\n".join(lines) or "_none_")
@@ -74,7 +77,9 @@ def table_expectations(
         retry_policy=STAGE_RETRY,  # it reads the warehouse, and reading again is harmless
         description=(
             f"Great Expectations suite for {table}: schema, nulls, ranges, unique pr_id, merge dates inside "
-            "the window" + (f", every PR of {upstream} present." if upstream else ".")
+            "the window" + (f", every PR of {upstream} present" if upstream else "") + ". Blocks the later "
+            "stages only for what is wrong with the table as a whole; rows that break a row rule are named "
+            "in a warning and the window goes on."
         ),
     )
     @fails_clearly
@@ -93,21 +98,22 @@ def table_expectations(
             expected |= set_aside if rejects_set_aside else set()
         report = validate_table(table, pd.DataFrame(rows), window_start=start, window_end=end, expected_pr_ids=expected)
         verdict = judge(report, row_rules(rows) if row_rules else None, row_note=row_note)
+        summary = redact(verdict.summary)  # it quotes titles and ids: PR text leaving the warehouse
         if not verdict.passed:
             log = context.log.error if verdict.blocking else context.log.warning
-            log(f"{table}: {verdict.summary}")
+            log(f"{table}: {summary}")
         return AssetCheckResult(
             passed=verdict.passed,
             severity=AssetCheckSeverity.ERROR if verdict.blocking else AssetCheckSeverity.WARN,
             # The UI renders a check's description as Markdown, and it names PRs: escaped.
-            description=md_escape(verdict.summary) if verdict.summary else None,
+            description=md_escape(summary) if summary else None,
             metadata={
                 "rows": report.row_count,
                 "expectations": report.evaluated,
                 "failed": len(report.failed),
                 "rows_with_problems": len(verdict.rows),
                 "offending_prs": _offending(verdict.rows),
-                "offending_pr_ids": MetadataValue.text(first_of(verdict.rows)),
+                "offending_pr_ids": MetadataValue.text(redact(first_of(verdict.rows))),
                 "result": MetadataValue.md(report.to_markdown()),
             },
         )

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 import yaml
 
 from achievement_pipeline.core import settings
-from achievement_pipeline.core.warehouse import Warehouse
+from achievement_pipeline.core.warehouse import Warehouse, storable
 
 EXCLUDE, PRIVATE, PIN, TITLE, STATEMENT = "exclude", "private", "pin", "title", "statement"
 KINDS = (EXCLUDE, PRIVATE, PIN, TITLE, STATEMENT)
@@ -173,7 +173,7 @@ class CurationStore:
         for item in choices:
             conn.execute(sa.delete(table).where(table.c.kind == item.kind, table.c.target == item.target))
         if choices:
-            conn.execute(sa.insert(table), [c.__dict__ for c in choices])
+            conn.execute(sa.insert(table), [storable(c.__dict__) for c in choices])  # a person's text, as stage rows
 
 
 def unmatched_targets(choices: Iterable[Choice], warehouse: Warehouse) -> list[str]:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily, Metric
 
-from achievement_pipeline.core.warehouse import TABLES, report_outages
+from achievement_pipeline.core.warehouse import TABLES, create_engine
 from achievement_pipeline.ml.registry import CATEGORY_MODEL, SENTIMENT_MODEL
 
 # Which model's confidence each predictions column holds, and the column naming the version of that
@@ -144,11 +144,8 @@ class WarehouseSource:
 
     def engine(self) -> sa.Engine:
         if self._engine is None:
-            kwargs: dict[str, object] = {"pool_pre_ping": True}
-            if self.url.startswith("sqlite"):
-                kwargs["connect_args"] = {"timeout": 30}
-            # An outage is reported by the message naming ACHIEVEMENT_WAREHOUSE_URL, as in the pipeline.
-            self._engine = report_outages(sa.create_engine(self.url, **kwargs))
+            # As the pipeline's: a malformed URL or an outage is reported naming ACHIEVEMENT_WAREHOUSE_URL.
+            self._engine = create_engine(self.url, sqlite_timeout=30)
         return self._engine
 
     def collect(self) -> list[Metric]:

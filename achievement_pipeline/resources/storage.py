@@ -67,9 +67,7 @@ class ObjectStoreResource(ConfigurableResource):
             "s3",
             endpoint_url=self.endpoint_url or None,
             region_name=self.region_name or None,
-            config=Config(
-                connect_timeout=timeout_seconds, read_timeout=timeout_seconds, retries={"max_attempts": 1}
-            ),
+            config=Config(connect_timeout=timeout_seconds, read_timeout=timeout_seconds, retries={"max_attempts": 1}),
         )
         with self._said_plainly():
             client.head_bucket(Bucket=self.bucket)

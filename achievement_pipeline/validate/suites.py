@@ -7,6 +7,11 @@ one declarative suite derived from the row contracts in :mod:`achievement_pipeli
 plus two per-partition checks that only the caller can parameterise: every ``merge_date``
 lies in the partition window, and every upstream ``pr_id`` made it downstream.
 
+Each expectation is either a row rule (a title present, a value in range: a row breaks it on its
+own) or a rule about the table (columns present, one row per PR, complete against upstream).
+Failures name the PRs they are about, and :func:`judge` turns a report into the check's verdict:
+blocking only for the table as a whole, so one bad PR never stops the others of its window.
+
 This module is plain Python (no Dagster) so it can be unit-tested and reused from a
 notebook. ``great_expectations`` (and pandas) are imported inside functions only: importing
 GX takes seconds, and Dagster imports every module of a code location on each reload.
@@ -153,7 +158,9 @@ def _between(col: str, lo: float | None, hi: float | None) -> CheckSpec:
 
 
 def _non_empty(col: str) -> CheckSpec:
-    return CheckSpec("ExpectColumnValueLengthsToBeBetween", {"column": col, "min_value": 1}, "non-empty text", per_row=True)
+    return CheckSpec(
+        "ExpectColumnValueLengthsToBeBetween", {"column": col, "min_value": 1}, "non-empty text", per_row=True
+    )
 
 
 def _at_least(high: str, low: str) -> CheckSpec:
@@ -641,7 +648,13 @@ def _offending_prs(spec: CheckSpec, result: Mapping[str, Any]) -> tuple[str, ...
     else:
         return ()
     # Whole ids, never shortened like examples: a name that is cut names no PR.
-    return tuple(dict.fromkeys(str(getattr(value, "item", lambda: value)()) for value in values if value is not None))
+    return tuple(dict.fromkeys(_whole(value) for value in values if value is not None))
+
+
+def _whole(value: object) -> str:
+    """A cell as text, numpy scalars unwrapped, never shortened."""
+    item = getattr(value, "item", None)
+    return str(item() if callable(item) and not isinstance(value, str) else value)
 
 
 def _exception_message(exception_info: object) -> str | None:

@@ -7,7 +7,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from achievement_pipeline.core.ledger import load_ledger
 from achievement_pipeline.core.pr_rules import pr_problems
-from achievement_pipeline.core.redaction import redact
+from achievement_pipeline.core.redaction import redact, redact_all
 from achievement_pipeline.defs.automation.conditions import FOLLOWS_UPSTREAM
 from achievement_pipeline.defs.metadata import OWNERS, preview, warehouse_table_metadata, window_metadata
 from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
@@ -54,7 +54,9 @@ def enriched_prs(
         # One PR that cannot be told (no title, impossible dates, a malformed id) is set aside with its
         # reasons, which validate turns into a rejection for Appendix A; the rest of the window goes on.
         if problems := pr_problems(pr, now):
-            set_aside.append({"pr_id": pr["pr_id"], "merge_date": pr["merge_date"], "stage": "enrich", "reasons": problems})
+            set_aside.append(
+                {"pr_id": pr["pr_id"], "merge_date": pr["merge_date"], "stage": "enrich", "reasons": problems}
+            )
             context.log.warning(redact(f"{pr['pr_id']} set aside: {'; '.join(problems)}"))
             continue
         features = pr_features(pr)  # type: ignore[arg-type]
@@ -92,7 +94,7 @@ def enriched_prs(
             "llm_budget_usd": llm.budget_usd,
             "llm_budget_exhausted": writer.budget.exhausted,
             "llm_fallbacks": stats.fallbacks,
-            "llm_providers_skipped": MetadataValue.json(dict(writer.breaker.opened)),  # provider -> first error
+            "llm_providers_skipped": MetadataValue.json(redact_all(dict(writer.breaker.opened))),  # provider -> first error
             "llm_invalid_outputs": stats.invalid_outputs,
             "llm_withheld": sum(withheld.values()),
             "llm_withheld_reasons": MetadataValue.json(dict(withheld)),

@@ -54,8 +54,8 @@ def pull_requests(
         ),
         "preview": preview(collection.prs, ["pr_id", "merge_date", "title", "additions", "deletions"]),
         # Stored copies that could not be read as PRs: left out of the table (github_pulls_set_aside keeps them).
-        "set_aside": len(set_aside),
-        "set_aside_prs": MetadataValue.json(set_aside),
+        "unreadable_copies": len(set_aside),
+        "unreadable_copies_set_aside": MetadataValue.json(set_aside),
     }
     if collection.rate_limit_remaining is not None:
         metadata["rate_limit_remaining"] = collection.rate_limit_remaining

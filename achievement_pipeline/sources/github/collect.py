@@ -7,12 +7,19 @@ For each source (a user, an organisation, a repository; see ``sources``):
 2. **Resume** work an earlier run left unfinished, from the GraphQL cursor it stored.
 3. **Changes**: if the probe says something changed, read the merged PRs updated since
    the source's cursor (a PR merged into an old day, a late review, a new label).
-4. **Fill**: fetch the parts of the window no earlier run covered, merge-time slices of
-   at most 1,000 PRs (GitHub's search cap), oldest first, 100 PRs per GraphQL request.
+4. **Fill**: fetch the parts of the window no earlier run covered, oldest first, 100 PRs
+   per GraphQL request. Search stops at 1,000 results: the same search then goes on from
+   the creation time of the last PR it gave (``created:>=``), so no page is read twice
+   and no count has to be guessed.
 
-Each page is stored with the cursor that follows it (``store``), so an interrupted
-collection resumes where it stopped, and a re-collection over unchanged history costs
-one request per source. The window's rows are then read from the store. A failing source
+A page's review comments (and the rare list longer than a page) are looked up in the
+query that fetches the next page (``queries``), so a page of 100 PRs costs about 7
+rate-limit points in one request. Each page is stored with the cursor that follows it
+and the lookups it still needs (``store``); the lookups' answers complete it in the next
+transaction, so an interrupted collection resumes where it stopped without fetching a
+page twice, and a re-collection over unchanged history costs one request per source. A
+task's last page gets its lookups at once, so a task leaves nothing behind. The window's
+rows are read from the store only after every source's work is done. A failing source
 does not stop the others; the run fails afterwards, naming it.
 """
 
@@ -36,10 +43,11 @@ from achievement_pipeline.sources.github.errors import (
 )
 from achievement_pipeline.sources.github.queries import (
     Assembly,
+    Continuation,
     PageShape,
     continuation_query,
+    page_query,
     rest_files,
-    search_query,
 )
 from achievement_pipeline.sources.github.sources import Source
 from achievement_pipeline.sources.github.store import GitHubStore, SetAside, SourceState, Task, iso, parse_iso
@@ -55,8 +63,10 @@ __all__ = [
 ]
 
 SEARCH_CAP = 1_000  # GitHub's search returns at most this many results per query
-SLICE_TARGET = 900  # split a range so each slice stays safely below the cap
-CONTINUATIONS_PER_QUERY = 25
+# Lookups per query: 149 one-request lookups round down to 1 point on their own; riding with a page
+# of 100 (601 requests), 248 keep it at 8 points. More wait for the next query.
+CONTINUATIONS_PER_QUERY = 149
+CARRIED_PER_PAGE = 248
 REST_FILE_PAGES = 30  # GitHub's REST API lists at most 3,000 files of a PR
 _TIMEOUT_STATUSES = (502, 504)
 _NOT_FOUND = {
@@ -192,45 +202,75 @@ class Collector:
         """Run the pending tasks to the end, storing each page with the cursor after it."""
         shape = self.shape
         while state.pending:
-            task = state.pending[0]
-            query = source.search(_range(task), "sort:created-asc")
+            shape = self._run_task(source, state, state.pending[0], report, shape)
+
+    def _run_task(
+        self, source: Source, state: SourceState, task: Task, report: SourceReport, shape: PageShape
+    ) -> PageShape:
+        """Page through one task; each request brings a page and completes the one stored before it."""
+        waiting = self._waiting(source, task)  # the stored page whose lookups ride with the next page
+        while True:
+            first, nested = _plan(task, shape)
+            carried = waiting.take_pending(CARRIED_PER_PAGE) if waiting is not None else []
+            query, variables = page_query(shape, carried, nested=nested)
+            variables.update(q=_search(source, task), first=first, after=task.after)
             try:
-                data = self.client.graphql(search_query(shape), {"q": query, "first": shape.prs, "after": task.after})
+                data = self.client.graphql(query, variables)
             except GitHubServerError as exc:
+                if waiting is not None:
+                    waiting.pending[0:0] = carried
                 if exc.status in _TIMEOUT_STATUSES and shape.prs > 1:
                     shape = shape.smaller()  # GitHub gave up on a heavy page: ask for less, go on
                     continue
                 raise
+            completed: list[tuple[PullRequestRecord, str]] = []
+            if waiting is not None:
+                waiting.add_answers(carried, data)
+                self._complete_details(waiting, shape)
+                completed = waiting.rows()
             search = data["search"]
-            if task.after is None and search["issueCount"] > SEARCH_CAP:
-                state.pending[0:1] = _split(task, search["issueCount"])
-                self.store.save(self.server, source.key, state)
-                continue
-            assembly = Assembly()
-            for node in search.get("nodes") or ():
-                if node and "number" in node:
-                    assembly.add_pull(node)
-            self._complete_details(assembly, shape)
-            info = search["pageInfo"]
-            task.after = info["endCursor"] if info["hasNextPage"] else None
-            if not info["hasNextPage"]:
+            nodes = [node for node in search.get("nodes") or () if node]
+            page = Assembly()
+            for node in nodes:
+                if "number" in node:
+                    page.add_pull(node)
+            self._fetch_files(page)
+            finished = _advance(task, search, nodes)
+            if finished or nested:  # nothing to ride with, or (rarely) more than a small page holds
+                self._complete_details(page, shape)
+            task.waiting = [item.to_json() for item in page.pending]
+            if finished:
                 state.pending.pop(0)
                 self._finish(state, task)
-            pulls = [(record, assembly.updated_at[pr_id]) for pr_id, record in assembly.records.items()]
-            self.store.save(self.server, source.key, state, pulls)
+            rows = page.rows()
+            fresh = {record["pr_id"] for record, _ in rows}  # a PR on both pages: its newer copy wins
+            self.store.save(
+                self.server, source.key, state, [row for row in completed if row[0]["pr_id"] not in fresh] + rows
+            )
             report.pages += 1
-            report.fetched += len(pulls)
+            report.fetched += len(rows)
+            if finished:
+                return shape
+            waiting = page if page.pending else None
+
+    def _waiting(self, source: Source, task: Task) -> Assembly | None:
+        """The page an interrupted run stored before its lookups were answered, read back to finish."""
+        if not task.waiting:
+            return None
+        items = [Continuation.from_json(item) for item in task.waiting]
+        rows = self.store.read_pulls(self.server, source.key, (item.pr_id for item in items))
+        waiting = Assembly.resumed(rows, items)
+        return waiting if waiting.pending else None
 
     def _complete_details(self, assembly: Assembly, shape: PageShape) -> None:
-        """Fetch what did not fit in the page: many PRs' lists per GraphQL query; big file lists over REST."""
+        """Answer every lookup still pending (and those the answers lead to), many per GraphQL query."""
         while assembly.pending:
             items = assembly.take_pending(CONTINUATIONS_PER_QUERY)
             query, variables = continuation_query(items, shape)
-            data = self.client.graphql(query, variables)
-            for index, item in enumerate(items):
-                node = data.get(f"c{index}") or {}
-                name = "comments" if item.field == "review_comments" else item.field
-                assembly.add_continued(item, node.get(name))
+            assembly.add_answers(items, self.client.graphql(query, variables))
+
+    def _fetch_files(self, assembly: Assembly) -> None:
+        """Files beyond a page's first 100, over REST (its lists give up to 3,000 files, 100 a request)."""
         for pr_id in assembly.oversized_files:
             record = assembly.records[pr_id]
             path = f"/repos/{record['repo']}/pulls/{record['number']}/files"
@@ -245,6 +285,7 @@ class Collector:
                 # The two APIs listed the files in different orders: take REST's list whole.
                 files = rest_files((self.client.get(path, {"per_page": 100, "page": 1}) or []) + rest)
             record["files"] = files
+        assembly.oversized_files = []
 
     def _finish(self, state: SourceState, task: Task) -> None:
         read_up_to = iso(parse_iso(task.as_of) - self.settle)
@@ -262,15 +303,55 @@ def _range(task: Task) -> str:
     return f"{task.field}:{task.lo}..{iso(last)}"
 
 
-def _split(task: Task, count: int) -> list[Task]:
-    """Equal time slices expected to hold at most ``SLICE_TARGET`` results each (recursed if not)."""
-    lo, hi = parse_iso(task.lo), parse_iso(task.hi)
-    seconds = int((hi - lo).total_seconds())
-    if seconds <= 1:
-        raise GitHubServerError(f"more than {SEARCH_CAP} PRs {task.field} within one second at {task.lo}")
-    parts = min(seconds, math.ceil(count / SLICE_TARGET))
-    bounds = [lo + timedelta(seconds=seconds * i // parts) for i in range(parts)] + [hi]
-    return [Task(task.field, iso(a), iso(b), task.as_of) for a, b in zip(bounds, bounds[1:], strict=False)]
+def _search(source: Source, task: Task) -> str:
+    """The task's search: its range, past the 1,000-result cap from where the cap stopped, oldest first."""
+    beyond = (f"created:>={task.created_from}",) if task.created_from else ()
+    return source.search(_range(task), *beyond, "sort:created-asc")
+
+
+def _plan(task: Task, shape: PageShape) -> tuple[int, bool]:
+    """How many PRs the next page asks for, and whether it reads review comments nested.
+
+    GitHub prices a page by its ``first``, not by what it holds: once the count is known,
+    the last page asks for what is left. A small last page reads review comments nested,
+    as does the first page of changes, which is usually all of them (a few late reviews
+    or labels): either way the task ends in that one request.
+    """
+    small = min(shape.small_page, shape.prs)
+    if task.total is None:  # a search's first page: its count is not known yet
+        if task.field == "updated" and task.created_from is None and task.after is None:
+            return small, True
+        return shape.prs, False
+    remaining = min(task.total, SEARCH_CAP) - task.seen
+    if remaining <= 0:  # GitHub's count moved since: read on at full size
+        return shape.prs, False
+    first = min(shape.prs, remaining)
+    ends_task = remaining <= shape.prs and task.total <= SEARCH_CAP
+    return first, ends_task and first <= small
+
+
+def _advance(task: Task, search: dict[str, Any], nodes: list[dict[str, Any]]) -> bool:
+    """Move the task past a page; True when its search is read to the end.
+
+    At the cap the search goes on from the newest creation time read so far: PRs created
+    in that very second come again (their copies are replaced), every other one once.
+    """
+    info = search["pageInfo"]
+    task.seen += len(nodes)
+    task.total = search["issueCount"]
+    if info["hasNextPage"] and info["endCursor"]:
+        task.after = info["endCursor"]
+        return False
+    if task.seen >= SEARCH_CAP and search["issueCount"] > task.seen:
+        created = [parse_iso(n["createdAt"]) for n in nodes if n.get("createdAt")]
+        if not created:
+            raise GitHubServerError(f"GitHub's search stopped at {task.seen} results without saying where")
+        newest = iso(max(created))
+        if newest == task.created_from:
+            raise GitHubServerError(f"more than {SEARCH_CAP} PRs created within one second at {newest}")
+        task.created_from, task.after, task.seen, task.total = newest, None, 0, None
+        return False
+    return True
 
 
 def _combined(failures: list[tuple[Source, GitHubError]]) -> GitHubError:

@@ -130,21 +130,52 @@ def parse_iso(text: str) -> datetime:
 
 @dataclass
 class Task:
-    """A search to run to the end: PRs whose ``field`` time lies in [lo, hi), from cursor ``after``."""
+    """A search to run to the end: PRs whose ``field`` time lies in [lo, hi), from cursor ``after``.
+
+    Search stops at 1,000 results; past them the same search goes on with ``created:>=``
+    the creation time it stopped at (``created_from``). ``seen`` and ``total`` (GitHub's
+    count) are the current stretch's, to size its last page. ``waiting`` are the lookups
+    the last stored page still needs (its review comments, lists longer than a page), as
+    ``queries.Continuation`` JSON: they ride with the next page.
+    """
 
     field: str  # "merged" (filling coverage) | "updated" (reading changes)
     lo: str
     hi: str
     as_of: str  # GitHub's time when the work was planned (the probe's Date)
     after: str | None = None
-    pages: int = 0
+    created_from: str | None = None
+    seen: int = 0
+    total: int | None = None
+    waiting: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"field": self.field, "lo": self.lo, "hi": self.hi, "as_of": self.as_of, "after": self.after}
+        return {
+            "field": self.field,
+            "lo": self.lo,
+            "hi": self.hi,
+            "as_of": self.as_of,
+            "after": self.after,
+            "created_from": self.created_from,
+            "seen": self.seen,
+            "total": self.total,
+            "waiting": self.waiting,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Task:
-        return cls(data["field"], data["lo"], data["hi"], data["as_of"], data.get("after"))
+        """A task as stored, by this version or an older one (which had only the first five)."""
+        return cls(
+            data["field"],
+            data["lo"],
+            data["hi"],
+            data["as_of"],
+            data.get("after"),
+            data.get("created_from"),
+            data.get("seen") or 0,
+            data.get("total"),
+            list(data.get("waiting") or []),
+        )
 
 
 @dataclass
@@ -240,6 +271,20 @@ class GitHubStore:
                 conn.execute(sa.insert(pulls_table), rows)
             conn.execute(sa.delete(sources_table).where(key))
             conn.execute(sa.insert(sources_table), [state_row])
+
+    def read_pulls(self, server: str, source: str, pr_ids: Iterable[str]) -> list[tuple[PullRequestRecord, str]]:
+        """The stored copies of ``pr_ids`` with their ``updated_at``: a page whose lookups an interrupted run left."""
+        wanted = list(dict.fromkeys(pr_ids))
+        found: list[tuple[PullRequestRecord, str]] = []
+        with self.engine.connect() as conn:
+            for chunk in range(0, len(wanted), 500):
+                query = sa.select(pulls_table.c.record, pulls_table.c.updated_at).where(
+                    pulls_table.c.server == server,
+                    pulls_table.c.source == source,
+                    pulls_table.c.pr_id.in_(wanted[chunk : chunk + 500]),
+                )
+                found += [(_with_defaults(record), updated_at) for record, updated_at in conn.execute(query)]
+        return found
 
     def read_window(self, server: str, sources: Iterable[str], start: date, end: date) -> list[PullRequestRecord]:
         """PRs of ``sources`` merged in [start, end), one per pr_id (the most recently updated copy).
