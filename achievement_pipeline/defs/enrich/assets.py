@@ -94,7 +94,8 @@ def enriched_prs(
             "llm_budget_usd": llm.budget_usd,
             "llm_budget_exhausted": writer.budget.exhausted,
             "llm_fallbacks": stats.fallbacks,
-            "llm_providers_skipped": MetadataValue.json(redact_all(dict(writer.breaker.opened))),  # provider -> first error
+            # provider -> its first error (an error can quote the prompt, so it is redacted like any PR text)
+            "llm_providers_skipped": MetadataValue.json(redact_all(dict(writer.breaker.opened))),
             "llm_invalid_outputs": stats.invalid_outputs,
             "llm_withheld": sum(withheld.values()),
             "llm_withheld_reasons": MetadataValue.json(dict(withheld)),
