@@ -18,4 +18,7 @@ from achievement_pipeline.core import settings
 def defs() -> dg.Definitions:
     # A malformed variable stops the load here, with a message naming it, rather than deep in the loader.
     settings.validate()
-    return dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
+    from achievement_pipeline.defs.executor import run_executor
+
+    found = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
+    return dg.Definitions.merge(found, dg.Definitions(executor=run_executor()))

@@ -55,6 +55,7 @@ VARIABLES: dict[str, Variable] = {
     # Dagster instance (read by Dagster and deploy/dagster.yaml)
     "DAGSTER_HOME": Variable(".achievement/dagster"),
     "DAGSTER_PG_URL": Variable(secret=True, read_by="deploy/dagster.yaml"),
+    "ACHIEVEMENT_EXECUTOR": Variable("in_process"),  # in_process | multiprocess | forkserver (defs/executor.py)
     # warehouse and cache
     "ACHIEVEMENT_WAREHOUSE_URL": Variable(secret=True),
     "ACHIEVEMENT_REDIS_URL": Variable(secret=True),

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dagster import AssetSelection, RunRequest, ScheduleEvaluationContext, define_asset_job, schedule
+from dagster import (
+    AssetSelection,
+    DefaultScheduleStatus,
+    RunRequest,
+    ScheduleEvaluationContext,
+    define_asset_job,
+    schedule,
+)
 
 from achievement_pipeline.core import settings
 
@@ -28,6 +35,7 @@ collect_prs = define_asset_job(
     cron_schedule="0 2 * * *",
     execution_timezone="UTC",
     description="Collects yesterday's merged PRs every day at 02:00 UTC; the later stages follow.",
+    default_status=DefaultScheduleStatus.RUNNING,  # on from the start, as the README says
 )
 def nightly_collect(context: ScheduleEvaluationContext) -> RunRequest:
     """Yesterday's partition (the partitions run to today, which the new-PR sensor keeps fresh)."""

@@ -10,6 +10,7 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
+    BackfillPolicy,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -28,6 +29,9 @@ CHAMPION_CHECK = "champion_comparison"
     owners=OWNERS,
     code_version="2",
     deps=["enriched_prs"],
+    # Unpartitioned, it trains once on the whole warehouse; a single-run policy lets a backfill of every
+    # asset over a range (`dg launch --assets '*' --partition-range A...B`) be one run.
+    backfill_policy=BackfillPolicy.single_run(),
     retry_policy=STAGE_RETRY,
     group_name="intelligence",
     kinds={"scikitlearn", "mlflow"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import AssetSelection, ScheduleDefinition, define_asset_job
+from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
 
 train_models = define_asset_job(
     "train_models",
@@ -14,4 +14,6 @@ weekly_training = ScheduleDefinition(
     cron_schedule="0 3 * * 1",
     execution_timezone="UTC",
     description="Retrain weekly; a new version becomes champion only if it beats the current one.",
+    # On from the start, as the README says: unchanged data registers nothing, so an idle week costs a fit.
+    default_status=DefaultScheduleStatus.RUNNING,
 )
