@@ -43,3 +43,15 @@ def test_the_schedules_are_on_from_the_start() -> None:
     from achievement_pipeline.defs.training.schedules import weekly_training
 
     assert nightly_collect.default_status == weekly_training.default_status == DefaultScheduleStatus.RUNNING
+
+
+def test_every_asset_backfills_a_range_as_one_run() -> None:
+    from dagster import BackfillPolicyType
+
+    from achievement_pipeline.definitions import defs
+
+    graph = defs().resolve_asset_graph()
+    policies = {key.to_user_string(): graph.get(key).backfill_policy for key in graph.get_all_asset_keys()}
+    assert {
+        name for name, policy in policies.items() if not policy or policy.policy_type != BackfillPolicyType.SINGLE_RUN
+    } == set()

@@ -9,6 +9,7 @@ curation.yaml afresh too, so editing the file needs no materialization of this a
 from dagster import (
     AssetExecutionContext,
     AssetSelection,
+    BackfillPolicy,
     Config,
     MaterializeResult,
     MetadataValue,
@@ -55,6 +56,7 @@ class CurationConfig(Config):
 @asset(
     owners=OWNERS,
     code_version="1",
+    backfill_policy=BackfillPolicy.single_run(),  # in a range run of every asset, stored once
     retry_policy=STAGE_RETRY,
     group_name="portfolio",
     kinds={"sql", "yaml"},
