@@ -46,7 +46,7 @@ def test_the_schedules_are_on_from_the_start() -> None:
 
 
 def test_every_asset_backfills_a_range_as_one_run() -> None:
-    from dagster import BackfillPolicyType
+    from dagster._core.definitions.backfill_policy import BackfillPolicyType
 
     from achievement_pipeline.definitions import defs
 
