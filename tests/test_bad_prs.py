@@ -29,6 +29,7 @@ from markdown_it import MarkdownIt
 from achievement_pipeline.fakes.github.history import generate_history
 from achievement_pipeline.fakes.github.model import FakeHistory
 from achievement_pipeline.fakes.github.server import FakeGitHub
+from tests.hostile_corpus import with_malformed_id
 from tests.markdown_reading import read_markdown
 from tests.pipeline_run import exported, pipeline_environment
 
@@ -56,19 +57,12 @@ def _history() -> tuple[FakeHistory, dict[str, str], list[str]]:
         dataclasses.replace(backwards, created_at=backwards.merged_at + timedelta(days=2)),
         *(dataclasses.replace(pr, title=title) for pr, title in zip(good, HOSTILE_TITLES, strict=False)),
     ]
-    source = good[-1]
-    repo = next(r for r in history.repos if r.full_name == source.repo)
-    odd_repo = dataclasses.replace(repo, full_name=MALFORMED_REPO, id=repo.id + 100_000)
-    malformed = dataclasses.replace(
-        source, repo=MALFORMED_REPO, number=7, id=source.id + 100_000, issue_id=source.issue_id + 100_000
-    )
-    history = history.with_pulls(changed)
-    history = dataclasses.replace(history, repos=(*history.repos, odd_repo), pulls=(*history.pulls, malformed))
+    history, malformed = with_malformed_id(history.with_pulls(changed), good[-1], MALFORMED_REPO)
     bad = {
         blank.pr_id: "blank title",
         prefix_only.pr_id: "only a conventional prefix",
         backwards.pr_id: "before it was created",
-        malformed.pr_id: "malformed PR id",
+        malformed: "malformed PR id",
     }
     return history, bad, [p.pr_id for p in good[: len(HOSTILE_TITLES)]]
 
@@ -151,7 +145,7 @@ def test_enrich_reports_what_it_set_aside(week):
     assert event.asset_materialization.metadata["set_aside"].value == len(week["bad"])
 
 
-def _markdown_shown_in_the_ui(instance: DagsterInstance) -> list[tuple[str, str]]:
+def markdown_shown_in_the_ui(instance: DagsterInstance) -> list[tuple[str, str]]:
     """Every Markdown text the UI renders for the runs: materialization and check metadata, check descriptions."""
     shown = []
     kinds = {DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_CHECK_EVALUATION}
@@ -179,7 +173,7 @@ def test_pr_text_in_the_ui_links_nothing_fetches_nothing_and_injects_no_html(wee
         if isinstance(value, UrlMetadataValue)
     }
     renderer = MarkdownIt("gfm-like")  # CommonMark with GFM tables, strikethrough and bare-URL linking
-    shown = _markdown_shown_in_the_ui(instance)
+    shown = markdown_shown_in_the_ui(instance)
     assert any(ATTACKER in read_markdown(text).text for _, text in shown), "hostile text should be in some preview"
     for where, text in shown:
         html = renderer.render(text)

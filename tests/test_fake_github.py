@@ -15,7 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import github
 import pytest
@@ -23,6 +23,7 @@ import requests
 from github import Auth, Github
 
 from achievement_pipeline.fakes.github import FakeGitHub, FakeHistory, FakeRepo, generate_history
+from achievement_pipeline.fakes.github.changes import new_merged_pull
 from achievement_pipeline.fakes.github.history import parse_search_query
 
 TOKEN = "test-token"
@@ -209,6 +210,18 @@ def test_search_query_parses_date_range_forms() -> None:
     single = dict(parse_search_query("merged:2025-02-03").ranges)["merged"]
     assert single.contains(datetime(2025, 2, 3, 23, 59, 59, tzinfo=UTC))
     assert not single.contains(datetime(2025, 2, 4, tzinfo=UTC))
+
+
+def test_merged_pulls_selects_by_utc_day_whatever_offset_a_merge_time_was_seeded_with(history: FakeHistory) -> None:
+    late = new_merged_pull(
+        history,
+        repo="acme/web-app",
+        author=USER,
+        merged_at=datetime(2025, 1, 7, 23, 30, tzinfo=timezone(-timedelta(hours=5))),
+    )
+    seeded = history.with_pulls([late])
+    assert late in seeded.merged_pulls(USER, date(2025, 1, 8), date(2025, 1, 8))
+    assert late not in seeded.merged_pulls(USER, date(2025, 1, 7), date(2025, 1, 7))
 
 
 # ------------------------------------------------------------------------- search

@@ -11,6 +11,7 @@ import gzip
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,13 @@ def test_a_pull_request_not_merged_has_no_merge_commit(fake: FakeGitHub, history
     pr = next(p for p in history.pulls if p.merged_at is None)
     node = post(fake, PULL_COMMITS, {"id": legacy_node_id("PullRequest", pr.id)}).json()["data"]["node"]
     assert node["mergeCommit"] is None
+
+
+def test_a_timestamp_is_written_in_utc_with_z_or_with_the_offset_it_was_seeded_with():
+    eastern = timezone(timedelta(hours=-5))
+    assert timestamp(datetime(2025, 1, 8, 4, 30, tzinfo=UTC)) == "2025-01-08T04:30:00Z"
+    assert timestamp(datetime(2025, 1, 7, 23, 30, tzinfo=eastern)) == "2025-01-07T23:30:00-05:00"
+    assert timestamp(datetime(2025, 1, 8, 4, 30)) == "2025-01-08T04:30:00Z"  # naive: UTC
 
 
 @pytest.mark.parametrize("name", ["octo-demo/dotfiles", "acme/payments-api", "acme/web-app"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -366,6 +366,44 @@ def test_a_first_commit_dated_in_its_authors_time_zone_is_recorded_in_utc():
     commits = {"totalCount": 1, "nodes": [{"commit": {"authoredDate": "2025-01-02T18:30:00+05:30"}}]}
     assembly.add_pull(page_node(commits=commits))
     assert assembly.records["acme/web-app#1"]["first_commit_at"] == "2025-01-02T13:00:00Z"
+
+
+def test_a_merge_time_with_a_utc_offset_is_recorded_in_utc_on_its_utc_day():
+    assembly = Assembly()
+    review = {"id": "R1", "author": {"login": "ada"}, "state": "APPROVED", "submittedAt": "2025-01-07T22:00:00-05:00"}
+    reviews = {"nodes": [{**review, "comments": {"nodes": [], "pageInfo": {}}}], "pageInfo": {}}
+    assembly.add_pull(
+        page_node(mergedAt="2025-01-07T23:30:00-05:00", createdAt="2025-01-07T22:30:00-05:00", reviews=reviews)
+    )
+    record = assembly.records["acme/web-app#1"]
+    assert (record["merged_at"], record["merge_date"]) == ("2025-01-08T04:30:00Z", "2025-01-08")
+    assert (record["created_at"], record["reviews"][0]["submitted_at"]) == (
+        "2025-01-08T03:30:00Z",
+        "2025-01-08T03:00:00Z",
+    )
+
+
+def test_a_pr_github_dates_in_another_time_zone_is_collected_in_its_utc_day_only(
+    fake: FakeGitHub, history: FakeHistory
+):
+    eastern = timezone(timedelta(hours=-5))  # 23:30 on the 7th in New York is 04:30 on the 8th in UTC
+    late = new_merged_pull(
+        history, repo="acme/web-app", author=USERS[0], merged_at=datetime(2025, 1, 7, 23, 30, tzinfo=eastern)
+    )
+    fake.apply([late])
+    seventh, eighth = (
+        resource(fake).collect(day, day + timedelta(days=1), memory_engine()).prs
+        for day in (date(2025, 1, 7), date(2025, 1, 8))
+    )
+    assert late.pr_id not in {pr["pr_id"] for pr in seventh}
+    [record] = [pr for pr in eighth if pr["pr_id"] == late.pr_id]
+    assert (record["merged_at"], record["merge_date"]) == ("2025-01-08T04:30:00Z", "2025-01-08")
+
+
+def test_a_merge_time_that_is_no_time_is_recorded_as_sent_for_the_row_rules_to_name():
+    assembly = Assembly()
+    assembly.add_pull(page_node(mergedAt="yesterday"))
+    assert assembly.records["acme/web-app#1"]["merged_at"] == "yesterday"
 
 
 def test_facts_github_answers_null_are_recorded_as_the_records_defaults():

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from dagster import DagsterInstance, SensorResult, build_schedule_context, build_sensor_context
@@ -72,6 +73,20 @@ def test_a_tick_over_new_prs_requests_runs_for_exactly_their_merge_days(
         {now.date().isoformat(), old.merged_at.date().isoformat()}  # type: ignore[union-attr]
     )
     assert all(r.job_name in (None, "collect_prs") for r in result.run_requests)
+
+
+def test_a_changed_pr_github_dates_in_another_time_zone_is_run_for_its_utc_day(
+    fake: FakeGitHub, instance: DagsterInstance, history: FakeHistory
+):
+    cursor = tick(fake, instance, None).cursor
+    old = history.merged_pulls("ada-dev", date(2025, 2, 3), date(2025, 2, 28))[0]
+    assert old.merged_at is not None
+    # The same instant written with an offset that puts it on another calendar day than its UTC one.
+    zone = timezone(timedelta(hours=-12 if old.merged_at.hour < 12 else 12))
+    moved = replace(old, merged_at=old.merged_at.astimezone(zone))
+    fake.apply([labelled(moved, "needs-release-note", datetime.now(UTC))])
+    result = tick(fake, instance, cursor)
+    assert [r.partition_key for r in result.run_requests] == [old.merged_at.date().isoformat()]
 
 
 def test_a_change_is_run_once_and_a_quiet_tick_costs_one_free_request_per_source(

@@ -50,6 +50,8 @@ def build_resources() -> dict[str, object]:
             num_retries=int(settings.number("ACHIEVEMENT_LLM_NUM_RETRIES")),
             cooldown_seconds=settings.number("ACHIEVEMENT_LLM_COOLDOWN_SECONDS"),
             breaker_failures=int(settings.number("ACHIEVEMENT_LLM_BREAKER_FAILURES")),
+            concurrency=int(settings.number("ACHIEVEMENT_LLM_CONCURRENCY")),
+            rpm=settings.number("ACHIEVEMENT_LLM_RPM"),
         ),
         "cache": CacheResource(
             redis_url=_configured("ACHIEVEMENT_REDIS_URL"),

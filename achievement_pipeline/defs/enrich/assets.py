@@ -50,6 +50,7 @@ def enriched_prs(
     set_aside = []
     withheld: Counter[str] = Counter()
     now = datetime.now(UTC)
+    told = []  # (pr, features, facts) of the PRs that are enriched, in window order
     for pr in store.read_window("pull_requests", start, end):
         # One PR that cannot be told (no title, impossible dates, a malformed id) is set aside with its
         # reasons, which validate turns into a rejection for Appendix A; the rest of the window goes on.
@@ -60,8 +61,10 @@ def enriched_prs(
             context.log.warning(redact(f"{pr['pr_id']} set aside: {'; '.join(problems)}"))
             continue
         features = pr_features(pr)  # type: ignore[arg-type]
-        facts = pr_facts(pr, features)  # type: ignore[arg-type]
-        written = writer.write(facts)
+        told.append((pr, features, pr_facts(pr, features)))  # type: ignore[arg-type]
+    # The narratives are written concurrently (ACHIEVEMENT_LLM_CONCURRENCY) and come back in window order.
+    narratives = writer.write_all([facts for _, _, facts in told])
+    for (pr, features, facts), written in zip(told, narratives, strict=True):
         evidence = evidence_numbers(facts, pr["merged_at"], pr["created_at"], ledger.entries)
         published = verify(written.narrative, written.summariser, facts, evidence, ledger)
         if published.withheld:

@@ -40,9 +40,15 @@ def register() -> None:
             narrative = offline_narrative(facts_from_messages(messages))
             return _response(OFFLINE_MODEL, json.dumps(narrative.model_dump()))
 
+        async def acompletion(self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
+            return self.completion(model, messages)
+
     class CacheProbe(CustomLLM):
         def completion(self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
             return _response(model, CACHE_MISS)
+
+        async def acompletion(self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
+            return self.completion(model, messages)
 
     present = {item["provider"] for item in litellm.custom_provider_map}
     offline_provider = OFFLINE_MODEL.split("/")[0]

@@ -1,4 +1,4 @@
-"""Narratives for PRs through a litellm Router: fail-over, caching, a budget, validated answers.
+"""Narratives for PRs through a litellm Router: fail-over, caching, a budget, validated answers, concurrency.
 
 One :class:`NarrativeWriter` serves one materialization. Per PR it picks a tier (cheap or
 strong), and unless the budget forbids it asks the tier's first model through the
@@ -15,20 +15,42 @@ with no provider left answers from the cache or offline at once, without waiting
 An offline answer used as a *fallback* (provider failure, invalid output, budget spent)
 is never cached, so the next run asks the provider again. With no provider configured,
 the offline summariser is itself the (cached) provider.
+
+:meth:`NarrativeWriter.write_all` writes a window's PRs concurrently, through ``Router.acompletion``
+on one event loop (``asyncio.run`` around a gather: Dagster runs an asset in a thread with no loop):
+
+- each PR first reads the tier's cache (its cache-only probe): a cached answer costs no provider
+  call, no budget and no turn of the request pacer;
+- at most ``concurrency`` PRs are in progress at once (an ``asyncio.Semaphore``). litellm's own
+  per-deployment ``max_parallel_requests`` (and the ``rpm``/``tpm`` it is derived from) answers a
+  request over the limit with a 429 instead of queueing it, which would fail PRs over;
+- with ``rpm`` set, every request litellm sends, retries included, waits its turn
+  (:mod:`~achievement_pipeline.enrich.llm.pace`);
+- each call reserves its worst-case cost before it is sent and settles it when it returns, so calls
+  in flight never overshoot the budget together (:mod:`~achievement_pipeline.enrich.llm.budget`);
+- a provider on trial (not yet answered in this run, or failed since) is asked by one PR at a time,
+  and the breaker counts failures in the order they come back (:mod:`~achievement_pipeline.enrich.llm.breaker`).
+
+The answers come back in PR order, and each PR's text is the one it gets one PR at a time: the same
+prompt, temperature 0, the same cache key.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections import Counter
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from achievement_pipeline.core.authorship import OFFLINE, fallback_summariser
 from achievement_pipeline.core.redaction import redact
 from achievement_pipeline.core.settings import offline_default
-from achievement_pipeline.enrich.llm.breaker import CIRCUIT_OPEN, COOLED_DOWN, ProviderBreaker
-from achievement_pipeline.enrich.llm.budget import Budget, worst_case_cost
+from achievement_pipeline.enrich.llm import pace
+from achievement_pipeline.enrich.llm.breaker import CIRCUIT_OPEN, COOLED_DOWN, ProviderBreaker, release
+from achievement_pipeline.enrich.llm.budget import Budget, Reservation, worst_case_cost
 from achievement_pipeline.enrich.llm.config import (
     CHEAP,
     OFFLINE_MODEL,
@@ -76,7 +98,7 @@ class Written:
 
 
 class NarrativeWriter:
-    """Writes one Narrative per PR within one run's budget."""
+    """Writes one Narrative per PR within one run's budget, several PRs at a time."""
 
     def __init__(self, settings: LLMSettings, cache: Any) -> None:
         """``cache`` is a ``litellm.caching.Cache`` (see :mod:`achievement_pipeline.enrich.llm.cache`)."""
@@ -88,10 +110,12 @@ class NarrativeWriter:
         litellm.suppress_debug_info = True
         litellm.cache = cache  # litellm's response cache is process-wide; no per-call cache object exists
         llm_local.register()
+        pace.register()
         self.settings = settings
         self.stats = RunStats()
         self.budget = Budget(settings.budget_usd)
         self.breaker = ProviderBreaker(settings.breaker_failures)
+        self.pacer = pace.RequestPacer(settings.rpm)
         self._router: Any = None
         if settings.online:
             check_keys(settings)
@@ -104,45 +128,70 @@ class NarrativeWriter:
 
     def write(self, facts: dict[str, Any]) -> Written:
         """The Narrative for one PR's (redacted) facts."""
-        written = self._write(facts)
-        self.stats.cache_hits += int(written.cached)
-        self.stats.models[written.summariser] += 1
+        return self.write_all([facts])[0]
+
+    def write_all(self, facts: Sequence[dict[str, Any]]) -> list[Written]:
+        """The Narratives for many PRs' (redacted) facts, in their order, up to ``concurrency`` at a time.
+
+        Runs its own event loop, so it is called from code that has none (a Dagster asset, a script).
+        """
+        written = asyncio.run(self._write_all(facts))
+        for one in written:  # in PR order, so the counters do not depend on which answer came first
+            self.stats.cache_hits += int(one.cached)
+            self.stats.models[one.summariser] += 1
         return written
 
-    def _write(self, facts: dict[str, Any]) -> Written:
+    async def _write_all(self, facts: Sequence[dict[str, Any]]) -> list[Written]:
+        slots = asyncio.Semaphore(max(1, self.settings.concurrency))  # belongs to this loop, as the gates do
+
+        async def one(pr: dict[str, Any]) -> Written:
+            async with slots:
+                return await self._write(pr)
+
+        try:
+            return list(await asyncio.gather(*(one(pr) for pr in facts)))
+        finally:
+            await _cache_writes_done()
+
+    async def _write(self, facts: dict[str, Any]) -> Written:
         import openai  # litellm's exceptions subclass the OpenAI SDK's, whatever the provider
 
         messages = llm_messages(facts)
         if self._router is None:
-            return self._offline(messages, facts)
+            return await self._offline(messages, facts)
         tier = choose_tier(facts)
+        if (cached := await self._cached(tier, messages)) is not None:
+            return cached
         for attempt in range(1 + INVALID_OUTPUT_RETRIES):
-            chain = self._available_chain(tier)
-            if not chain:
-                skipped = set(self.settings.chain(tier)) <= set(self.breaker.opened)
-                return self._from_cache_only(tier, messages, facts, CIRCUIT_OPEN if skipped else COOLED_DOWN)
-            groups, models = [group for group, _ in chain], [model for _, model in chain]
-            if not self.budget.allows(worst_case_cost(models, messages, self.settings.max_tokens)):
-                return self._from_cache_only(tier, messages, facts, "budget")
-            try:
-                response = self._router.completion(
-                    model=groups[0],
-                    fallbacks=[{groups[0]: groups[1:]}] if len(groups) > 1 else [],  # replaces the configured ones
-                    messages=messages,
-                    max_tokens=self.settings.max_tokens,
-                    **_COMPLETION_ARGS,
-                    **({"cache": {"no-cache": True}} if attempt else {}),  # re-ask, and replace the bad entry
-                )
-            except (openai.OpenAIError, ValueError) as exc:
-                log.warning(
-                    "LLM providers failed for %s#%s: %s", facts["repository"], facts["number"], redact(str(exc))
-                )  # the error may quote the reply, and a reply may echo PR text
-                if not isinstance(exc, openai.BadRequestError):  # the request's fault says nothing of a provider
-                    for model in models:  # every one was asked: none was cooling down
-                        self.breaker.failed(model, type(exc).__name__)
-                return self._fallback(facts, type(exc).__name__)
-            self._observe(chain, response)
-            cached = self._charge(response)
+            async with self._turn(tier) as chain:
+                if not chain:
+                    skipped = set(self.settings.chain(tier)) <= set(self.breaker.opened)
+                    return self._fallback(facts, CIRCUIT_OPEN if skipped else COOLED_DOWN)
+                groups, models = [group for group, _ in chain], [model for _, model in chain]
+                reservation = self.budget.reserve(worst_case_cost(models, messages, self.settings.max_tokens))
+                if reservation is None:
+                    return self._fallback(facts, "budget")
+                try:
+                    with pace.pacing(self.pacer):
+                        response = await self._router.acompletion(
+                            model=groups[0],
+                            fallbacks=[{groups[0]: groups[1:]}] if len(groups) > 1 else [],  # replaces the configured
+                            messages=messages,
+                            max_tokens=self.settings.max_tokens,
+                            **_COMPLETION_ARGS,
+                            **({"cache": {"no-cache": True}} if attempt else {}),  # re-ask, and replace the bad entry
+                        )
+                except (openai.OpenAIError, ValueError) as exc:
+                    self.budget.release(reservation)
+                    log.warning(
+                        "LLM providers failed for %s#%s: %s", facts["repository"], facts["number"], redact(str(exc))
+                    )  # the error may quote the reply, and a reply may echo PR text
+                    if not isinstance(exc, openai.BadRequestError):  # the request's fault says nothing of a provider
+                        for model in models:  # every one was asked: none was cooling down
+                            self.breaker.failed(model, type(exc).__name__)
+                    return self._fallback(facts, type(exc).__name__)
+                self._observe(chain, response)
+                cached = self._settle(reservation, response)
             try:
                 narrative = parse_reply(response.choices[0].message.content or "")
             except ValueError as exc:
@@ -153,6 +202,29 @@ class NarrativeWriter:
                 continue
             return Written(_redacted(narrative), _answered_by(response), cached, tier)
         return self._fallback(facts, "invalid output")
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, tier: str) -> AsyncIterator[list[tuple[str, str]]]:
+        """The tier's available chain, holding the gates of its providers on trial until the call is done.
+
+        The chain is read again after waiting: the PR that held a gate may have cooled its provider
+        down or opened the breaker on it, and then this PR does not ask it at all.
+        """
+        gates: list[asyncio.Lock] = []
+        held: set[str] = set()
+        try:
+            while True:
+                chain = self._available_chain(tier)
+                trial = set(self.breaker.on_trial([model for _, model in chain]))
+                if trial <= held:
+                    break
+                release(gates)
+                gates, held = [], set()
+                gates = await self.breaker.gates(trial)
+                held = trial
+            yield chain
+        finally:
+            release(gates)
 
     def _available_chain(self, tier: str) -> list[tuple[str, str]]:
         """The tier's (model group, provider) pairs in order, without providers skipped or cooling down.
@@ -182,51 +254,68 @@ class NarrativeWriter:
                 return
             self.breaker.failed(model, "failed over to the next provider")  # litellm keeps no error of its own
 
-    def _charge(self, response: Any) -> bool:
-        """Count a provider's answer against the budget; True if it came from the cache (free)."""
+    def _settle(self, reservation: Reservation, response: Any) -> bool:
+        """Settle the call's reservation at what the answer cost; True if it came from the cache (free)."""
         if _from_cache(response):
+            self.budget.settle(reservation, 0.0)
             return True
         cost = float(response._hidden_params.get("response_cost") or 0.0)
-        self.budget.charge(cost)
+        self.budget.settle(reservation, cost)
         self.stats.calls += 1
         self.stats.cost_usd += cost
         self.stats.tokens += int(getattr(response.usage, "total_tokens", 0) or 0)
         return False
 
-    def _offline(self, messages: list[dict[str, str]], facts: dict[str, Any]) -> Written:
+    async def _offline(self, messages: list[dict[str, str]], facts: dict[str, Any]) -> Written:
         """No providers: the offline summariser as a cached litellm provider."""
         import litellm
 
-        response = litellm.completion(model=OFFLINE_MODEL, messages=messages, caching=True)
+        response = await litellm.acompletion(model=OFFLINE_MODEL, messages=messages, caching=True)
         try:
             narrative = parse_reply(response.choices[0].message.content or "")
         except ValueError:  # an entry cached under an older contract: write it afresh
             return Written(offline_narrative(facts), OFFLINE, False, OFFLINE)
         return Written(narrative, OFFLINE, _from_cache(response), OFFLINE)
 
-    def _from_cache_only(
-        self, tier: str, messages: list[dict[str, str]], facts: dict[str, Any], reason: str
-    ) -> Written:
-        """No provider may be asked (budget spent, all skipped): a cached answer, else the offline summary."""
-        response = self._router.completion(
+    async def _cached(self, tier: str, messages: list[dict[str, str]]) -> Written | None:
+        """The tier's cached answer to ``messages``, whichever provider gave it, or None (also for an invalid one).
+
+        Read before any provider is considered, so a cached answer is used whatever the budget, the
+        breaker or the cool-downs say, and costs no provider call, no budget and no request turn.
+        """
+        response = await self._router.acompletion(
             model=probe_group(tier), messages=messages, max_tokens=self.settings.max_tokens,
             **_COMPLETION_ARGS, cache={"no-store": True},
         )  # fmt: skip
-        if _from_cache(response):
-            try:
-                return Written(
-                    _redacted(parse_reply(response.choices[0].message.content or "")),
-                    _answered_by(response),
-                    True,
-                    tier,
-                )
-            except ValueError:
-                pass
-        return self._fallback(facts, reason)
+        if not _from_cache(response):
+            return None
+        try:
+            narrative = parse_reply(response.choices[0].message.content or "")
+        except ValueError:  # an invalid answer cached by an earlier attempt: the provider is asked again
+            return None
+        return Written(_redacted(narrative), _answered_by(response), True, tier)
 
     def _fallback(self, facts: dict[str, Any], reason: str) -> Written:
         self.stats.fallbacks += 1
         return Written(offline_narrative(facts), fallback_summariser(reason), False, OFFLINE)
+
+
+async def _cache_writes_done() -> None:
+    """Wait for the cache writes litellm left running in this loop.
+
+    litellm stores an answer in a background task after returning it; ``asyncio.run`` would cancel
+    the ones still pending when the gather ends, and a task cancelled before it starts never writes.
+    """
+    from litellm.caching import caching_handler
+
+    loop = asyncio.get_running_loop()
+    pending = [
+        task
+        for task in list(getattr(caching_handler, "_PENDING_CACHE_WRITES", ()))
+        if task.get_loop() is loop and not task.done()
+    ]
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 def _from_cache(response: Any) -> bool:

@@ -331,8 +331,8 @@ class FakeHistory:
             for p in self.pulls
             if p.merged_at is not None
             and (author is None or p.author.lower() == author.lower())
-            and (since is None or p.merged_at.date() >= since)
-            and (until is None or p.merged_at.date() <= until)
+            and (since is None or p.merged_at.astimezone(UTC).date() >= since)
+            and (until is None or p.merged_at.astimezone(UTC).date() <= until)
         ]
         return sort_pulls(chosen)
 

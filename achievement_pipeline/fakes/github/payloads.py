@@ -61,8 +61,18 @@ _NO_REACTIONS = {
 
 
 def timestamp(moment: datetime | None) -> str | None:
-    """GitHub's timestamp format: ISO 8601, UTC, seconds, ``Z``."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else None
+    """GitHub's timestamp format: ISO 8601, UTC, seconds, ``Z``.
+
+    A moment seeded with another UTC offset (``2025-01-07T23:30:00-05:00``) is written with that offset,
+    still ISO 8601 and the same instant, so tests can hand the collector timestamps in other time zones;
+    a naive moment is taken as UTC.
+    """
+    if moment is None:
+        return None
+    offset = moment.utcoffset()
+    if not offset:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.isoformat(timespec="seconds")
 
 
 def _reactions(url: str) -> Json:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from achievement_pipeline.core.records import Comment, FileChange, PullRequestRecord, Review
-from achievement_pipeline.sources.github.store import iso, parse_iso
+from achievement_pipeline.sources.github.store import as_utc, iso, parse_iso
 
 _CHANGE_STATUS = {
     "ADDED": "added",
@@ -252,7 +252,7 @@ def _review(node: dict[str, Any]) -> Review:
         "author": _login(node.get("author")),
         "state": node["state"],
         "body": node.get("body") or "",
-        "submitted_at": node.get("submittedAt") or "",
+        "submitted_at": as_utc(node.get("submittedAt")),
     }
 
 
@@ -313,7 +313,7 @@ class Assembly:
         repository = node["repository"]
         repo = repository["nameWithOwner"]
         pr_id = f"{repo}#{node['number']}"
-        merged_at = node.get("mergedAt") or ""
+        merged_at = as_utc(node.get("mergedAt"))
         record: PullRequestRecord = {
             "pr_id": pr_id,
             "repo": repo,
@@ -322,7 +322,7 @@ class Assembly:
             "body": node.get("body") or "",
             "author": _login(node.get("author")),
             "url": node["url"],
-            "created_at": node.get("createdAt") or "",
+            "created_at": as_utc(node.get("createdAt")),
             "merged_at": merged_at,
             "merge_date": merged_at[:10],
             "base_ref": node.get("baseRefName") or "",
@@ -350,7 +350,7 @@ class Assembly:
         self.records[pr_id] = record
         self._repos[pr_id] = repo
         self._review_comments[pr_id] = {}
-        self.updated_at[pr_id] = node.get("updatedAt") or merged_at
+        self.updated_at[pr_id] = as_utc(node.get("updatedAt")) or merged_at
         if node["files"]["pageInfo"]["hasNextPage"]:
             self.oversized_files.append(pr_id)
         self._extend(pr_id, node["id"], "labels", node["labels"])

@@ -128,6 +128,22 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
+def as_utc(text: str | None) -> str:
+    """A timestamp of GitHub's as records keep it: UTC with ``Z``; "" if none; as sent if it is no time.
+
+    Records' timestamps are all UTC, so that they compare as text and a merge time's first ten
+    characters are its UTC day (its partition) whatever offset GitHub wrote it with:
+    ``2025-01-07T23:30:00-05:00`` was merged on the 8th. Text that is no ISO 8601 time is kept as
+    it came, for the row rules to name.
+    """
+    if not text:
+        return ""
+    try:
+        return iso(parse_iso(text))
+    except ValueError:
+        return text
+
+
 @dataclass
 class Task:
     """A search to run to the end: PRs whose ``field`` time lies in [lo, hi), from cursor ``after``.

@@ -19,7 +19,7 @@ from typing import Any
 
 from achievement_pipeline.sources.github.client import GitHubClient
 from achievement_pipeline.sources.github.sources import Source
-from achievement_pipeline.sources.github.store import iso, parse_iso
+from achievement_pipeline.sources.github.store import as_utc, iso, parse_iso
 
 PER_PAGE = 100
 MAX_PAGES = 10  # 1,000 results: GitHub's search cap
@@ -109,4 +109,4 @@ def _change(item: dict[str, Any]) -> Change | None:
     if not merged_at:
         return None
     repo = str(item.get("repository_url", "")).rsplit("/repos/", 1)[-1]
-    return Change(f"{repo}#{item['number']}", merged_at[:10], item.get("updated_at") or merged_at)
+    return Change(f"{repo}#{item['number']}", as_utc(merged_at)[:10], as_utc(item.get("updated_at") or merged_at))

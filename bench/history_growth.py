@@ -1,0 +1,336 @@
+"""How the whole pipeline grows with history: 1k, 3k and 10k PRs over two years, per stage, against a baseline.
+
+    .venv/bin/python bench/history_growth.py [--sizes 1000,3000,10000] [--baseline /tmp/baseline]
+                                            [--only current|baseline]
+
+Each size is a history of vite's merged PRs (``../shared/data/vite-prs.jsonl``, 6,383 PRs, MIT)
+served by the project's fake GitHub (``github_corpus.vite_history``: 20 repositories of the
+organisation ``vite-bench``, reviews and comments drawn at the demo's rates). The N newest PRs are
+taken; beyond 6,383 the corpus is replicated, each copy shifted back in time by the corpus's own span
+(6.3 years) with its own merge commit, so copy 1 is a second vite history before the first. The
+chosen PRs are then moved in time, each by one shift (its durations kept: created, first commit,
+merge, reviews), so their merge times spread linearly over the two years ending at vite's newest merge
+(2024-08-23..2026-08-22, 730 daily partitions at every size): growth in PRs, not in days.
+
+For each size and each code tree (the current tree, and the baseline: a worktree of the commit the
+work started from, imported through PYTHONPATH), a fresh home runs, in a child process, what
+``achievement-demo`` runs over the two years, the organisation as the one source, SQLite embedded
+defaults and the offline summariser:
+
+1. ``pull_requests`` + ``enriched_prs`` for the range (one run), 2. ``pr_models``, 3. ``predictions``,
+``valuations``, ``validated_achievements`` and ``portfolio`` for the range (one run), the portfolio
+being the busiest author's busiest calendar year (its PDF included);
+
+then the same three runs again with nothing changed (the unchanged re-run). Seconds per stage come
+from the runs' step events (a stage = its asset's step and its expectations check's step); "run
+overhead" is a run's wall time outside its steps (planning, the planned events, run start and end).
+Peak memory is the child's maximum RSS. Results: bench/results/history_growth.{md,json}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+RESULTS = ROOT / "bench" / "results"
+TOKEN = "bench"
+SPAN = timedelta(days=730)
+STAGES = ("pull_requests", "enriched_prs", "pr_models", "predictions", "valuations", "validated_achievements")
+STAGES += ("portfolio",)
+
+
+# ---------------------------------------------------------------------------------------------- the corpus
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def history_rows(prs: int, source: Path) -> list[dict[str, Any]]:
+    """The corpus rows of a history of ``prs`` PRs over two years (see the module docstring for how)."""
+    import hashlib
+
+    rows = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
+    newest = max(_utc(r["merged_at"]) for r in rows)
+    corpus_span = newest - min(_utc(r["merged_at"]) for r in rows) + timedelta(days=1)
+    chosen = []
+    for index in range(prs):
+        row, copy = dict(rows[index % len(rows)]), index // len(rows)
+        if copy:
+            row["sha"] = hashlib.sha1(f"{row['sha']}:{copy}".encode()).hexdigest()
+        row["_merged"] = _utc(row["merged_at"]) - copy * corpus_span
+        chosen.append(row)
+    oldest = min(row["_merged"] for row in chosen)
+    scale = SPAN / max(newest - oldest, timedelta(seconds=1))
+    for row in chosen:
+        merged = row.pop("_merged")
+        shift = (newest - (newest - merged) * scale) - _utc(row["merged_at"])
+        row["merged_at"] = (_utc(row["merged_at"]) + shift).isoformat()
+        row["author_date"] = (_utc(row["author_date"]) + shift).isoformat()
+    return chosen
+
+
+def build_history(prs: int, folder: Path) -> Any:
+    """The fake GitHub's history of ``prs`` PRs (github_corpus.vite_history over the retimed rows)."""
+    from github_corpus import VITE, vite_history
+
+    path = folder / f"vite-{prs}.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in history_rows(prs, VITE)))
+    return vite_history(path, prs=prs, repos=20)
+
+
+def busiest(history: Any) -> tuple[str, str, int]:
+    """The most prolific human author, their busiest calendar year and its PR count."""
+    authors = Counter(p.author for p in history.pulls if "bot" not in p.author.lower())
+    author = authors.most_common(1)[0][0]
+    years = Counter(p.merged_at.year for p in history.pulls if p.author == author)
+    year, count = years.most_common(1)[0]
+    return author, str(year), count
+
+
+# ---------------------------------------------------------------------------------------------- child side
+
+
+def _step_seconds(instance: Any, run_id: str) -> dict[str, float]:
+    from dagster import DagsterEventType
+
+    started: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    kinds = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
+    for record in instance.get_records_for_run(run_id, of_type=kinds).records:
+        entry = record.event_log_entry
+        if entry.dagster_event.event_type == DagsterEventType.STEP_START:
+            started[entry.step_key] = entry.timestamp
+        else:
+            seconds[entry.step_key] = entry.timestamp - started[entry.step_key]
+    return seconds
+
+
+def child(first: str, last: str, person: str, period: str) -> dict[str, Any]:
+    """Run what achievement-demo runs over [first, last] twice (fresh, then unchanged); timings per run and step."""
+    from datetime import date
+
+    from dagster import AssetKey, DagsterInstance
+
+    from achievement_pipeline.cli.demo import partition_range_tags, succeeded
+    from achievement_pipeline.core import settings
+    from achievement_pipeline.definitions import defs as code_location
+
+    settings.offline_default("LITELLM_LOCAL_MODEL_COST_MAP")
+    loaded = time.perf_counter()
+    defs = code_location()
+    job = defs.resolve_implicit_global_asset_job_def()
+    load_seconds = time.perf_counter() - loaded
+    tags = partition_range_tags(date.fromisoformat(first), date.fromisoformat(last))
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    export = {**quiet, "ops": {"portfolio": {"config": {"person": person, "period": period}}}}
+    runs = [
+        ("collect", [AssetKey("pull_requests"), AssetKey("enriched_prs")], tags, quiet),
+        ("train", [AssetKey("pr_models")], {}, quiet),
+        ("stages", [AssetKey(k) for k in STAGES[3:]], tags, export),
+    ]
+    passes = []
+    with DagsterInstance.get() as instance:
+        for _ in ("fresh", "unchanged"):
+            timings: dict[str, Any] = {"runs": {}, "steps": {}}
+            began = time.perf_counter()
+            for name, selection, run_tags, config in runs:
+                started = time.perf_counter()
+                result = succeeded(
+                    job.execute_in_process(
+                        run_config=config,
+                        instance=instance,
+                        tags=run_tags,
+                        asset_selection=selection,
+                        raise_on_error=False,
+                    )
+                )
+                timings["runs"][name] = time.perf_counter() - started
+                timings["steps"].update(_step_seconds(instance, result.run_id))
+            timings["seconds"] = time.perf_counter() - began
+            passes.append(timings)
+    return {
+        "load_seconds": load_seconds,
+        "fresh": passes[0],
+        "unchanged": passes[1],
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _event_asset(days: int) -> Any:
+    """A daily-partitioned asset over ``days`` days, one range run, with a stage's metadata (a 10-row preview)."""
+    from datetime import date
+
+    from dagster import BackfillPolicy, DailyPartitionsDefinition, MaterializeResult, asset
+
+    from achievement_pipeline.defs.metadata import preview, window_metadata
+
+    start = date(2024, 8, 22)
+    partitions = DailyPartitionsDefinition(start_date=start.isoformat(), end_date=(start + timedelta(days)).isoformat())
+    rows = [{"pr_id": f"vite-bench/repo-01#{n}", "merge_date": "2025-01-01", "title": "fix: a title " * 4} for n in range(20)]
+
+    @asset(partitions_def=partitions, backfill_policy=BackfillPolicy.single_run())
+    def stage(context):  # noqa: ANN001, ANN202 - the annotation would be a string (future annotations)
+        window = context.partition_time_window
+        return MaterializeResult(
+            metadata={
+                **window_metadata(window.start.date(), window.end.date()),
+                "row_count": len(rows),
+                "preview": preview(rows, ["pr_id", "merge_date", "title"]),
+            }
+        )
+
+    return stage, partitions
+
+
+def events_child(storage: str, days: int, batch_sizes: list[int]) -> dict[str, Any]:
+    """Seconds of a range run of one asset over ``days`` partitions (twice) per DAGSTER_EVENT_BATCH_SIZE."""
+    import uuid
+
+    from dagster import DagsterInstance, materialize
+
+    asset_def, partitions = _event_asset(days)
+    keys = partitions.get_partition_keys()
+    tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
+    results: dict[str, Any] = {}
+    for size in batch_sizes:
+        os.environ["DAGSTER_EVENT_BATCH_SIZE"] = str(size)
+        with tempfile.TemporaryDirectory(prefix="events-") as tmp:
+            database = None
+            if storage == "postgresql":
+                database = f"history_growth_{uuid.uuid4().hex[:10]}"
+                _postgres(f'CREATE DATABASE "{database}"')
+                config = f"storage:\n  postgres:\n    postgres_url: postgresql://postgres@127.0.0.1:5432/{database}\n"
+            elif storage == "sqlite-batched":
+                config = (ROOT / "dagster.yaml").read_text()
+            else:
+                config = ""
+            Path(tmp, "dagster.yaml").write_text(config + "telemetry:\n  enabled: false\n" if config == "" else config)
+            os.environ["DAGSTER_HOME"] = tmp
+            try:
+                seconds = []
+                with DagsterInstance.get() as instance:
+                    for _ in range(2):
+                        started = time.perf_counter()
+                        done = materialize([asset_def], instance=instance, tags=tags, raise_on_error=True)
+                        seconds.append(time.perf_counter() - started)
+                    assert len(instance.get_materialized_partitions(asset_def.key)) == days, done.run_id
+            finally:
+                if database:
+                    _postgres(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        results[str(size)] = {"seconds": seconds, "ms_per_partition": [1000 * s / days for s in seconds]}
+    return results
+
+
+def _postgres(statement: str) -> None:
+    import psycopg2
+
+    admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(statement)
+    admin.close()
+
+
+# --------------------------------------------------------------------------------------------- parent side
+
+
+def _env(home: Path, code: Path, base_url: str, first: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ACHIEVEMENT_", "DAGSTER_", "GITHUB_"))}
+    env.update(
+        {
+            "PYTHONPATH": str(code),
+            "ACHIEVEMENT_HOME": str(home),
+            "DAGSTER_HOME": str(home / "dagster"),
+            "ACHIEVEMENT_START_DATE": first,
+            "GITHUB_API_URL": base_url,
+            "GITHUB_TOKEN": TOKEN,
+            "ACHIEVEMENT_GITHUB_ORGS": "vite-bench",
+            "ACHIEVEMENT_GITHUB_REQUEST_SPACING": "0",
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "GX_ANALYTICS_ENABLED": "false",
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "DO_NOT_TRACK": "1",
+        }
+    )
+    return env
+
+
+def measure(history: Any, code: Path, person: str, period: str) -> dict[str, Any]:
+    """One code tree over one history, in a child process with a fresh home."""
+    from achievement_pipeline.fakes.github.server import FakeGitHub
+
+    first = min(p.merged_at for p in history.pulls).date().isoformat()
+    last = max(p.merged_at for p in history.pulls).date().isoformat()
+    with tempfile.TemporaryDirectory(prefix="history-growth-") as tmp, FakeGitHub(history, tokens=(TOKEN,)) as fake:
+        home = Path(tmp)
+        (home / "dagster").mkdir()
+        (home / "dagster" / "dagster.yaml").write_text((code / "dagster.yaml").read_text())
+        out = home / "result.json"
+        command = [sys.executable, str(Path(__file__).resolve()), "--child", first, last, person, period, str(out)]
+        started = time.perf_counter()
+        done = subprocess.run(
+            command, env=_env(home, code, fake.base_url, first), cwd=home, capture_output=True, text=True
+        )
+        wall = time.perf_counter() - started
+        if done.returncode:
+            raise RuntimeError(f"{code}: child failed\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}")
+        result = json.loads(out.read_text())
+        pdf = next((home / "exports").rglob("portfolio.pdf"), None)
+        result.update(
+            process_seconds=wall,
+            window=[first, last],
+            pdf_bytes=pdf.stat().st_size if pdf else 0,
+        )
+        return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--child", nargs=5, metavar=("FIRST", "LAST", "PERSON", "PERIOD", "OUT"))
+    parser.add_argument("--events-child", nargs=4, metavar=("STORAGE", "DAYS", "SIZES", "OUT"))
+    parser.add_argument("--sizes", default="1000,3000,10000")
+    parser.add_argument("--baseline", default="/tmp/baseline", help="work tree of the baseline commit")
+    parser.add_argument("--only", choices=("current", "baseline"), default=None)
+    parser.add_argument("--out", default=str(RESULTS / "history_growth.json"))
+    args = parser.parse_args(argv)
+    if args.child:
+        first, last, person, period, out = args.child
+        Path(out).write_text(json.dumps(child(first, last, person, period)))
+        return 0
+    if args.events_child:
+        storage, days, sizes, out = args.events_child
+        result = events_child(storage, int(days), [int(s) for s in sizes.split(",")])
+        Path(out).write_text(json.dumps(result))
+        return 0
+    trees = {"current": ROOT, "baseline": Path(args.baseline)}
+    if args.only:
+        trees = {args.only: trees[args.only]}
+    results: dict[str, Any] = {"sizes": {}}
+    with tempfile.TemporaryDirectory(prefix="history-corpus-") as tmp:
+        for size in [int(s) for s in args.sizes.split(",")]:
+            history = build_history(size, Path(tmp))
+            person, period, count = busiest(history)
+            entry: dict[str, Any] = {"person": person, "period": period, "person_prs": count}
+            for name, code in trees.items():
+                entry[name] = measure(history, code, person, period)
+                print(json.dumps({size: {name: entry[name]}}, indent=1), flush=True)
+            results["sizes"][str(size)] = entry
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
