@@ -127,3 +127,20 @@ def redis_namespace() -> Iterator[str]:
     keys = list(client.scan_iter(f"{namespace}:*"))
     if keys:
         client.delete(*keys)
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    """An S3 endpoint (moto, real HTTP) for the module's tests."""
+    from tests.local_processes import moto_s3
+
+    with moto_s3() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Credentials moto accepts, so boto3 signs its requests without any real account."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")

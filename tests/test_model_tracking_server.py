@@ -45,15 +45,12 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
     import boto3
-    from moto.server import ThreadedMotoServer
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    boto3.client("s3", endpoint_url=endpoint, **_boto_kwargs()).create_bucket(Bucket=BUCKET)
-    yield endpoint
-    server.stop()
+    from tests.local_processes import moto_s3
+
+    with moto_s3() as endpoint:
+        boto3.client("s3", endpoint_url=endpoint, **_boto_kwargs()).create_bucket(Bucket=BUCKET)
+        yield endpoint
 
 
 def _boto_kwargs() -> dict[str, str]:
