@@ -103,19 +103,59 @@ def busiest(history: Any) -> tuple[str, str, int]:
 # ---------------------------------------------------------------------------------------------- child side
 
 
-def _step_seconds(instance: Any, run_id: str) -> dict[str, float]:
+class RssSampler:
+    """The process's resident memory every 0.1 s, to tell which step reached the peak."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.samples: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self.samples.append((time.time(), _rss_mib()))
+
+    def peak(self, start: float, end: float) -> float:
+        return max((rss for at, rss in self.samples if start <= at <= end), default=0.0)
+
+    def at(self, moment: float) -> float:
+        """The last sample taken before ``moment``."""
+        return next((rss for at, rss in reversed(self.samples) if at <= moment), 0.0)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _steps(instance: Any, run_id: str, sampler: RssSampler) -> dict[str, dict[str, float]]:
+    """Seconds and peak RSS of each step of a run, from its step events."""
     from dagster import DagsterEventType
 
     started: dict[str, float] = {}
-    seconds: dict[str, float] = {}
+    steps: dict[str, dict[str, float]] = {}
     kinds = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
     for record in instance.get_records_for_run(run_id, of_type=kinds).records:
         entry = record.event_log_entry
         if entry.dagster_event.event_type == DagsterEventType.STEP_START:
             started[entry.step_key] = entry.timestamp
         else:
-            seconds[entry.step_key] = entry.timestamp - started[entry.step_key]
-    return seconds
+            begun = started[entry.step_key]
+            steps[entry.step_key] = {
+                "seconds": entry.timestamp - begun,
+                "rss_at_start_mib": sampler.at(begun),
+                "peak_rss_mib": sampler.peak(begun, entry.timestamp),
+            }
+    return steps
 
 
 def child(first: str, last: str, person: str, period: str) -> dict[str, Any]:
@@ -142,6 +182,7 @@ def child(first: str, last: str, person: str, period: str) -> dict[str, Any]:
         ("stages", [AssetKey(k) for k in STAGES[3:]], tags, export),
     ]
     passes = []
+    sampler = RssSampler()
     with DagsterInstance.get() as instance:
         for _ in ("fresh", "unchanged"):
             timings: dict[str, Any] = {"runs": {}, "steps": {}}
@@ -158,9 +199,10 @@ def child(first: str, last: str, person: str, period: str) -> dict[str, Any]:
                     )
                 )
                 timings["runs"][name] = time.perf_counter() - started
-                timings["steps"].update(_step_seconds(instance, result.run_id))
+                timings["steps"].update(_steps(instance, result.run_id, sampler))
             timings["seconds"] = time.perf_counter() - began
             passes.append(timings)
+    sampler.stop()
     return {
         "load_seconds": load_seconds,
         "fresh": passes[0],

@@ -17,7 +17,7 @@ import litellm
 import pytest
 
 from achievement_pipeline.enrich.features import pr_features
-from achievement_pipeline.enrich.llm.budget import worst_case_cost
+from achievement_pipeline.enrich.llm.budget import Budget, worst_case_cost
 from achievement_pipeline.enrich.llm.router import NarrativeWriter
 from achievement_pipeline.enrich.narrative import llm_messages, pr_facts
 from achievement_pipeline.resources.cache import CacheResource
@@ -162,3 +162,12 @@ def test_cached_answers_take_no_provider_call_no_budget_and_no_turn(pipeline_hom
     assert all(w.cached for w in again) and [w.narrative for w in again] == [w.narrative for w in first]
     assert (rerun.stats.calls, rerun.stats.cache_hits, rerun.budget.exhausted) == (0, 16, False)
     assert elapsed < 10
+
+
+def test_calls_in_flight_hold_their_worst_case_until_they_settle_and_a_refusal_is_final():
+    budget = Budget(limit_usd=3.0)
+    in_flight = [budget.reserve(1.0) for _ in range(3)]
+    assert None not in in_flight and budget.reserve(1.0) is None  # nothing spent yet, but nothing left either
+    for reservation in in_flight:
+        budget.settle(reservation, 0.25)  # type: ignore[arg-type]
+    assert (budget.spent_usd, budget.reserved_usd) == (0.75, 0.0) and budget.reserve(1.0) is None

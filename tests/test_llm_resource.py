@@ -50,3 +50,21 @@ def test_the_answer_cache_ttl_and_the_breaker_threshold_come_from_the_environmen
 
 def test_answers_are_cached_until_deleted_unless_a_ttl_is_set(pipeline_home):
     assert code_location.defs().resources["cache"].llm_ttl_seconds == 0
+
+
+def test_the_concurrency_and_the_requests_per_minute_come_from_the_environment(pipeline_home, monkeypatch):
+    monkeypatch.setenv("ACHIEVEMENT_LLM_CONCURRENCY", "4")
+    monkeypatch.setenv("ACHIEVEMENT_LLM_RPM", "90")
+    llm = code_location.defs().resources["llm"]
+    assert (llm.concurrency, llm.rpm) == (4, 90)
+
+
+def test_by_default_twelve_prs_are_asked_at_once_with_no_requests_per_minute_limit(pipeline_home):
+    llm = code_location.defs().resources["llm"]
+    assert (llm.concurrency, llm.rpm) == (12, 0)
+
+
+def test_a_concurrency_below_one_is_refused_naming_the_variable(pipeline_home, monkeypatch):
+    monkeypatch.setenv("ACHIEVEMENT_LLM_CONCURRENCY", "0")
+    with pytest.raises(SettingError, match="ACHIEVEMENT_LLM_CONCURRENCY"):
+        code_location.defs()

@@ -82,7 +82,7 @@ VARIABLES: dict[str, Variable] = {
     "ACHIEVEMENT_LLM_NUM_RETRIES": _number("2"),
     "ACHIEVEMENT_LLM_COOLDOWN_SECONDS": _number("60"),
     "ACHIEVEMENT_LLM_BREAKER_FAILURES": _number("3", minimum=1.0),
-    "ACHIEVEMENT_LLM_CONCURRENCY": _number("10", minimum=1.0),  # PRs asked for at once
+    "ACHIEVEMENT_LLM_CONCURRENCY": _number("12", minimum=1.0),  # PRs asked for at once
     "ACHIEVEMENT_LLM_RPM": _number("0"),  # requests per minute to the providers; empty or 0: no limit
     "ACHIEVEMENT_LLM_CACHE_TTL": _number("0"),  # seconds an LLM answer is cached; empty or 0: until deleted
     # value

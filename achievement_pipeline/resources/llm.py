@@ -40,7 +40,7 @@ class LLMResource(ConfigurableResource):
         default=3, ge=1, description="PRs in a row a provider may fail on before it is skipped for the rest of the run"
     )
     max_tokens: int = Field(default=700, gt=0, description="Answer cap; also bounds the worst-case cost of a call")
-    concurrency: int = Field(default=10, ge=1, description="PRs whose narratives are asked for at once")
+    concurrency: int = Field(default=12, ge=1, description="PRs whose narratives are asked for at once")
     rpm: float = Field(default=0.0, ge=0, description="Requests per minute to the providers, retries included; 0: none")
 
     @property

@@ -33,29 +33,47 @@ def _title_key(title: str) -> str:
     return " ".join(title.lower().split()).rstrip(".")
 
 
-def _target(pr: Mapping[str, Any], earlier: list[Mapping[str, Any]]) -> tuple[str, str] | None:
-    """The pr_id this PR reverts (among ``earlier`` PRs of the history) and the words that say so."""
+class _Earlier:
+    """The PRs merged so far, indexed the ways a revert names its target, grown one PR at a time.
+
+    Each lookup answers what a scan of every earlier PR would, so a history is read once instead of
+    once per PR (a year of 10,000 PRs was 50 million comparisons).
+    """
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self.merge_shas: dict[Any, list[tuple[str, str]]] = {}  # repo -> [(merge sha, pr_id)] in merge order
+        self.latest_by_title: dict[tuple[Any, str], str] = {}  # (repo, title key) -> the latest pr_id
+
+    def add(self, pr: Mapping[str, Any]) -> None:
+        pr_id = str(pr["pr_id"])
+        self.ids.add(pr_id)
+        if merge_sha := str(pr.get("merge_commit_sha") or "").lower():
+            self.merge_shas.setdefault(pr.get("repo"), []).append((merge_sha, pr_id))
+        self.latest_by_title[(pr.get("repo"), _title_key(str(pr.get("title") or "")))] = pr_id
+
+    def by_commit(self, repo: Any, sha: str) -> str | None:
+        """The earliest PR of ``repo`` whose merge commit starts with ``sha``."""
+        return next((pr_id for merge_sha, pr_id in self.merge_shas.get(repo, ()) if merge_sha.startswith(sha)), None)
+
+
+def _target(pr: Mapping[str, Any], earlier: _Earlier) -> tuple[str, str] | None:
+    """The pr_id this PR reverts (among the ``earlier`` PRs of the history) and the words that say so."""
     text = f"{pr.get('title') or ''}\n{pr.get('body') or ''}"
-    by_id = {str(p["pr_id"]): p for p in earlier}
     if found := _GITHUB_BUTTON.search(text):
         target = f"{found.group(1)}#{found.group(2)}"
-        if target in by_id:
+        if target in earlier.ids:
             return target, found.group(0)
     if found := _SAME_REPO.search(text):
         target = f"{pr['repo']}#{found.group(1)}"
-        if target in by_id:
+        if target in earlier.ids:
             return target, found.group(0)
-    if found := _GIT_REVERT.search(text):
-        sha = found.group(1).lower()
-        for candidate in earlier:
-            merge_sha = str(candidate.get("merge_commit_sha") or "").lower()
-            if merge_sha and merge_sha.startswith(sha) and candidate.get("repo") == pr.get("repo"):
-                return str(candidate["pr_id"]), found.group(0)
+    if (found := _GIT_REVERT.search(text)) and (target := earlier.by_commit(pr.get("repo"), found.group(1).lower())):
+        return target, found.group(0)
     if found := _REVERT_TITLE.match(str(pr.get("title") or "")):
         wanted = _title_key(found.group("quoted") or found.group("plain"))
-        for candidate in reversed(earlier):  # the latest PR of that title
-            if candidate.get("repo") == pr.get("repo") and _title_key(str(candidate.get("title") or "")) == wanted:
-                return str(candidate["pr_id"]), f'title "{pr.get("title")}"'
+        if (target := earlier.latest_by_title.get((pr.get("repo"), wanted))) is not None:
+            return target, f'title "{pr.get("title")}"'
     return None
 
 
@@ -66,10 +84,12 @@ def find_reverts(history: Iterable[Mapping[str, Any]]) -> dict[str, Revert]:
     """
     prs = sorted(history, key=lambda p: (str(p.get("merged_at") or ""), str(p["pr_id"])))
     links: list[Revert] = []
-    for index, pr in enumerate(prs):
-        found = _target(pr, prs[:index])
+    earlier = _Earlier()
+    for pr in prs:
+        found = _target(pr, earlier)
         if found:
             links.append(Revert(target=found[0], by=str(pr["pr_id"]), how=found[1]))
+        earlier.add(pr)
     undone: dict[str, Revert] = {}
     # Latest first: whether a revert counts depends only on PRs merged after it.
     for link in reversed(links):

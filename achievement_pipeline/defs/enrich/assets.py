@@ -64,8 +64,10 @@ def enriched_prs(
         told.append((pr, features, pr_facts(pr, features)))  # type: ignore[arg-type]
     # The narratives are written concurrently (ACHIEVEMENT_LLM_CONCURRENCY) and come back in window order.
     narratives = writer.write_all([facts for _, _, facts in told])
+    # The ledger's numbers are the same for every PR: read once per run, not once per PR.
+    ledger_numbers = evidence_numbers(ledger.entries)
     for (pr, features, facts), written in zip(told, narratives, strict=True):
-        evidence = evidence_numbers(facts, pr["merged_at"], pr["created_at"], ledger.entries)
+        evidence = evidence_numbers(facts, pr["merged_at"], pr["created_at"]) | ledger_numbers
         published = verify(written.narrative, written.summariser, facts, evidence, ledger)
         if published.withheld:
             withheld[published.withheld] += 1

@@ -51,6 +51,7 @@ class Budget:
     spent_usd: float = 0.0
     reserved_usd: float = 0.0
     exhausted: bool = False
+    _in_flight: int = field(default=0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def reserve(self, worst_case_usd: float) -> Reservation | None:
@@ -69,6 +70,7 @@ class Budget:
                 self.exhausted = True
                 return None
             self.reserved_usd += worst_case_usd
+            self._in_flight += 1
             return Reservation(worst_case_usd)
 
     def settle(self, reservation: Reservation, cost_usd: float) -> None:
@@ -77,7 +79,9 @@ class Budget:
             if reservation.settled:
                 return
             reservation.settled = True
-            self.reserved_usd = max(0.0, self.reserved_usd - reservation.worst_case_usd)
+            self._in_flight -= 1
+            # With nothing in flight nothing is reserved: no float residue of the additions is left over.
+            self.reserved_usd = max(0.0, self.reserved_usd - reservation.worst_case_usd) if self._in_flight else 0.0
             self.spent_usd += cost_usd
 
     def release(self, reservation: Reservation) -> None:

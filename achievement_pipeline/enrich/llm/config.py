@@ -47,7 +47,7 @@ class LLMSettings:
     breaker_failures: int = 3  # consecutive failed PRs after which a provider is skipped for the run
     budget_usd: float = 1.0
     max_tokens: int = 700  # answer cap: bounds both the answer and the worst-case cost of a call
-    concurrency: int = 10  # PRs whose provider calls may be in flight at once
+    concurrency: int = 12  # PRs whose provider calls may be in flight at once
     rpm: float = 0.0  # requests per minute to the providers, retries included; 0 = no limit
 
     @property
