@@ -221,7 +221,10 @@ def _event_asset(days: int) -> Any:
 
     start = date(2024, 8, 22)
     partitions = DailyPartitionsDefinition(start_date=start.isoformat(), end_date=(start + timedelta(days)).isoformat())
-    rows = [{"pr_id": f"vite-bench/repo-01#{n}", "merge_date": "2025-01-01", "title": "fix: a title " * 4} for n in range(20)]
+    rows = [
+        {"pr_id": f"vite-bench/repo-01#{n}", "merge_date": "2025-01-01", "title": "fix: a title " * 4}
+        for n in range(20)
+    ]
 
     @asset(partitions_def=partitions, backfill_policy=BackfillPolicy.single_run())
     def stage(context):  # noqa: ANN001, ANN202 - the annotation would be a string (future annotations)
