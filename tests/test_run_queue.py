@@ -105,27 +105,34 @@ def run_all(home: Path) -> Iterator[dict[str, tuple[float, float]]]:
         start_new_session=True,
     )
     try:
-        with DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
-            deadline = time.monotonic() + 240
-            while time.monotonic() < deadline:
-                runs = instance.get_runs()
-                if len(runs) == len(RUNS) and all(run.status in FINISHED for run in runs):
-                    break
-                time.sleep(1)
-            runs = instance.get_runs()
-            assert [run.status for run in runs] == [DagsterRunStatus.SUCCESS] * len(RUNS), [r.status for r in runs]
-            found = {}
-            for run in runs:
-                events = instance.all_logs(
-                    run.run_id, of_type={DagsterEventType.RUN_START, DagsterEventType.RUN_SUCCESS}
-                )
-                stamps = {event.dagster_event_type: event.timestamp for event in events}
-                name = names[int(run.tags["test/run"])]
-                found[name] = (stamps[DagsterEventType.RUN_START], stamps[DagsterEventType.RUN_SUCCESS])
-            yield found
+        # The instance's default storage is found through DAGSTER_HOME: read the runs where the daemon wrote them.
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("DAGSTER_HOME", str(home))
+            with DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+                found = _spans(instance, names)
+        yield found
     finally:
         os.killpg(daemon.pid, signal.SIGTERM)  # the daemon and what it started, in the session it leads
         daemon.wait(timeout=60)
+
+
+def _spans(instance: DagsterInstance, names: list[str]) -> dict[str, tuple[float, float]]:
+    """Each run's (start, end) once every queued run has finished (or 240 s have passed)."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        runs = instance.get_runs()
+        if len(runs) == len(RUNS) and all(run.status in FINISHED for run in runs):
+            break
+        time.sleep(1)
+    runs = instance.get_runs()
+    assert [run.status for run in runs] == [DagsterRunStatus.SUCCESS] * len(RUNS), [r.status for r in runs]
+    found = {}
+    for run in runs:
+        events = instance.all_logs(run.run_id, of_type={DagsterEventType.RUN_START, DagsterEventType.RUN_SUCCESS})
+        stamps = {event.dagster_event_type: event.timestamp for event in events}
+        name = names[int(run.tags["test/run"])]
+        found[name] = (stamps[DagsterEventType.RUN_START], stamps[DagsterEventType.RUN_SUCCESS])
+    return found
 
 
 def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
