@@ -18,6 +18,9 @@ from achievement_pipeline.core import settings
 def defs() -> dg.Definitions:
     # A malformed variable stops the load here, with a message naming it, rather than deep in the loader.
     settings.validate()
+    # Every process that loads the code location may create or execute runs (the demo, dg launch, the code
+    # server and the run workers it starts): a range run's per-partition events go to storage in batches.
+    settings.dagster_switches()
     from achievement_pipeline.defs.executor import run_executor
 
     found = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)

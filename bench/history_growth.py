@@ -1,30 +1,33 @@
 """How the whole pipeline grows with history: 1k, 3k and 10k PRs over two years, per stage, against a baseline.
 
+    git worktree add --detach /tmp/baseline <commit>     # the code to compare with (once)
     .venv/bin/python bench/history_growth.py [--sizes 1000,3000,10000] [--baseline /tmp/baseline]
-                                            [--only current|baseline]
 
-Each size is a history of vite's merged PRs (``../shared/data/vite-prs.jsonl``, 6,383 PRs, MIT)
-served by the project's fake GitHub (``github_corpus.vite_history``: 20 repositories of the
-organisation ``vite-bench``, reviews and comments drawn at the demo's rates). The N newest PRs are
-taken; beyond 6,383 the corpus is replicated, each copy shifted back in time by the corpus's own span
-(6.3 years) with its own merge commit, so copy 1 is a second vite history before the first. The
-chosen PRs are then moved in time, each by one shift (its durations kept: created, first commit,
-merge, reviews), so their merge times spread linearly over the two years ending at vite's newest merge
-(2024-08-23..2026-08-22, 730 daily partitions at every size): growth in PRs, not in days.
+**The histories.** Each size is a history of vite's merged PRs (``../shared/data/vite-prs.jsonl``,
+6,383 PRs, MIT) served by the project's fake GitHub (``github_corpus.vite_history``: 20 repositories
+of the organisation ``vite-bench``, reviews and comments drawn at the demo's rates). The N newest PRs
+are taken; beyond 6,383 the corpus is replicated, each copy shifted back in time by the corpus's own
+span (6.3 years) and given its own merge commit, so copy 1 is a second vite history before the first.
+The chosen PRs are then moved in time, each by one shift (its durations kept: creation, first commit,
+merge, reviews), so that their merge times spread linearly over the two years ending at vite's newest
+merge (731 daily partitions at every size): the curve grows in PRs, not in days.
 
-For each size and each code tree (the current tree, and the baseline: a worktree of the commit the
-work started from, imported through PYTHONPATH), a fresh home runs, in a child process, what
-``achievement-demo`` runs over the two years, the organisation as the one source, SQLite embedded
-defaults and the offline summariser:
+**What runs.** For each size and each code tree (this one, and the baseline: a worktree of the commit
+the work started from, imported through PYTHONPATH, with its own ``dagster.yaml``), a fresh home runs
+what ``achievement-demo`` runs over the two years, with SQLite, the offline summariser and the
+organisation as the one source: ``pull_requests`` + ``enriched_prs`` for the range (one run),
+``pr_models``, then ``predictions``, ``valuations``, ``validated_achievements`` and ``portfolio`` for
+the range (one run), the portfolio being the busiest author's busiest calendar year, its PDF included.
+That is one process (``fresh``); a second process runs the same three runs again with nothing changed
+(``unchanged``), as running the demo twice does. Seconds per stage come from the runs' step events (a
+stage is its asset's step and its checks' steps); "run overhead" is the runs' wall time outside steps
+(creating the run and its planned events, starting and ending it). Process seconds add Python's start
+and imports. Peak memory is each process's maximum RSS (the fake GitHub runs in this process, apart).
 
-1. ``pull_requests`` + ``enriched_prs`` for the range (one run), 2. ``pr_models``, 3. ``predictions``,
-``valuations``, ``validated_achievements`` and ``portfolio`` for the range (one run), the portfolio
-being the busiest author's busiest calendar year (its PDF included);
-
-then the same three runs again with nothing changed (the unchanged re-run). Seconds per stage come
-from the runs' step events (a stage = its asset's step and its expectations check's step); "run
-overhead" is a run's wall time outside its steps (planning, the planned events, run start and end).
-Peak memory is the child's maximum RSS. Results: bench/results/history_growth.{md,json}.
+**Event writes** (``--events``): one daily-partitioned asset with a stage's metadata, a 731-day range
+run twice, on Dagster's SQLite storage, the project's (``instance/sqlite_storage.py``) and PostgreSQL
+(127.0.0.1:5432, a database of its own), for each ``DAGSTER_EVENT_BATCH_SIZE``: what the batch size
+buys on each storage. Results: bench/results/history_growth.{md,json}.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -47,8 +51,22 @@ sys.path.insert(0, str(ROOT / "bench"))
 RESULTS = ROOT / "bench" / "results"
 TOKEN = "bench"
 SPAN = timedelta(days=730)
-STAGES = ("pull_requests", "enriched_prs", "pr_models", "predictions", "valuations", "validated_achievements")
-STAGES += ("portfolio",)
+# Each stage and the steps that are its own: the asset's step and its checks'.
+STAGES = {
+    "pull_requests": ("pull_requests", "pull_requests_pull_requests_expectations", "pull_requests_yesterday_arrived"),
+    "enriched_prs": ("enriched_prs", "enriched_prs_enriched_prs_expectations"),
+    "pr_models": ("pr_models",),
+    "predictions": ("predictions", "predictions_predictions_expectations"),
+    "valuations": ("valuations", "valuations_valuations_expectations"),
+    "validated_achievements": (
+        "validated_achievements",
+        "validated_achievements_validated_achievements_expectations",
+    ),
+    "portfolio": ("portfolio", "portfolio_yesterday_arrived"),
+}
+EVENT_STORAGES = ("sqlite", "sqlite-batched", "postgresql")
+EVENT_BATCH_SIZES = (0, 10, 100, 1000, 10000)
+EVENT_DAYS = 731
 
 
 # ---------------------------------------------------------------------------------------------- the corpus
@@ -107,8 +125,6 @@ class RssSampler:
     """The process's resident memory every 0.1 s, to tell which step reached the peak."""
 
     def __init__(self) -> None:
-        import threading
-
         self.samples: list[tuple[float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -120,10 +136,6 @@ class RssSampler:
 
     def peak(self, start: float, end: float) -> float:
         return max((rss for at, rss in self.samples if start <= at <= end), default=0.0)
-
-    def at(self, moment: float) -> float:
-        """The last sample taken before ``moment``."""
-        return next((rss for at, rss in reversed(self.samples) if at <= moment), 0.0)
 
     def stop(self) -> None:
         self._stop.set()
@@ -152,14 +164,13 @@ def _steps(instance: Any, run_id: str, sampler: RssSampler) -> dict[str, dict[st
             begun = started[entry.step_key]
             steps[entry.step_key] = {
                 "seconds": entry.timestamp - begun,
-                "rss_at_start_mib": sampler.at(begun),
                 "peak_rss_mib": sampler.peak(begun, entry.timestamp),
             }
     return steps
 
 
 def child(first: str, last: str, person: str, period: str) -> dict[str, Any]:
-    """Run what achievement-demo runs over [first, last] twice (fresh, then unchanged); timings per run and step."""
+    """Run what achievement-demo runs over [first, last], the portfolio ``person``'s ``period``; times per step."""
     from datetime import date
 
     from dagster import AssetKey, DagsterInstance
@@ -168,47 +179,37 @@ def child(first: str, last: str, person: str, period: str) -> dict[str, Any]:
     from achievement_pipeline.core import settings
     from achievement_pipeline.definitions import defs as code_location
 
+    sampler = RssSampler()
     settings.offline_default("LITELLM_LOCAL_MODEL_COST_MAP")
     loaded = time.perf_counter()
-    defs = code_location()
-    job = defs.resolve_implicit_global_asset_job_def()
+    job = code_location().resolve_implicit_global_asset_job_def()
     load_seconds = time.perf_counter() - loaded
     tags = partition_range_tags(date.fromisoformat(first), date.fromisoformat(last))
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     export = {**quiet, "ops": {"portfolio": {"config": {"person": person, "period": period}}}}
+    later = ("predictions", "valuations", "validated_achievements", "portfolio")
     runs = [
         ("collect", [AssetKey("pull_requests"), AssetKey("enriched_prs")], tags, quiet),
         ("train", [AssetKey("pr_models")], {}, quiet),
-        ("stages", [AssetKey(k) for k in STAGES[3:]], tags, export),
+        ("stages", [AssetKey(k) for k in later], tags, export),
     ]
-    passes = []
-    sampler = RssSampler()
+    timings: dict[str, Any] = {"runs": {}, "steps": {}}
+    began = time.perf_counter()
     with DagsterInstance.get() as instance:
-        for _ in ("fresh", "unchanged"):
-            timings: dict[str, Any] = {"runs": {}, "steps": {}}
-            began = time.perf_counter()
-            for name, selection, run_tags, config in runs:
-                started = time.perf_counter()
-                result = succeeded(
-                    job.execute_in_process(
-                        run_config=config,
-                        instance=instance,
-                        tags=run_tags,
-                        asset_selection=selection,
-                        raise_on_error=False,
-                    )
+        for name, selection, run_tags, config in runs:
+            started = time.perf_counter()
+            result = succeeded(
+                job.execute_in_process(
+                    run_config=config, instance=instance, tags=run_tags, asset_selection=selection, raise_on_error=False
                 )
-                timings["runs"][name] = time.perf_counter() - started
-                timings["steps"].update(_steps(instance, result.run_id, sampler))
-            timings["seconds"] = time.perf_counter() - began
-            passes.append(timings)
+            )
+            timings["runs"][name] = time.perf_counter() - started
+            timings["steps"].update(_steps(instance, result.run_id, sampler))
+    timings["seconds"] = time.perf_counter() - began
     sampler.stop()
-    return {
-        "load_seconds": load_seconds,
-        "fresh": passes[0],
-        "unchanged": passes[1],
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
+    timings["load_seconds"] = load_seconds
+    timings["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return timings
 
 
 def _event_asset(days: int) -> Any:
@@ -249,29 +250,29 @@ def events_child(storage: str, days: int, batch_sizes: list[int]) -> dict[str, A
     asset_def, partitions = _event_asset(days)
     keys = partitions.get_partition_keys()
     tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     results: dict[str, Any] = {}
     for size in batch_sizes:
         os.environ["DAGSTER_EVENT_BATCH_SIZE"] = str(size)
         with tempfile.TemporaryDirectory(prefix="events-") as tmp:
             database = None
+            config = "telemetry:\n  enabled: false\n"
             if storage == "postgresql":
                 database = f"history_growth_{uuid.uuid4().hex[:10]}"
                 _postgres(f'CREATE DATABASE "{database}"')
-                config = f"storage:\n  postgres:\n    postgres_url: postgresql://postgres@127.0.0.1:5432/{database}\n"
+                config += f"storage:\n  postgres:\n    postgres_url: postgresql://postgres@127.0.0.1:5432/{database}\n"
             elif storage == "sqlite-batched":
                 config = (ROOT / "dagster.yaml").read_text()
-            else:
-                config = ""
-            Path(tmp, "dagster.yaml").write_text(config + "telemetry:\n  enabled: false\n" if config == "" else config)
+            Path(tmp, "dagster.yaml").write_text(config)
             os.environ["DAGSTER_HOME"] = tmp
             try:
                 seconds = []
                 with DagsterInstance.get() as instance:
                     for _ in range(2):
                         started = time.perf_counter()
-                        done = materialize([asset_def], instance=instance, tags=tags, raise_on_error=True)
+                        materialize([asset_def], instance=instance, tags=tags, run_config=quiet)
                         seconds.append(time.perf_counter() - started)
-                    assert len(instance.get_materialized_partitions(asset_def.key)) == days, done.run_id
+                    assert len(instance.get_materialized_partitions(asset_def.key)) == days
             finally:
                 if database:
                     _postgres(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
@@ -293,6 +294,7 @@ def _postgres(statement: str) -> None:
 
 
 def _env(home: Path, code: Path, base_url: str, first: str) -> dict[str, str]:
+    """Only the settings of the run: the tree's own defaults for everything else (no DAGSTER_* switch set)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ACHIEVEMENT_", "DAGSTER_", "GITHUB_"))}
     env.update(
         {
@@ -313,33 +315,113 @@ def _env(home: Path, code: Path, base_url: str, first: str) -> dict[str, str]:
     return env
 
 
+def _stages(steps: dict[str, dict[str, float]], runs: dict[str, float]) -> dict[str, float]:
+    """Seconds per stage (its steps), and the runs' time outside any step."""
+    seconds = {stage: sum(steps.get(key, {}).get("seconds", 0.0) for key in keys) for stage, keys in STAGES.items()}
+    seconds["run overhead"] = sum(runs.values()) - sum(step["seconds"] for step in steps.values())
+    return {stage: round(value, 2) for stage, value in seconds.items()}
+
+
 def measure(history: Any, code: Path, person: str, period: str) -> dict[str, Any]:
-    """One code tree over one history, in a child process with a fresh home."""
+    """One code tree over one history: a fresh process, then an unchanged one, on a fresh home."""
     from achievement_pipeline.fakes.github.server import FakeGitHub
 
     first = min(p.merged_at for p in history.pulls).date().isoformat()
     last = max(p.merged_at for p in history.pulls).date().isoformat()
+    result: dict[str, Any] = {"window": [first, last]}
     with tempfile.TemporaryDirectory(prefix="history-growth-") as tmp, FakeGitHub(history, tokens=(TOKEN,)) as fake:
         home = Path(tmp)
         (home / "dagster").mkdir()
         (home / "dagster" / "dagster.yaml").write_text((code / "dagster.yaml").read_text())
-        out = home / "result.json"
-        command = [sys.executable, str(Path(__file__).resolve()), "--child", first, last, person, period, str(out)]
-        started = time.perf_counter()
-        done = subprocess.run(
-            command, env=_env(home, code, fake.base_url, first), cwd=home, capture_output=True, text=True
-        )
-        wall = time.perf_counter() - started
-        if done.returncode:
-            raise RuntimeError(f"{code}: child failed\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}")
-        result = json.loads(out.read_text())
+        for name in ("fresh", "unchanged"):
+            out = home / f"{name}.json"
+            command = [sys.executable, str(Path(__file__).resolve()), "--child", first, last, person, period, str(out)]
+            started = time.perf_counter()
+            env = _env(home, code, fake.base_url, first)
+            done = subprocess.run(command, env=env, cwd=home, capture_output=True, text=True)
+            wall = time.perf_counter() - started
+            if done.returncode:
+                raise RuntimeError(f"{code} ({name}): the run failed\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}")
+            timings = json.loads(out.read_text())
+            timings["process_seconds"] = wall
+            timings["stages"] = _stages(timings["steps"], timings["runs"])
+            result[name] = timings
         pdf = next((home / "exports").rglob("portfolio.pdf"), None)
-        result.update(
-            process_seconds=wall,
-            window=[first, last],
-            pdf_bytes=pdf.stat().st_size if pdf else 0,
-        )
-        return result
+        result["pdf_bytes"] = pdf.stat().st_size if pdf else 0
+    result["peak_rss_mib"] = max(result[name]["peak_rss_mib"] for name in ("fresh", "unchanged"))
+    return result
+
+
+def _events(out: Path) -> dict[str, Any]:
+    """The event-write benchmark, each storage in a process of its own."""
+    found: dict[str, Any] = {}
+    for storage in EVENT_STORAGES:
+        target = out.with_name(f"events-{storage}.json")
+        sizes = ",".join(str(size) for size in EVENT_BATCH_SIZES)
+        command = [sys.executable, str(Path(__file__).resolve()), "--events-child", storage, str(EVENT_DAYS), sizes]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DAGSTER_")}
+        done = subprocess.run([*command, str(target)], env=env, cwd=ROOT, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"events on {storage} failed\n{done.stderr[-4000:]}")
+        found[storage] = json.loads(target.read_text())
+    return found
+
+
+def _commit(tree: Path) -> str:
+    done = subprocess.run(["git", "-C", str(tree), "rev-parse", "HEAD"], capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
+
+
+def report(results: dict[str, Any]) -> str:
+    """The Markdown summary of ``results`` (see the module docstring)."""
+    trees = [tree for tree in ("baseline", "current") if any(tree in s for s in results["sizes"].values())]
+    lines = [
+        "# A year or more of history: the pipeline's growth curve",
+        "",
+        f"`python bench/history_growth.py` on a 2-core machine shared with other work ({results['date']}). "
+        "Vite's merged PRs, the N newest (beyond 6,383 the corpus again, shifted back by its own span), moved so "
+        "their merges spread over the same two years (731 daily partitions) at every size; served by the fake "
+        "GitHub; SQLite, the offline summariser, the PDF of the busiest author's busiest year. Baseline: commit "
+        f"`{results['baseline_commit'][:12]}` (before this work), measured in the same run. A process per pass; "
+        "seconds per stage from the runs' step events (a stage with its checks).",
+        "",
+        "| PRs | partitions | code | fresh: runs (process) | unchanged re-run: runs (process) | peak RSS |",
+        "|---|---|---|---|---|---|",
+    ]
+    for size, entry in results["sizes"].items():
+        for tree in trees:
+            if tree not in entry:
+                continue
+            m = entry[tree]
+            lines.append(
+                f"| {int(size):,} | {entry['partitions']} | {tree} | {m['fresh']['seconds']:.0f} s "
+                f"({m['fresh']['process_seconds']:.0f} s) | {m['unchanged']['seconds']:.1f} s "
+                f"({m['unchanged']['process_seconds']:.0f} s) | {m['peak_rss_mib']:,.0f} MiB |"
+            )
+    stage_names = [*STAGES, "run overhead"]
+    for name in ("fresh", "unchanged"):
+        lines += ["", f"Seconds per stage, {name} pass:", ""]
+        header = "| PRs | code | " + " | ".join(stage_names) + " |"
+        lines += [header, "|" + "---|" * (len(stage_names) + 2)]
+        for size, entry in results["sizes"].items():
+            for tree in trees:
+                if tree in entry:
+                    stages = entry[tree][name]["stages"]
+                    cells = " | ".join(f"{stages[stage]:.1f}" for stage in stage_names)
+                    lines.append(f"| {int(size):,} | {tree} | {cells} |")
+    if results.get("events"):
+        lines += [
+            "",
+            f"Event writes: one asset with a stage's metadata, a {EVENT_DAYS}-day range run (731 planned and 731 "
+            "materialization events), ms per partition (mean of two runs) by `DAGSTER_EVENT_BATCH_SIZE`:",
+            "",
+            "| storage | " + " | ".join(str(size) for size in EVENT_BATCH_SIZES) + " |",
+            "|---|" + "---|" * len(EVENT_BATCH_SIZES),
+        ]
+        for storage, by_size in results["events"].items():
+            cells = " | ".join(f"{sum(by_size[str(size)]['ms_per_partition']) / 2:.1f}" for size in EVENT_BATCH_SIZES)
+            lines.append(f"| {storage} | {cells} |")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -349,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,3000,10000")
     parser.add_argument("--baseline", default="/tmp/baseline", help="work tree of the baseline commit")
     parser.add_argument("--only", choices=("current", "baseline"), default=None)
+    parser.add_argument("--no-events", action="store_true", help="leave out the event-write benchmark")
     parser.add_argument("--out", default=str(RESULTS / "history_growth.json"))
     args = parser.parse_args(argv)
     if args.child:
@@ -357,23 +440,46 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.events_child:
         storage, days, sizes, out = args.events_child
-        result = events_child(storage, int(days), [int(s) for s in sizes.split(",")])
-        Path(out).write_text(json.dumps(result))
+        Path(out).write_text(json.dumps(events_child(storage, int(days), [int(s) for s in sizes.split(",")])))
         return 0
     trees = {"current": ROOT, "baseline": Path(args.baseline)}
     if args.only:
         trees = {args.only: trees[args.only]}
-    results: dict[str, Any] = {"sizes": {}}
+    out = Path(args.out)
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "baseline_commit": _commit(Path(args.baseline)),
+        "sizes": {},
+    }
     with tempfile.TemporaryDirectory(prefix="history-corpus-") as tmp:
         for size in [int(s) for s in args.sizes.split(",")]:
             history = build_history(size, Path(tmp))
             person, period, count = busiest(history)
-            entry: dict[str, Any] = {"person": person, "period": period, "person_prs": count}
+            days = {p.merged_at.date() for p in history.pulls}
+            first, last = min(days), max(days)
+            entry: dict[str, Any] = {
+                "person": person,
+                "period": period,
+                "person_prs": count,
+                "partitions": (last - first).days + 1,
+                "days_with_prs": len(days),
+            }
             for name, code in trees.items():
                 entry[name] = measure(history, code, person, period)
-                print(json.dumps({size: {name: entry[name]}}, indent=1), flush=True)
+                print(
+                    f"{size} PRs, {name}: fresh {entry[name]['fresh']['seconds']:.1f} s, unchanged "
+                    f"{entry[name]['unchanged']['seconds']:.1f} s, {entry[name]['peak_rss_mib']:.0f} MiB",
+                    flush=True,
+                )
             results["sizes"][str(size)] = entry
-    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    if not args.no_events:
+        with tempfile.TemporaryDirectory(prefix="history-events-") as tmp:
+            results["events"] = _events(Path(tmp) / "events.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    markdown = report(results)
+    out.with_suffix(".md").write_text(markdown)
+    print(markdown)
     return 0
 
 

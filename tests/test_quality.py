@@ -149,6 +149,16 @@ def test_good_frame_passes_for_each_table(table: str) -> None:
     assert report.evaluated == len(report.checks) > 0
 
 
+def test_a_validated_frame_is_not_kept_once_the_check_is_done() -> None:
+    """GX's shared execution engine would hold each table's last frame (a year of rows) for the process."""
+    import gc
+
+    validate_table("valuations", good_frame("valuations"), window_start=DAY, window_end=NEXT_DAY)
+    gc.collect()
+    kept = [o for o in gc.get_objects() if isinstance(o, pd.DataFrame) and "value_expected" in o.columns]
+    assert kept == []
+
+
 def test_duplicated_pr_id_fails_naming_the_column() -> None:
     df = good_frame("predictions")
     df.loc[1, "pr_id"] = df.loc[0, "pr_id"]

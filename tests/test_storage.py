@@ -35,6 +35,23 @@ def test_s3_exports_are_uploaded_with_their_content_type(s3_endpoint, aws_creden
     assert stored["ContentType"] == "text/html"
 
 
+def test_a_local_export_is_read_back_and_a_missing_one_is_none(tmp_path):
+    store = ObjectStoreResource(local_dir=str(tmp_path))
+    store.put("octo/w/portfolio.json", b"{}")
+    assert (store.read("octo/w/portfolio.json"), store.exists("octo/w/portfolio.json")) == (b"{}", True)
+    assert (store.read("octo/w/cv.md"), store.exists("octo/w/cv.md")) == (None, False)
+    assert store.location("octo/w/cv.md") == str(tmp_path / "portfolio/octo/w/cv.md")
+
+
+def test_an_s3_export_is_read_back_and_a_missing_key_is_none(s3_endpoint, aws_credentials):
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(Bucket="readback")
+    store = ObjectStoreResource(bucket="readback", endpoint_url=s3_endpoint, region_name="us-east-1")
+    where = store.put("octo/w/portfolio.json", b"{}")
+    assert (store.read("octo/w/portfolio.json"), store.exists("octo/w/portfolio.json")) == (b"{}", True)
+    assert (store.read("octo/w/cv.md"), store.exists("octo/w/cv.md")) == (None, False)
+    assert store.location("octo/w/portfolio.json") == where
+
+
 def test_a_local_export_links_to_the_export_server(tmp_path):
     store = ObjectStoreResource(local_dir=str(tmp_path))
     where = store.put("Platform team/2025-01-01_2025-01-31/portfolio.html", b"<html></html>")

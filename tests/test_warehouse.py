@@ -107,3 +107,71 @@ def test_two_writers_of_one_window_on_postgresql_both_succeed_leaving_one_copy(p
         sa.event.remove(warehouse.engine, "commit", hold_the_first_commit)
     assert errors == []
     assert sorted(r["pr_id"] for r in warehouse.read_all("pull_requests")) == ["acme/web-app#1", "acme/web-app#2"]
+
+
+def test_a_write_records_its_window_with_the_rows_digest_and_inputs(warehouse):
+    warehouse.replace_window("pull_requests", JAN3, JAN4, [make_pr(1), make_pr(2)], inputs="abc")
+    write = warehouse.last_write("pull_requests", JAN3, JAN4)
+    assert (write.rows, write.inputs, len(write.digest)) == (2, "abc", 64)
+
+
+def test_the_rows_digest_does_not_depend_on_their_order(warehouse):
+    warehouse.replace_window("pull_requests", JAN3, JAN4, [make_pr(1), make_pr(2)])
+    first = warehouse.last_write("pull_requests", JAN3, JAN4)
+    warehouse.replace_window("pull_requests", JAN3, JAN4, [make_pr(2), make_pr(1)])
+    assert warehouse.last_write("pull_requests", JAN3, JAN4).digest == first.digest
+
+
+def test_a_write_of_an_overlapping_window_forgets_the_record_of_the_other(warehouse):
+    january = (date(2025, 1, 1), date(2025, 2, 1))
+    warehouse.replace_window("pull_requests", *january, [make_pr(1)], inputs="range")
+    warehouse.replace_window("pull_requests", JAN3, JAN4, [make_pr(1, title="fix: another title")])
+    assert warehouse.last_write("pull_requests", *january) is None
+    assert warehouse.last_write("pull_requests", JAN3, JAN4) is not None
+
+
+def test_a_write_of_another_table_or_a_disjoint_window_keeps_the_record(warehouse):
+    warehouse.replace_window("pull_requests", JAN3, JAN4, [make_pr(1)], inputs="kept")
+    warehouse.replace_window("pull_requests", JAN4, date(2025, 1, 5), [make_pr(2, merge_date="2025-01-04")])
+    warehouse.replace_window("set_aside", JAN3, JAN4, [])
+    assert warehouse.last_write("pull_requests", JAN3, JAN4).inputs == "kept"
+
+
+def test_rewriting_the_same_rows_leaves_them_in_place_and_renews_the_record(warehouse):
+    import sqlalchemy as sa
+
+    warehouse.replace_window("pull_requests", JAN3, JAN4, [make_pr(1)], inputs="first")
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *rest) -> None:  # noqa: ANN001 - SQLAlchemy's event signature
+        statements.append(statement)
+
+    sa.event.listen(warehouse.engine, "before_cursor_execute", seen)
+    try:
+        warehouse.replace_window("pull_requests", JAN3, JAN4, [make_pr(1)], inputs="second")
+    finally:
+        sa.event.remove(warehouse.engine, "before_cursor_execute", seen)
+    assert not any(s.startswith(("DELETE FROM pull_requests", "INSERT INTO pull_requests")) for s in statements)
+    assert warehouse.last_write("pull_requests", JAN3, JAN4).inputs == "second"
+    assert [r["pr_id"] for r in warehouse.read_all("pull_requests")] == ["acme/web-app#1"]
+
+
+def test_changed_rows_are_written_even_when_their_count_is_the_same(warehouse):
+    warehouse.replace_window("pull_requests", JAN3, JAN4, [make_pr(1)])
+    warehouse.replace_window("pull_requests", JAN3, JAN4, [make_pr(1, title="fix: a new title")])
+    (row,) = warehouse.read_window("pull_requests", JAN3, JAN4)
+    assert row["title"] == "fix: a new title"
+
+
+def test_a_window_can_be_read_for_some_prs_only(warehouse):
+    warehouse.replace_window("pull_requests", JAN3, JAN4, [make_pr(n) for n in (1, 2, 3)])
+    rows = warehouse.read_window("pull_requests", JAN3, JAN4, pr_ids=["acme/web-app#3", "acme/web-app#1"])
+    assert [r["pr_id"] for r in rows] == ["acme/web-app#1", "acme/web-app#3"]
+    assert warehouse.read_window("pull_requests", JAN3, JAN4, pr_ids=[]) == []
+
+
+def test_some_columns_can_be_read_for_a_window_only(warehouse):
+    warehouse.replace_window("pull_requests", JAN3, JAN4, [make_pr(1)])
+    warehouse.replace_window("pull_requests", JAN4, date(2025, 1, 5), [make_pr(2, merge_date="2025-01-04")])
+    rows = warehouse.read_columns("pull_requests", ("pr_id", "author"), JAN4, date(2025, 1, 5))
+    assert rows == [{"pr_id": "acme/web-app#2", "author": "octo-demo"}]

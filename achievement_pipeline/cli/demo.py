@@ -104,6 +104,7 @@ def _demo(argv: list[str] | None) -> int:
 
     check_services()
     settings.offline_default("LITELLM_LOCAL_MODEL_COST_MAP")
+    settings.dagster_switches()  # a window's per-partition events written in batches (loading the defs does too)
     dagster_home = settings.dagster_home()
     dagster_home.mkdir(parents=True, exist_ok=True)
 

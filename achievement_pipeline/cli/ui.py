@@ -46,7 +46,9 @@ def _ui(argv: list[str] | None) -> int:
 
     exports_url = settings.export_server_url(args.host, args.exports_port)
     # Runs launched from this UI link to where the exports are served now (unless a real server is set).
-    env = settings.child_environment({"ACHIEVEMENT_EXPORT_BASE_URL": exports_url})
+    # The webserver and the daemon create runs (and write their planned events) without loading the code
+    # location, so Dagster's switches (settings.DAGSTER_SWITCHES) reach them through the environment.
+    env = settings.child_environment({"ACHIEVEMENT_EXPORT_BASE_URL": exports_url, **settings.dagster_switches()})
     root = _export_root()
     try:
         exports = serve_exports(root, args.host, args.exports_port)

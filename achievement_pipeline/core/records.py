@@ -9,6 +9,7 @@ is a change in one place that type checkers can follow. A text field annotated w
 
 from __future__ import annotations
 
+import functools
 import typing
 from dataclasses import dataclass
 from typing import Annotated, TypedDict
@@ -54,14 +55,22 @@ def record_problems(value: object, record_type: type, name: str = "") -> list[st
     if not isinstance(value, dict):
         return [f"{name or 'the record'} is {_kind(value)}, not an object"]
     problems = []
-    optional = field_defaults(record_type)
-    for field, hint in typing.get_type_hints(record_type, include_extras=True).items():
+    fields, optional = _fields(record_type)
+    for field, hint in fields:
         where = f"{name}.{field}" if name else field
         if field in value:
             problems += _value_problems(value[field], hint, where)
         elif field not in optional:
             problems.append(f"{where} is missing")
     return problems
+
+
+@functools.cache
+def _fields(record_type: type) -> tuple[tuple[tuple[str, object], ...], frozenset[str]]:
+    """``record_type``'s fields with their hints, and those that may be absent: read once per type, since
+    resolving the hints costs more than checking a row (a year of history is checked copy by copy)."""
+    hints = typing.get_type_hints(record_type, include_extras=True)
+    return tuple(hints.items()), frozenset(field_defaults(record_type))
 
 
 def _value_problems(value: object, hint: object, where: str) -> list[str]:

@@ -16,13 +16,15 @@ import hashlib
 import re
 import threading
 import typing
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from achievement_pipeline.core import records
+from achievement_pipeline.core.fingerprints import rows_digest
 from achievement_pipeline.core.settings import ServiceUnavailable, SettingError
 
 metadata = sa.MetaData()
@@ -68,6 +70,33 @@ def _table(name: str, record: type) -> sa.Table:
 TABLES: dict[str, sa.Table] = {name: _table(name, record) for name, record in records.STAGE_RECORDS.items()}
 # Beside them, keyed and written by window the same way: what a stage set aside and why.
 SIDE_TABLES: dict[str, sa.Table] = {name: _table(name, record) for name, record in records.SIDE_RECORDS.items()}
+# The last write of each table's window: its rows' digest and what they were computed from (see WindowWrite).
+WINDOW_WRITES = sa.Table(
+    "window_writes",
+    metadata,
+    sa.Column("table_name", sa.String(64), primary_key=True),
+    sa.Column("window_start", sa.String(10), primary_key=True),
+    sa.Column("window_end", sa.String(10), primary_key=True),
+    sa.Column("row_count", sa.Integer, nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("inputs", sa.String(64), nullable=False, default=""),
+    sa.Column("written_at", sa.String(32), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class WindowWrite:
+    """What a table holds for exactly one window, as its last write left it.
+
+    ``digest`` is the digest of the rows (``fingerprints.rows_digest``); ``inputs`` the fingerprint of
+    what the writer computed them from, "" when it gave none. Every write of a table forgets the
+    records of the windows it overlaps, so a record is only ever about rows still there as written.
+    """
+
+    rows: int
+    digest: str
+    inputs: str
+    written_at: str
 
 
 def join_rows(*tables: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -102,10 +131,16 @@ def storable(value: Any) -> Any:
         if not value.isascii() and _SURROGATE.search(value):
             value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
         return value
-    if isinstance(value, list | tuple):
+    if isinstance(value, tuple):
         return [storable(item) for item in value]
+    if isinstance(value, list):
+        # Copied only where something had to change: a window's rows are not held twice while written.
+        fixed = [storable(item) for item in value]
+        return value if all(new is old for new, old in zip(fixed, value, strict=True)) else fixed
     if isinstance(value, dict):
-        return {storable(key): storable(item) for key, item in value.items()}
+        pairs = [(storable(key), storable(item)) for key, item in value.items()]
+        same = all(pair[0] is key and pair[1] is item for pair, (key, item) in zip(pairs, value.items(), strict=True))
+        return value if same else dict(pairs)
     return value
 
 
@@ -136,6 +171,18 @@ class UnknownTable(KeyError):
     pass
 
 
+_IDS_PER_QUERY = 5_000  # within SQLite's 32,766 parameters per statement, and PostgreSQL's 65,535
+
+
+def _last_write(conn: sa.Connection, table: str, lo: str, hi: str) -> WindowWrite | None:
+    records_of = WINDOW_WRITES.c
+    query = sa.select(records_of.row_count, records_of.digest, records_of.inputs, records_of.written_at).where(
+        records_of.table_name == table, records_of.window_start == lo, records_of.window_end == hi
+    )
+    found = conn.execute(query).first()
+    return None if found is None else WindowWrite(*found)
+
+
 class Warehouse:
     """Reads and replaces partition windows of the stage tables."""
 
@@ -149,16 +196,19 @@ class Warehouse:
             known = ", ".join([*TABLES, *SIDE_TABLES])
             raise UnknownTable(f"no warehouse table {name!r}; known: {known}") from None
 
-    def replace_window(self, table: str, start: date, end: date, rows: Iterable[Mapping[str, Any]]) -> int:
+    def replace_window(
+        self, table: str, start: date, end: date, rows: Iterable[Mapping[str, Any]], *, inputs: str = ""
+    ) -> int:
         """Delete the rows with merge_date in [start, end) and insert ``rows``, atomically.
 
         Rows outside the window are refused: writing them would let one partition's
         run overwrite another's, which breaks the idempotence the backfills rely on.
+        ``inputs``: the fingerprint of what the rows were computed from (see :meth:`replace_windows`).
         """
-        return self.replace_windows(start, end, {table: rows})[table]
+        return self.replace_windows(start, end, {table: rows}, inputs=inputs)[table]
 
     def replace_windows(
-        self, start: date, end: date, rows_by_table: Mapping[str, Iterable[Mapping[str, Any]]]
+        self, start: date, end: date, rows_by_table: Mapping[str, Iterable[Mapping[str, Any]]], *, inputs: str = ""
     ) -> dict[str, int]:
         """:meth:`replace_window` for several tables in one transaction: a stage's rows and what it set aside.
 
@@ -167,8 +217,12 @@ class Warehouse:
         but a range run and a run of a day inside it can still overlap; without the lock the second
         writer's delete would miss the first one's fresh rows and its insert fail on their keys.
         SQLite serializes writers by itself.
+
+        Each table's window is recorded with its rows' digest and ``inputs``, the fingerprint of what
+        they were computed from (:meth:`last_write`); rows identical to those the window already holds
+        are not written again (a year of history re-collected unchanged costs no rewrite).
         """
-        prepared: dict[str, tuple[sa.Table, list[dict[str, Any]]]] = {}
+        prepared: dict[str, tuple[sa.Table, list[dict[str, Any]], str]] = {}
         lo, hi = start.isoformat(), end.isoformat()
         for table, rows in sorted(rows_by_table.items()):
             tbl = self._table(table)
@@ -176,18 +230,50 @@ class Warehouse:
             stray = [r["pr_id"] for r in complete if not lo <= r["merge_date"] < hi]
             if stray:
                 raise ValueError(f"{len(stray)} {table} rows fall outside the window {lo}..{hi}: {stray[:3]}")
-            prepared[table] = (tbl, complete)
+            prepared[table] = (tbl, complete, rows_digest(complete))
+        written_at = datetime.now(UTC).isoformat(timespec="microseconds")
         with self.engine.begin() as conn:
-            for table, (tbl, complete) in prepared.items():
+            for table, (tbl, complete, digest) in prepared.items():
                 if conn.dialect.name == "postgresql":
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(table)})
-                conn.execute(sa.delete(tbl).where(tbl.c.merge_date >= lo, tbl.c.merge_date < hi))
-                if complete:
-                    conn.execute(sa.insert(tbl), complete)
-        return {table: len(complete) for table, (_, complete) in prepared.items()}
+                held = _last_write(conn, table, lo, hi)
+                if held is None or held.digest != digest or held.rows != len(complete):
+                    conn.execute(sa.delete(tbl).where(tbl.c.merge_date >= lo, tbl.c.merge_date < hi))
+                    if complete:
+                        conn.execute(sa.insert(tbl), complete)
+                # Every record of a window this one overlaps (a day inside it, a range around it) is out of date.
+                records_of = WINDOW_WRITES.c
+                conn.execute(
+                    sa.delete(WINDOW_WRITES).where(
+                        records_of.table_name == table, records_of.window_start < hi, records_of.window_end > lo
+                    )
+                )
+                conn.execute(
+                    sa.insert(WINDOW_WRITES).values(
+                        table_name=table,
+                        window_start=lo,
+                        window_end=hi,
+                        row_count=len(complete),
+                        digest=digest,
+                        inputs=inputs,
+                        written_at=written_at,
+                    )
+                )
+        return {table: len(complete) for table, (_, complete, _) in prepared.items()}
 
-    def read_window(self, table: str, start: date, end: date) -> list[dict[str, Any]]:
-        """Rows with merge_date in [start, end), ordered by (merge_date, pr_id) for stable output."""
+    def last_write(self, table: str, start: date, end: date) -> WindowWrite | None:
+        """The record of the last write of exactly [start, end) to ``table``, if no other window was written since."""
+        self._table(table)
+        with self.engine.connect() as conn:
+            return _last_write(conn, table, start.isoformat(), end.isoformat())
+
+    def read_window(
+        self, table: str, start: date, end: date, pr_ids: Collection[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Rows with merge_date in [start, end), ordered by (merge_date, pr_id) for stable output.
+
+        ``pr_ids``: only those PRs (read in chunks, so any number of them fits a query's parameters).
+        """
         tbl = self._table(table)
         query = (
             sa.select(tbl)
@@ -195,16 +281,31 @@ class Warehouse:
             .order_by(tbl.c.merge_date, tbl.c.pr_id)
         )
         with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
+            if pr_ids is None:
+                return [dict(row._mapping) for row in conn.execute(query)]
+            wanted = sorted(pr_ids)
+            found = [
+                dict(row._mapping)
+                for first in range(0, len(wanted), _IDS_PER_QUERY)
+                for row in conn.execute(query.where(tbl.c.pr_id.in_(wanted[first : first + _IDS_PER_QUERY])))
+            ]
+        return sorted(found, key=lambda row: (row["merge_date"], row["pr_id"]))
 
-    def read_joined(self, tables: Sequence[str], start: date, end: date) -> list[dict[str, Any]]:
-        """The window's rows of several stage tables merged per PR (see :func:`join_rows`)."""
-        return join_rows(*(self.read_window(table, start, end) for table in tables))
+    def read_joined(
+        self, tables: Sequence[str], start: date, end: date, pr_ids: Collection[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The window's rows of several stage tables merged per PR (see :func:`join_rows`), of ``pr_ids`` if given."""
+        return join_rows(*(self.read_window(table, start, end, pr_ids) for table in tables))
 
-    def read_columns(self, table: str, columns: Sequence[str]) -> list[dict[str, Any]]:
-        """Some columns of every row of a table (the whole history, e.g. to find reverts), in key order."""
+    def read_columns(
+        self, table: str, columns: Sequence[str], start: date | None = None, end: date | None = None
+    ) -> list[dict[str, Any]]:
+        """Some columns of every row of a table (the whole history, e.g. to find reverts), in key order;
+        of the window [start, end) when given."""
         tbl = self._table(table)
         query = sa.select(*(tbl.c[name] for name in columns)).order_by(tbl.c.merge_date, tbl.c.pr_id)
+        if start is not None and end is not None:
+            query = query.where(tbl.c.merge_date >= start.isoformat(), tbl.c.merge_date < end.isoformat())
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 

@@ -10,10 +10,13 @@ on: enrich sets such PRs aside and validate rejects them into the portfolio's Ap
 """
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
 from dagster import (
+    AssetCheckEvaluation,
     AssetCheckExecutionContext,
+    AssetCheckKey,
     AssetCheckResult,
     AssetChecksDefinition,
     AssetCheckSeverity,
@@ -22,9 +25,10 @@ from dagster import (
     asset_check,
 )
 
+from achievement_pipeline.core.fingerprints import code_fingerprint, fingerprint
 from achievement_pipeline.core.redaction import redact
 from achievement_pipeline.core.text import first_of, md_escape
-from achievement_pipeline.core.warehouse import TABLES
+from achievement_pipeline.core.warehouse import TABLES, Warehouse
 from achievement_pipeline.defs.partitions import daily_partitions, run_window
 from achievement_pipeline.defs.retries import STAGE_RETRY, fails_clearly
 from achievement_pipeline.resources.warehouse import WarehouseResource
@@ -50,6 +54,48 @@ def _offending(rows: Mapping[str, Sequence[str]], limit: int = 20) -> MetadataVa
     if len(rows) > limit:
         lines.append(f"- and {len(rows) - limit} more")
     return MetadataValue.md("\n".join(lines) or "_none_")
+
+
+_CHECKED = "inputs_fingerprint"
+
+
+def _checked_inputs(store: Warehouse, name: str, tables: Sequence[str], start: date, end: date) -> str:
+    """What a check of the window reads (its tables' rows, as recorded by their last write of exactly this
+    window) and the code that judges them; "" when a table's window has no record of its own."""
+    digests = []
+    for table in tables:
+        write = store.last_write(table, start, end)
+        if write is None:
+            return ""
+        digests.append([table, write.digest])
+    return fingerprint(name, code_fingerprint("validate", "defs"), start, end, digests)
+
+
+def _same_verdict(context: AssetCheckExecutionContext, key: AssetCheckKey, inputs: str) -> AssetCheckResult | None:
+    """The check's last verdict, if it judged the same window's same rows with the same code: the same again.
+
+    A check is a function of the rows it reads, so re-reading two years of unchanged rows only repeats it.
+    (A range run's verdict is stored once for the range, not per partition: the latest verdict is read.)
+    """
+    from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus as Status
+
+    # The latest verdict given, not this run's own planned evaluations (which are the newest records).
+    judged = {Status.SUCCEEDED, Status.FAILED}
+    found = context.instance.event_log_storage.get_asset_check_execution_history(key, limit=1, status=judged)
+    record = found[0] if found else None
+    event = record.event.dagster_event if record is not None and record.event is not None else None
+    evaluation = event.event_specific_data if event is not None else None
+    if not isinstance(evaluation, AssetCheckEvaluation):
+        return None
+    checked = evaluation.metadata.get(_CHECKED)
+    if checked is None or checked.value != inputs:
+        return None
+    return AssetCheckResult(
+        passed=evaluation.passed,
+        severity=evaluation.severity,
+        description=evaluation.description,
+        metadata={**evaluation.metadata, "unchanged": True},
+    )
 
 
 def table_expectations(
@@ -88,6 +134,14 @@ def table_expectations(
 
         start, end = run_window(context)
         store = warehouse.get()
+        name = f"{table}_expectations"
+        # The same rows judged by the same code get the same verdict; the row rules of a window that has not
+        # ended yet read the clock ("merged in the future"), so its verdict is always worked out again.
+        read = [table, *((upstream, _SET_ASIDE) if upstream else ())]
+        settled = end <= datetime.now(UTC).date()
+        inputs = _checked_inputs(store, name, read, start, end) if settled else ""
+        if inputs and (verdict := _same_verdict(context, AssetCheckKey(asset.key, name), inputs)) is not None:
+            return verdict
         import pandas as pd  # imported where used: the code location loads without it
 
         rows = store.read_window(table, start, end)
@@ -115,6 +169,7 @@ def table_expectations(
                 "offending_prs": _offending(verdict.rows),
                 "offending_pr_ids": MetadataValue.text(redact(first_of(verdict.rows))),
                 "result": MetadataValue.md(report.to_markdown()),
+                _CHECKED: MetadataValue.text(inputs),
             },
         )
 

@@ -11,16 +11,21 @@ same rows with the same statements, one transaction per database for each batch 
 (materializations, planned materializations, observations) of one run. Everything else (run status,
 checks, logs, lone events) is Dagster's own ``store_event``.
 
-It is the ``storage`` of the project's ``dagster.yaml`` (``custom``, ``base_dir`` the DAGSTER_HOME),
-with the same files as Dagster's default SQLite storage, so an existing instance folder keeps working.
+It is the ``storage`` of the project's ``dagster.yaml`` (``custom``), with the same files as Dagster's
+default SQLite storage under DAGSTER_HOME, so an existing instance folder keeps working. ``base_dir``
+may be given; unset, it is DAGSTER_HOME, or the embedded default (``.achievement/dagster``) when a ``dg``
+command in the project folder runs without one (Dagster then makes a temporary instance from the
+folder's ``dagster.yaml``, and its runs land in the project's instance instead).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from dagster import Field
 from dagster._config import StringSource
 from dagster._core.events import ASSET_EVENTS
 from dagster._core.events.log import EventLogEntry
@@ -31,6 +36,8 @@ from dagster._core.storage.schedules import SqliteScheduleStorage
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage
 from dagster._serdes import ConfigurableClassData
 from dagster._utils import mkdir_p
+
+from achievement_pipeline.core import settings
 
 
 def _batchable(event: EventLogEntry) -> bool:
@@ -103,12 +110,13 @@ class BatchedSqliteStorage(DagsterSqliteStorage):
 
     @classmethod
     def config_type(cls) -> dict[str, Any]:
-        return {"base_dir": StringSource}
+        return {"base_dir": Field(StringSource, is_required=False)}
 
     @classmethod
     def from_config_value(cls, inst_data: ConfigurableClassData, config_value: Any) -> BatchedSqliteStorage:
-        mkdir_p(config_value["base_dir"])
-        return cls(config_value["base_dir"], inst_data=inst_data)
+        base_dir = config_value.get("base_dir") or str(Path(settings.text("DAGSTER_HOME")).expanduser().resolve())
+        mkdir_p(base_dir)
+        return cls(base_dir, inst_data=inst_data)
 
 
 def _folder(base_dir: str, *parts: str) -> str:

@@ -70,6 +70,7 @@ from achievement_pipeline.ml.serving import (
     PREDICTION_COLUMNS,
     ChampionModels,
     SentimentSummary,
+    champion_versions,
     load_champions,
     summarise_sentiment,
 )
@@ -94,6 +95,7 @@ __all__ = [
     "build_category_pipeline",
     "build_sentiment_pipeline",
     "category_label",
+    "champion_versions",
     "explicit_category",
     "load_champions",
     "review_texts",

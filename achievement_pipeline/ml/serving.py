@@ -201,6 +201,19 @@ class ChampionModels:
         return out[columns]
 
 
+def champion_versions(tracking_uri: str, registry_uri: str | None = None) -> tuple[str, str]:
+    """The (category, sentiment) versions :func:`load_champions` would load now, without loading them."""
+    registry = registry_uri or tracking_uri
+    with mlflow_session(tracking_uri, registry_uri) as mlflow:
+        client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=registry)
+        category = find_current_champion(client, CATEGORY_MODEL)
+        sentiment = find_current_champion(client, SENTIMENT_MODEL)
+    return (
+        f"{CATEGORY_MODEL}:{category.version}" if category else base_model_version(),
+        f"{SENTIMENT_MODEL}:{sentiment.version}" if sentiment else "",
+    )
+
+
 def load_champions(
     tracking_uri: str, registry_uri: str | None = None, *, min_confidence: float = 0.6
 ) -> ChampionModels:

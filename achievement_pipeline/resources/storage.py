@@ -15,6 +15,12 @@ from pydantic import Field
 from achievement_pipeline.core import settings
 
 
+def _missing(error: Any) -> bool:
+    """A botocore ClientError saying nothing is stored there (head_object says only 404; a missing bucket too,
+    which the next put then reports)."""
+    return str(error.response.get("Error", {}).get("Code", "")) in ("NoSuchKey", "NotFound", "404")
+
+
 class ObjectStoreUnavailable(settings.ServiceUnavailable):
     """The configured S3 endpoint does not answer (the message names its variables)."""
 
@@ -36,25 +42,65 @@ class ObjectStoreResource(ConfigurableResource):
     def local_root(self) -> Path:
         return Path(self.local_dir).expanduser().resolve() if self.local_dir else settings.home() / "exports"
 
+    def _key(self, relative_key: str) -> str:
+        return f"{self.prefix.strip('/')}/{relative_key}" if self.prefix else relative_key
+
+    def _client(self) -> Any:
+        from dagster_aws.s3 import S3Resource
+
+        return S3Resource(endpoint_url=self.endpoint_url or None, region_name=self.region_name or None).get_client()
+
+    def location(self, relative_key: str) -> str:
+        """Where ``put`` stores prefix/relative_key: an s3:// URI or a file path."""
+        key = self._key(relative_key)
+        return f"s3://{self.bucket}/{key}" if self.bucket else str(self.local_root() / key)
+
     def put(self, relative_key: str, data: bytes) -> str:
         """Store ``data`` under prefix/relative_key and return where it landed."""
-        key = f"{self.prefix.strip('/')}/{relative_key}" if self.prefix else relative_key
+        key = self._key(relative_key)
         if self.bucket:
-            from dagster_aws.s3 import S3Resource
-
-            client = S3Resource(
-                endpoint_url=self.endpoint_url or None, region_name=self.region_name or None
-            ).get_client()
             content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
             with self._said_plainly():
-                client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
-            return f"s3://{self.bucket}/{key}"
+                self._client().put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+            return self.location(relative_key)
         path = self.local_root() / key
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_bytes(data)
         tmp.replace(path)  # readers never see a half-written portfolio
         return str(path)
+
+    def read(self, relative_key: str) -> bytes | None:
+        """What prefix/relative_key holds, or None when nothing is stored there."""
+        key = self._key(relative_key)
+        if not self.bucket:
+            path = self.local_root() / key
+            return path.read_bytes() if path.is_file() else None
+        from botocore import exceptions as aws
+
+        with self._said_plainly():
+            try:
+                return self._client().get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            except aws.ClientError as exc:
+                if _missing(exc):
+                    return None
+                raise
+
+    def exists(self, relative_key: str) -> bool:
+        """Whether something is stored under prefix/relative_key."""
+        key = self._key(relative_key)
+        if not self.bucket:
+            return (self.local_root() / key).is_file()
+        from botocore import exceptions as aws
+
+        with self._said_plainly():
+            try:
+                self._client().head_object(Bucket=self.bucket, Key=key)
+            except aws.ClientError as exc:
+                if _missing(exc):
+                    return False
+                raise
+        return True
 
     def check_reachable(self, timeout_seconds: float = 5) -> None:
         """Ask S3 for the configured bucket (one request, no retries to speak of); nothing to check for a folder."""

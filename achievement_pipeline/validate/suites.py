@@ -503,6 +503,13 @@ class _GxRuntime:
             self.batch_definitions[table] = asset.add_batch_definition_whole_dataframe(_BATCH_DEFINITION_NAME)
         return self.batch_definitions[table]
 
+    def forget_batches(self) -> None:
+        """Let go of the validated frames: the shared execution engine keeps each table's last batch data,
+        which for a year of history is every table's window held for the rest of the process."""
+        batches = self.datasource.get_execution_engine().batch_manager
+        batches.batch_data_cache.clear()
+        batches.reset_batch_cache()
+
 
 # GX keeps the active batch on the datasource's shared execution engine, so validations
 # on one context must not interleave; the lock also guards the lazy creation.
@@ -740,7 +747,10 @@ def validate_table(
         suite = _build_suite(f"{table}_quality", specs)
         batch = runtime.batch_definition(table).get_batch(batch_parameters={"dataframe": frame})
         result_format = _ROW_RESULT_FORMAT if "pr_id" in frame.columns else _RESULT_FORMAT
-        outcome = batch.validate(suite, result_format=result_format)
+        try:
+            outcome = batch.validate(suite, result_format=result_format)
+        finally:
+            runtime.forget_batches()
 
     present = set(frame.columns)
     by_index: dict[int, Any] = {}

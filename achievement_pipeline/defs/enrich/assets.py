@@ -12,6 +12,7 @@ from achievement_pipeline.defs.automation.conditions import FOLLOWS_UPSTREAM
 from achievement_pipeline.defs.metadata import OWNERS, preview, warehouse_table_metadata, window_metadata
 from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
 from achievement_pipeline.defs.retries import STAGE_RETRY, fails_clearly
+from achievement_pipeline.defs.unchanged import window_inputs
 from achievement_pipeline.enrich.features import pr_features
 from achievement_pipeline.enrich.narrative import pr_facts
 from achievement_pipeline.enrich.number_check import evidence_numbers
@@ -44,8 +45,25 @@ def enriched_prs(
 ) -> MaterializeResult:
     start, end = run_window(context)
     store = warehouse.get()
-    writer = llm.writer(cache)
     ledger = load_ledger()
+    # The offline summariser's text is a function of the PR and the code: a window whose PRs, code and ledger
+    # are as they were is not written again (defs/unchanged.py). A model's answers live in the LLM cache,
+    # keyed by prompt, which a re-run asks instead (and a fallback is asked again).
+    offline = not llm.providers and not llm.strong_providers
+    inputs = window_inputs(
+        store,
+        "enriched_prs",
+        start,
+        end,
+        upstream=("pull_requests",),
+        code=("enrich", "defs/enrich"),
+        settings=[llm.name, ledger.entries],
+    )
+    if offline and inputs.unchanged:  # no narrative written, so none asked for: no call, no cache look-up
+        return inputs.result(
+            start, end, summariser=llm.name, llm_calls=0, cache_backend=cache.backend, cache_hits=0, cache_misses=0
+        )
+    writer = llm.writer(cache)
     rows = []
     set_aside = []
     withheld: Counter[str] = Counter()
@@ -85,9 +103,13 @@ def enriched_prs(
                 "summariser": published.summariser,
             }
         )
-    # The window's rows and what it set aside, in one transaction: a re-run replaces both together.
-    written_rows = store.replace_windows(start, end, {"enriched_prs": rows, "set_aside": set_aside})["enriched_prs"]
     stats = writer.stats
+    # "Merged in the future" reads the clock until the window has passed: only then is its text final.
+    final = offline and end <= now.date()
+    # The window's rows and what it set aside, in one transaction: a re-run replaces both together.
+    written_rows = store.replace_windows(
+        start, end, {"enriched_prs": rows, "set_aside": set_aside}, inputs=inputs.inputs if final else ""
+    )["enriched_prs"]
     return MaterializeResult(
         metadata={
             **window_metadata(start, end),

@@ -17,6 +17,7 @@ from dagster import (
 from pydantic import Field
 
 from achievement_pipeline.core import figures
+from achievement_pipeline.core.fingerprints import code_fingerprint, fingerprint
 from achievement_pipeline.core.ledger import load_ledger
 from achievement_pipeline.core.text import md_escape
 from achievement_pipeline.core.warehouse import Warehouse
@@ -88,9 +89,67 @@ def _featuring(store: Warehouse, subject: Subject, choices: list[Choice], histor
     A pin or an exclusion is a timeless choice, so every marked PR the warehouse holds is ground truth;
     reverts come from the whole history, as the window's value rules find them.
     """
-    everything = store.read_joined(_JOINED, date.min, date.max)
+    everything = store.read_joined(_JOINED, date.min, date.max, pr_ids=_subjects_prs(store, subject))
     theirs = [row for row in everything if subject.includes(str(row.get("author", "")))]
     return rank_for_featuring(theirs, marks_from(choices, find_reverts(history)))
+
+
+# The files of an export, by kind, in the order they are written.
+_FILES = {
+    "json": "portfolio.json",
+    "schema": "portfolio.schema.json",
+    "html": "portfolio.html",
+    "pdf": "portfolio.pdf",
+    "summary_md": "executive-summary.md",
+    "summary_html": "executive-summary.html",
+    "markdown": "portfolio.md",
+    "cv_md": "cv.md",
+    "cv_text": "cv.txt",
+}
+# Beside them: the fingerprint of the document (its generation time aside) and of the code that rendered them.
+_RENDERED_FROM = ".rendered-from"
+
+
+def _rendered(storage: ObjectStoreResource, folder: str, document: dict[str, Any]) -> dict[str, str]:
+    """Every export of ``document`` in ``folder``, rendered again only when it or the renderers changed.
+
+    Rendering is most of an export's time (the PDF of a busy year, seconds); a window exported again with
+    nothing changed keeps its files, generation time included, so the JSON and the pages still agree.
+    """
+    from achievement_pipeline.export import reports
+
+    keys = {kind: f"{folder}/{name}" for kind, name in _FILES.items()}
+    content = {key: value for key, value in document.items() if key != "generated_at"}
+    stamp = fingerprint(content, code_fingerprint("export", "defs/export")).encode()
+    if storage.read(f"{folder}/{_RENDERED_FROM}") == stamp and all(storage.exists(key) for key in keys.values()):
+        return {kind: storage.location(key) for kind, key in keys.items()}
+    storage.put(f"{folder}/{_RENDERED_FROM}", b"")  # a render stopped half-way is never taken for a finished one
+    html = reports.render_html(document)
+    summary_md, summary_html = reports.render_executive_summary(document)
+    cv_md, cv_text = reports.render_cv(document)
+    data = {
+        "json": lambda: json.dumps(document, indent=2).encode(),
+        "schema": lambda: json.dumps(reports.load_schema(), indent=2).encode(),
+        "html": html.encode,
+        "pdf": lambda: reports.render_pdf(html),
+        "summary_md": summary_md.encode,
+        "summary_html": summary_html.encode,
+        "markdown": lambda: reports.render_markdown(document).encode(),
+        "cv_md": cv_md.encode,
+        "cv_text": cv_text.encode,
+    }
+    written = {kind: storage.put(key, data[kind]()) for kind, key in keys.items()}
+    storage.put(f"{folder}/{_RENDERED_FROM}", stamp)
+    return written
+
+
+def _subjects_prs(store: Warehouse, subject: Subject, start: date = date.min, end: date = date.max) -> list[str] | None:
+    """The ids of the subject's collected PRs merged in [start, end), None for everyone: a person's year is read
+    without the rest of the history."""
+    if not subject.members:
+        return None
+    authors = store.read_columns("pull_requests", ("pr_id", "author"), start, end)
+    return [row["pr_id"] for row in authors if subject.includes(str(row["author"] or ""))]
 
 
 def _everyone(github: GitHubResource) -> Subject:
@@ -143,7 +202,11 @@ def portfolio(
     subject = choose_subject(config.person, config.team, config.members, default=_everyone(github))
     store = warehouse.get()
     ledger = load_ledger()
-    joined = store.read_joined(_JOINED, start, end)
+    # Only the subject's PRs are read; with none, every row of the window is, so the error names who is there.
+    ids = _subjects_prs(store, subject, start, end)
+    joined = store.read_joined(_JOINED, start, end, pr_ids=ids)
+    if ids is not None and not joined:
+        joined = store.read_joined(_JOINED, start, end)
     rows = select_rows(joined, subject, f"{start}..{end - timedelta(days=1)}")
     choices = CurationStore(store.engine).sync_file(curation_file())
     curated = apply_curation(rows, choices)
@@ -161,21 +224,8 @@ def portfolio(
     )
     document = suggest(document, _featuring(store, subject, choices, history))
     reports.validate_portfolio(document)
-    html = reports.render_html(document)
-    summary_md, summary_html = reports.render_executive_summary(document)
-    cv_md, cv_text = reports.render_cv(document)
     folder = f"{subject.login}/{document['window']['start']}_{document['window']['end']}"
-    written = {
-        "json": storage.put(f"{folder}/portfolio.json", json.dumps(document, indent=2).encode()),
-        "schema": storage.put(f"{folder}/portfolio.schema.json", json.dumps(reports.load_schema(), indent=2).encode()),
-        "html": storage.put(f"{folder}/portfolio.html", html.encode()),
-        "pdf": storage.put(f"{folder}/portfolio.pdf", reports.render_pdf(html)),
-        "summary_md": storage.put(f"{folder}/executive-summary.md", summary_md.encode()),
-        "summary_html": storage.put(f"{folder}/executive-summary.html", summary_html.encode()),
-        "markdown": storage.put(f"{folder}/portfolio.md", reports.render_markdown(document).encode()),
-        "cv_md": storage.put(f"{folder}/cv.md", cv_md.encode()),
-        "cv_text": storage.put(f"{folder}/cv.txt", cv_text.encode()),
-    }
+    written = _rendered(storage, folder, document)
     links = [(name, label, storage.browser_url(written[kind])) for kind, name, label in _LINKS]
     totals = document["totals"]
     opened = " · ".join(f"[{label}]({url})" for _, label, url in links if url and label)

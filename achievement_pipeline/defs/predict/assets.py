@@ -9,6 +9,7 @@ from achievement_pipeline.defs.automation.conditions import FOLLOWS_UPSTREAM
 from achievement_pipeline.defs.metadata import OWNERS, preview, warehouse_table_metadata, window_metadata
 from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
 from achievement_pipeline.defs.retries import STAGE_RETRY, fails_clearly
+from achievement_pipeline.defs.unchanged import WindowInputs, window_inputs
 from achievement_pipeline.ml.inputs import model_inputs
 from achievement_pipeline.resources.mlflow import MlflowResource
 from achievement_pipeline.resources.warehouse import WarehouseResource
@@ -66,10 +67,29 @@ def predictions(
     context: AssetExecutionContext, mlflow: MlflowResource, warehouse: WarehouseResource
 ) -> MaterializeResult:
     from achievement_pipeline.core.ledger import load_ledger
-    from achievement_pipeline.ml import load_champions
+    from achievement_pipeline.ml import champion_versions, load_champions
 
     start, end = run_window(context)
     store = warehouse.get()
+    min_confidence = load_ledger().number("category_min_confidence")
+
+    def fingerprinted(versions: tuple[str, str]) -> WindowInputs:
+        return window_inputs(
+            store,
+            "predictions",
+            start,
+            end,
+            upstream=("enriched_prs", "pull_requests"),
+            code=("ml", "defs/predict"),
+            settings=[min_confidence, *versions],
+        )
+
+    previous = store.last_write("predictions", start, end)
+    if previous is not None and previous.rows and previous.inputs:  # only a window with rows needs the models
+        mlflow.check_reachable()
+        versions = champion_versions(mlflow.resolved_tracking_uri(), mlflow.resolved_registry_uri())
+        if (known := fingerprinted(versions)).unchanged:
+            return known.result(start, end, model_versions=", ".join(sorted(filter(None, versions))))
     inputs = model_inputs(store.read_window("pull_requests", start, end), store.read_window("enriched_prs", start, end))
     rows: list[dict[str, object]] = []
     inference_seconds = 0.0
@@ -79,7 +99,7 @@ def predictions(
         champions = load_champions(
             mlflow.resolved_tracking_uri(),
             mlflow.resolved_registry_uri(),
-            min_confidence=load_ledger().number("category_min_confidence"),
+            min_confidence=min_confidence,
         )
         if champions.uses_base_model:
             context.log.info(
@@ -103,7 +123,10 @@ def predictions(
             row["review_text_count"] = int(out["review_text_count"])
             row["impact_points"] = int(out["impact_points"])
             rows.append(row)
-    written = store.replace_window("predictions", start, end, rows)
+    # Recorded with the versions that predicted, so the next run of the window knows what it would redo.
+    versions_used = (champions.category_version, champions.sentiment_version) if inputs else None
+    recorded = fingerprinted(versions_used).inputs if versions_used else ""
+    written = store.replace_window("predictions", start, end, rows, inputs=recorded)
     return MaterializeResult(
         metadata={
             **window_metadata(start, end),

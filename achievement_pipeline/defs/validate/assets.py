@@ -7,6 +7,7 @@ from achievement_pipeline.defs.automation.conditions import FOLLOWS_UPSTREAM
 from achievement_pipeline.defs.metadata import OWNERS, preview, warehouse_table_metadata, window_metadata
 from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
 from achievement_pipeline.defs.retries import STAGE_RETRY, fails_clearly
+from achievement_pipeline.defs.unchanged import window_inputs
 from achievement_pipeline.resources.warehouse import WarehouseResource
 from achievement_pipeline.validate.plausibility import JUDGED, HistoryBaseline, plausibility_reasons
 
@@ -36,6 +37,17 @@ def validated_achievements(context: AssetExecutionContext, warehouse: WarehouseR
     # The baseline is the whole judged history: an outlier is judged against the person's own work.
     history = store.read_columns("valuations", ("value_expected", "value_basis"))
     baseline = HistoryBaseline.from_values(row["value_expected"] for row in history if row["value_basis"] == JUDGED)
+    inputs = window_inputs(
+        store,
+        "validated_achievements",
+        start,
+        end,
+        upstream=("valuations", "set_aside"),
+        code=("validate", "defs/validate"),
+        settings=[ledger.entries, vars(baseline)],
+    )
+    if inputs.unchanged:
+        return inputs.result(start, end, history_prs=baseline.count)
     # PRs set aside upstream are rejected with the reasons they were set aside for: that is how they
     # reach Appendix A. Their reasons win over a valuation left from before they were set aside.
     set_aside = store.read_window("set_aside", start, end)
@@ -56,7 +68,7 @@ def validated_achievements(context: AssetExecutionContext, warehouse: WarehouseR
                 "reasons": reasons,
             }
         )
-    written = store.replace_window("validated_achievements", start, end, rows)
+    written = store.replace_window("validated_achievements", start, end, rows, inputs=inputs.inputs)
     rejected = [r for r in rows if r["status"] == "rejected"]
     return MaterializeResult(
         metadata={

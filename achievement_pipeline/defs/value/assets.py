@@ -10,6 +10,7 @@ from achievement_pipeline.defs.automation.conditions import FOLLOWS_UPSTREAM
 from achievement_pipeline.defs.metadata import OWNERS, preview, warehouse_table_metadata, window_metadata
 from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
 from achievement_pipeline.defs.retries import STAGE_RETRY, fails_clearly
+from achievement_pipeline.defs.unchanged import window_inputs
 from achievement_pipeline.resources.warehouse import WarehouseResource
 from achievement_pipeline.value.arithmetic import arithmetic_line
 from achievement_pipeline.value.estimate import estimate
@@ -36,9 +37,15 @@ def valuations(context: AssetExecutionContext, warehouse: WarehouseResource) -> 
     start, end = run_window(context)
     store = warehouse.get()
     ledger = load_ledger()
-    joined = store.read_joined(("predictions", "enriched_prs", "pull_requests"), start, end)
+    upstream = ("predictions", "enriched_prs", "pull_requests")
+    inputs = window_inputs(
+        store, "valuations", start, end, upstream=upstream, code=("value", "defs/value"), settings=[ledger.entries]
+    )
+    if inputs.unchanged:
+        return inputs.result(start, end, currency=ledger.currency, assumptions_ledger=ledger.source)
+    joined = store.read_joined(upstream, start, end)
     rows = [estimate(row, ledger) for row in joined]
-    written = store.replace_window("valuations", start, end, rows)
+    written = store.replace_window("valuations", start, end, rows, inputs=inputs.inputs)
     top = sorted(rows, key=lambda r: -r["value_expected"])[:5]
     top_md = "\n".join(
         f"- **{md_escape(r['pr_id'])}** ({r['value_basis']}): "
