@@ -1,7 +1,9 @@
 """How the whole pipeline grows with history: 1k, 3k and 10k PRs over two years, per stage, against a baseline.
 
     git worktree add --detach /tmp/baseline <commit>     # the code to compare with (once)
+    git worktree add --detach /tmp/current HEAD          # the code measured, frozen while the benchmark runs
     .venv/bin/python bench/history_growth.py [--sizes 1000,3000,10000] [--baseline /tmp/baseline]
+        [--current /tmp/current]   # (one command)
 
 **The histories.** Each size is a history of vite's merged PRs (``../shared/data/vite-prs.jsonl``,
 6,383 PRs, MIT) served by the project's fake GitHub (``github_corpus.vite_history``: 20 repositories
@@ -382,7 +384,8 @@ def report(results: dict[str, Any]) -> str:
         "Vite's merged PRs, the N newest (beyond 6,383 the corpus again, shifted back by its own span), moved so "
         "their merges spread over the same two years (731 daily partitions) at every size; served by the fake "
         "GitHub; SQLite, the offline summariser, the PDF of the busiest author's busiest year. Baseline: commit "
-        f"`{results['baseline_commit'][:12]}` (before this work), measured in the same run. A process per pass; "
+        f"`{results['baseline_commit'][:12]}` (before this work), measured in the same run against commit "
+        f"`{results.get('current_commit', 'unknown')[:12]}`. A process per pass; "
         "seconds per stage from the runs' step events (a stage with its checks).",
         "",
         "| PRs | partitions | code | fresh: runs (process) | unchanged re-run: runs (process) | peak RSS |",
@@ -430,6 +433,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events-child", nargs=4, metavar=("STORAGE", "DAYS", "SIZES", "OUT"))
     parser.add_argument("--sizes", default="1000,3000,10000")
     parser.add_argument("--baseline", default="/tmp/baseline", help="work tree of the baseline commit")
+    parser.add_argument(
+        "--current",
+        default=str(ROOT),
+        help="work tree of the code measured (a checkout of a commit: edits made "
+        "while the benchmark runs would change the code's fingerprint between the two passes)",
+    )
     parser.add_argument("--only", choices=("current", "baseline"), default=None)
     parser.add_argument("--no-events", action="store_true", help="leave out the event-write benchmark")
     parser.add_argument("--out", default=str(RESULTS / "history_growth.json"))
@@ -442,13 +451,14 @@ def main(argv: list[str] | None = None) -> int:
         storage, days, sizes, out = args.events_child
         Path(out).write_text(json.dumps(events_child(storage, int(days), [int(s) for s in sizes.split(",")])))
         return 0
-    trees = {"current": ROOT, "baseline": Path(args.baseline)}
+    trees = {"current": Path(args.current), "baseline": Path(args.baseline)}
     if args.only:
         trees = {args.only: trees[args.only]}
     out = Path(args.out)
     results: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "baseline_commit": _commit(Path(args.baseline)),
+        "current_commit": _commit(Path(args.current)),
         "sizes": {},
     }
     with tempfile.TemporaryDirectory(prefix="history-corpus-") as tmp:

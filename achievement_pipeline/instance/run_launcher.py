@@ -42,7 +42,8 @@ class MonitoredRunLauncher(DefaultRunLauncher):
     def check_run_worker_health(self, run: DagsterRun) -> CheckRunHealthResult:
         host = run.tags.get(HOST_TAG)
         if host != socket.gethostname():
-            return CheckRunHealthResult(WorkerStatus.RUNNING, f"launched on {host or 'an unknown host'}: not checked here")
+            elsewhere = f"launched on {host or 'an unknown host'}: not checked here"
+            return CheckRunHealthResult(WorkerStatus.RUNNING, elsewhere)
         started = self._worker_start(run.run_id)
         if started is None:  # the worker has not written its start yet: the start timeout covers it
             return CheckRunHealthResult(WorkerStatus.RUNNING, "the run worker has not reported its process yet")
