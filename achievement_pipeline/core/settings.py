@@ -56,6 +56,8 @@ VARIABLES: dict[str, Variable] = {
     "DAGSTER_HOME": Variable(".achievement/dagster"),
     "DAGSTER_PG_URL": Variable(secret=True, read_by="deploy/dagster.yaml"),
     "ACHIEVEMENT_EXECUTOR": Variable("in_process"),  # in_process | multiprocess | forkserver (defs/executor.py)
+    # Events of a range run written in batches (read by Dagster on every event; see ``dagster_switches``).
+    "DAGSTER_EVENT_BATCH_SIZE": Variable("1000", read_by="dagster", kind="number"),
     # warehouse and cache
     "ACHIEVEMENT_WAREHOUSE_URL": Variable(secret=True),
     "ACHIEVEMENT_REDIS_URL": Variable(secret=True),
@@ -198,6 +200,27 @@ def child_environment(defaults: Mapping[str, str]) -> dict[str, str]:
     for name in defaults:
         _variable(name)
     return {**defaults, **os.environ}
+
+
+# Dagster's own switches the pipeline sets unless the operator does, in every process that creates or
+# executes runs: a range run of a daily-partitioned asset records an event per partition (planned when
+# the run is created, materialized when the step ends), and with a batch size Dagster hands them to
+# the event log storage together instead of one commit each (bench/history_growth.py measures it).
+DAGSTER_SWITCHES = ("DAGSTER_EVENT_BATCH_SIZE",)
+
+
+def dagster_switches() -> dict[str, str]:
+    """Each of :data:`DAGSTER_SWITCHES` with its value: the operator's if set, else the embedded default.
+
+    Also sets them in this process (Dagster reads them from its environment on every event), so a run
+    this process creates or executes uses them, as do the processes it starts.
+    """
+    for name in DAGSTER_SWITCHES:
+        if not number(name).is_integer():  # Dagster reads it with int(): refuse "2.5" here, with its name
+            raise SettingError(f"{name}={text(name)!r} must be a whole number, e.g. {_variable(name).default}")
+        if not os.environ.get(name, "").strip():  # unset or blank: Dagster's int("") would fail on every event
+            os.environ[name] = _variable(name).default
+    return {name: os.environ[name] for name in DAGSTER_SWITCHES}
 
 
 def offline_default(name: str) -> None:
