@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import uuid
@@ -74,6 +75,32 @@ def fake_github() -> Iterator[object]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def team_history() -> object:
+    """The fake history of two teammates, octo-demo and ada-dev (immutable: changes make a new one)."""
+    from achievement_pipeline.fakes.github.history import generate_history
+
+    return generate_history(users=("octo-demo", "ada-dev"))
+
+
+@pytest.fixture
+def team_github(team_history: object) -> Iterator[object]:
+    """The fake GitHub serving ``team_history``, a server of the test's own: tests merge and label PRs in it."""
+    from achievement_pipeline.fakes.github.server import FakeGitHub
+
+    with FakeGitHub(team_history) as server:  # type: ignore[arg-type]
+        yield server
+
+
+@pytest.fixture
+def webhooks(team_github: object, tmp_path: Path) -> Iterator[object]:
+    """achievement-webhooks' receiver on a loopback port, storing into a SQLite warehouse of the test's own."""
+    from tests.webhook_support import receiver, sqlite_url
+
+    with receiver(team_github, sqlite_url(tmp_path)) as running:  # type: ignore[arg-type]
+        yield running
+
+
 def _reachable(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1):
@@ -92,19 +119,19 @@ def require_service(name: str, port: int) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
-def postgres_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database on the local server; dropped afterwards."""
+@contextlib.contextmanager
+def new_postgres_database(prefix: str = "achievement_test") -> Iterator[str]:
+    """A new, empty database on the local PostgreSQL server, as a SQLAlchemy URL; dropped afterwards."""
     require_service("PostgreSQL", 5432)
     import psycopg2
 
-    name = f"achievement_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield f"postgres@127.0.0.1:5432/{name}"
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
     finally:
         with admin.cursor() as cur:
             cur.execute(
@@ -113,6 +140,13 @@ def postgres_database() -> Iterator[str]:
             )
             cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.close()
+
+
+@pytest.fixture(scope="module")
+def postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database on the local server (``user@host:port/name``); dropped afterwards."""
+    with new_postgres_database() as url:
+        yield url.removeprefix("postgresql+psycopg2://")
 
 
 @pytest.fixture(scope="module")

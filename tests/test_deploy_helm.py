@@ -108,7 +108,8 @@ def test_the_code_location_runs_the_project_image_with_the_project_secrets(manif
 def test_the_system_images_match_the_dagster_version_the_project_pins(manifests):
     pinned = re.search(r'"dagster==([\d.]+)"', (ROOT / "pyproject.toml").read_text()).group(1)
     system = [c["image"] for c in containers(manifests) if "dagster-celery-k8s" in c["image"]]
-    assert len(system) == 2 and all(image.endswith(f":{pinned}") for image in system)
+    # The webserver, the viewers' read-only webserver and the daemon.
+    assert len(system) == 3 and all(image.endswith(f":{pinned}") for image in system)
 
 
 def test_the_instance_uses_the_external_postgresql_with_the_password_from_the_secret(manifests, instance):

@@ -94,7 +94,9 @@ def test_a_collection_stopped_midway_resumes_without_refetching(fake: FakeGitHub
     fake.reset_counts()
     resumed = resource(fake).collect(*QUARTER, warehouse.engine)
     assert resumed.prs == complete.prs
-    assert fake.requests.count(kind="graphql") == pages - 3
+    # None of the three stored pages is asked for again (the resumed run may page in larger steps than the first
+    # run's opening pages, so it can take fewer requests still); the PRs it fetches are exactly the rest.
+    assert fake.requests.count(kind="graphql") <= pages - 3
     assert sum(report.fetched for report in resumed.sources) == len(complete.prs) - 3 * 50
 
 

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 from collections.abc import Sequence
 
 from prometheus_client import start_http_server
 
-from achievement_pipeline.cli.preflight import check_settings, in_one_line, open_instance
+from achievement_pipeline.cli.preflight import (
+    check_settings,
+    in_one_line,
+    open_instance,
+    wait_for_stop,
+    with_stop_signals_blocked,
+)
 from achievement_pipeline.core import settings
 from achievement_pipeline.core.warehouse import create_engine
 from achievement_pipeline.monitoring.exporter import SOURCES, build_registry, build_sources
 
 log = logging.getLogger("achievement_pipeline.metrics")
-_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,14 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(argv: Sequence[str] | None) -> int:
-    # SIGTERM and SIGINT are blocked before any thread starts (threads inherit the mask) and taken with
-    # sigwait at the end. A Python handler runs only when the main thread next runs bytecode, so one that
-    # arrived in the HTTP server's thread while the main thread slept would never stop the exporter.
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    try:
-        return _serve_until_stopped(argv)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    return with_stop_signals_blocked(lambda: _serve_until_stopped(argv))
 
 
 def _serve_until_stopped(argv: Sequence[str] | None) -> int:
@@ -81,7 +78,7 @@ def _serve_until_stopped(argv: Sequence[str] | None) -> int:
     list(registry.collect())
     server, _ = start_http_server(args.port, addr=args.address, registry=registry)
     log.info("serving %s on http://%s:%d/metrics", ",".join(names), args.address, server.server_port)
-    signal.sigwait(_STOP_SIGNALS)
+    wait_for_stop()
     server.shutdown()
     return 0
 

@@ -1,4 +1,4 @@
-"""What the console scripts share: check the configuration first, and report a mistake in one line.
+"""What the console scripts share: check the configuration first, report a mistake in one line, stop on SIGTERM.
 
 A person who mistyped a date or pointed a URL at the wrong port needs the setting's name and what
 to do, not a traceback through Dagster and SQLAlchemy. So each command validates every setting
@@ -10,6 +10,7 @@ warehouse is created on the spot).
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from dagster import DagsterInstance
 
 EXIT_CONFIGURATION = 2  # as argparse exits for a bad command line
+STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
 
 
 class RunFailed(RuntimeError):
@@ -78,3 +80,22 @@ def in_one_line(program: str, main: Callable[[], int]) -> int:
         message = " ".join(str(exc).split())  # one line, whatever the message's own line breaks
         print(f"{program}: {message}", file=sys.stderr)
         return EXIT_CONFIGURATION
+
+
+def with_stop_signals_blocked(serve: Callable[[], int]) -> int:
+    """Run a server's ``serve`` with SIGTERM and SIGINT blocked; ``serve`` takes them with :func:`wait_for_stop`.
+
+    They are blocked before any thread starts (threads inherit the mask) and taken with sigwait at the end.
+    A Python handler runs only when the main thread next runs bytecode, so one that arrived in an HTTP
+    server's thread while the main thread slept would never stop the server.
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        return serve()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def wait_for_stop() -> None:
+    """Sleep until SIGTERM or SIGINT (blocked by :func:`with_stop_signals_blocked`)."""
+    signal.sigwait(STOP_SIGNALS)

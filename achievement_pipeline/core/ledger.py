@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from achievement_pipeline.core import settings
+from achievement_pipeline.core.fingerprints import fingerprint
 from achievement_pipeline.core.records import IMPACT_TIERS, SHOWN_CATEGORIES
 
 DEFAULT_LEDGER = Path(__file__).with_name("assumptions.yaml")
@@ -110,6 +111,11 @@ class Ledger:
     @property
     def currency(self) -> str:
         return str(self.entries["currency"])
+
+    @property
+    def digest(self) -> str:
+        """The SHA-256 of the entries (keys sorted): which ledger a figure came from, whatever its file's layout."""
+        return fingerprint(self.entries)
 
     def value(self, name: str) -> Any:
         return self.entries[name]["value"]

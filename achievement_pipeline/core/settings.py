@@ -52,6 +52,12 @@ VARIABLES: dict[str, Variable] = {
     "ACHIEVEMENT_GITHUB_REQUEST_SPACING": _number("0.25"),
     "ACHIEVEMENT_GITHUB_TOKEN_NAME": Variable("default"),
     "ACHIEVEMENT_DEMO_SEED": _number("42"),
+    # the webhook receiver (achievement-webhooks) and the sensor that reads what it stored
+    "ACHIEVEMENT_GITHUB_WEBHOOK_SECRET": Variable(secret=True),
+    "ACHIEVEMENT_WEBHOOK_PORT": _number("8790"),
+    "ACHIEVEMENT_WEBHOOK_ADDRESS": Variable("127.0.0.1"),  # loopback unless a deployment opens it
+    "ACHIEVEMENT_WEBHOOK_MAX_BYTES": _number("5242880", minimum=1024.0),  # larger bodies are refused unread
+    "ACHIEVEMENT_WEBHOOK_SENSOR_SECONDS": _number("30", minimum=1.0),
     # Dagster instance (read by Dagster and deploy/dagster.yaml)
     "DAGSTER_HOME": Variable(".achievement/dagster"),
     "DAGSTER_PG_URL": Variable(secret=True, read_by="deploy/dagster.yaml"),
@@ -73,6 +79,9 @@ VARIABLES: dict[str, Variable] = {
     **_vars("AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY", secret=True, read_by="boto3"),
     "ACHIEVEMENT_EXPORT_DIR": Variable(),
     "ACHIEVEMENT_EXPORT_BASE_URL": Variable(),
+    # storage tiers (core/archive.py): months older than this many whole months go to Parquet; 0 or unset: never
+    "ACHIEVEMENT_ARCHIVE_AFTER_MONTHS": _number("0"),
+    "ACHIEVEMENT_ARCHIVE_PREFIX": Variable("warehouse-archive"),  # key prefix of the archive in ACHIEVEMENT_S3_BUCKET
     # LLM providers
     **_vars("ACHIEVEMENT_LLM_PROVIDERS ACHIEVEMENT_LLM_STRONG_PROVIDERS ACHIEVEMENT_LLM_MODEL"),
     **_vars("OPENAI_API_KEY ANTHROPIC_API_KEY COHERE_API_KEY", secret=True, read_by="litellm"),
@@ -94,6 +103,12 @@ VARIABLES: dict[str, Variable] = {
     "ACHIEVEMENT_METRICS_ADDRESS": Variable("127.0.0.1"),  # loopback unless a deployment opens it
     "ACHIEVEMENT_METRICS_SOURCES": Variable(),  # empty: every source (monitoring.exporter.SOURCES)
     "ACHIEVEMENT_METRICS_MODELS_TTL": _number("300"),
+    # the read API (achievement-api, achievement-mcp; serve/)
+    "ACHIEVEMENT_API_TOKENS": Variable(secret=True),  # JSON: each token -> a login or {"team", "members"}
+    "ACHIEVEMENT_API_TOKEN": Variable(secret=True),  # the caller's own token, for achievement-mcp over stdio
+    "ACHIEVEMENT_API_ADDRESS": Variable("127.0.0.1"),  # loopback unless a deployment opens it
+    "ACHIEVEMENT_API_PORT": _number("8700"),
+    "ACHIEVEMENT_MCP_PORT": _number("8701"),  # achievement-mcp --transport streamable-http
     # libraries kept offline and quiet unless the operator says otherwise (see ``offline_default``)
     "LITELLM_LOCAL_MODEL_COST_MAP": Variable("True", read_by="litellm"),
     "MLFLOW_DISABLE_TELEMETRY": Variable("true", read_by="mlflow"),

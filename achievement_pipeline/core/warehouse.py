@@ -4,6 +4,10 @@ SQLAlchemy Core keeps one code path for SQLite (the embedded default) and Postgr
 (production). Every write replaces a window's rows inside one transaction, so a re-run
 of a partition leaves no duplicates and, if it fails half-way, loses nothing.
 
+Reads and writes span the storage tiers (``core/archive.py``): a month archived to Parquet is read
+as if it were still in its table, and a write to it brings it back first. The schema is Alembic's
+(``core/migrate.py``): :func:`connect` upgrades the database to the head revision before first use.
+
 Two boundaries live here because every write and every connection passes through them: text a
 database refuses (NUL, lone surrogates) is made storable before it is written (:func:`storable`), and
 a database that cannot be reached or drops a connection surfaces as :class:`WarehouseUnavailable`,
@@ -12,7 +16,6 @@ whose message names ``ACHIEVEMENT_WAREHOUSE_URL`` (:func:`report_outages`).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 import typing
@@ -23,8 +26,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from achievement_pipeline.core import records
+from achievement_pipeline.core import archive, migrate, records, settings
 from achievement_pipeline.core.fingerprints import rows_digest
+from achievement_pipeline.core.migrate import SchemaMismatch as SchemaMismatch  # connect() raises it
+from achievement_pipeline.core.partitions_pg import month_of
 from achievement_pipeline.core.settings import ServiceUnavailable, SettingError
 
 metadata = sa.MetaData()
@@ -161,14 +166,12 @@ def _complete(table: sa.Table, row: Mapping[str, Any]) -> dict[str, Any]:
     return complete
 
 
-def _lock_key(table: str) -> int:
-    """The PostgreSQL advisory lock that serializes writes to ``table``: a stable signed 64-bit number."""
-    digest = hashlib.blake2b(f"achievement_pipeline.warehouse:{table}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
 class UnknownTable(KeyError):
     pass
+
+
+class KeyConflict(ValueError):
+    """A write would store a PR a second time in a table, under another merge day than the copy it has."""
 
 
 _IDS_PER_QUERY = 5_000  # within SQLite's 32,766 parameters per statement, and PostgreSQL's 65,535
@@ -184,10 +187,30 @@ def _last_write(conn: sa.Connection, table: str, lo: str, hi: str) -> WindowWrit
 
 
 class Warehouse:
-    """Reads and replaces partition windows of the stage tables."""
+    """Reads and replaces partition windows of the stage tables, hot and archived months alike.
 
-    def __init__(self, engine: sa.Engine) -> None:
+    ``archive_files``: where archived months' files are; None reads it from the settings when first needed.
+    """
+
+    def __init__(self, engine: sa.Engine, archive_files: archive.ArchiveFiles | None = None) -> None:
         self.engine = engine
+        self._archive_files = archive_files
+        self._catalog_seen = False
+
+    @property
+    def archive_files(self) -> archive.ArchiveFiles:
+        if self._archive_files is None:
+            self._archive_files = archive.ArchiveFiles.from_settings()
+        return self._archive_files
+
+    def _archived(self, conn: sa.Connection, table: str, lo: str, hi: str) -> list[archive.ArchivedMonth]:
+        """The archived months of ``table`` the window [lo, hi) touches; none while the catalog does not exist
+        (a read-only reader of a warehouse not yet migrated)."""
+        if not self._catalog_seen:
+            if not archive.has_catalog(conn):
+                return []
+            self._catalog_seen = True
+        return archive.entries(conn, table, lo, hi)
 
     def _table(self, name: str) -> sa.Table:
         try:
@@ -216,7 +239,11 @@ class Warehouse:
         name order so two writers never wait on each other). The run queue keeps runs of one day apart,
         but a range run and a run of a day inside it can still overlap; without the lock the second
         writer's delete would miss the first one's fresh rows and its insert fail on their keys.
-        SQLite serializes writers by itself.
+        SQLite serializes writers by itself. Holding the lock, the write first brings back the archived
+        months the window touches and makes the month partitions its rows need (``archive.prepare_write``).
+
+        A PR is stored once per table: a row whose pr_id the table holds under another merge day (outside
+        the window) is refused (:class:`KeyConflict`), as the primary key did before it included the month.
 
         Each table's window is recorded with its rows' digest and ``inputs``, the fingerprint of what
         they were computed from (:meth:`last_write`); rows identical to those the window already holds
@@ -232,14 +259,16 @@ class Warehouse:
                 raise ValueError(f"{len(stray)} {table} rows fall outside the window {lo}..{hi}: {stray[:3]}")
             prepared[table] = (tbl, complete, rows_digest(complete))
         written_at = datetime.now(UTC).isoformat(timespec="microseconds")
+        restored: list[str] = []
         with self.engine.begin() as conn:
             for table, (tbl, complete, digest) in prepared.items():
-                if conn.dialect.name == "postgresql":
-                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(table)})
+                months = {month_of(row["merge_date"]) for row in complete}
+                restored += archive.prepare_write(conn, tbl, self.archive_files, months, lo, hi)
                 held = _last_write(conn, table, lo, hi)
                 if held is None or held.digest != digest or held.rows != len(complete):
                     conn.execute(sa.delete(tbl).where(tbl.c.merge_date >= lo, tbl.c.merge_date < hi))
                     if complete:
+                        _refuse_second_copies(conn, tbl, [row["pr_id"] for row in complete], lo, hi)
                         conn.execute(sa.insert(tbl), complete)
                 # Every record of a window this one overlaps (a day inside it, a range around it) is out of date.
                 records_of = WINDOW_WRITES.c
@@ -259,6 +288,7 @@ class Warehouse:
                         written_at=written_at,
                     )
                 )
+        archive.forget(self.archive_files, restored)
         return {table: len(complete) for table, (_, complete, _) in prepared.items()}
 
     def last_write(self, table: str, start: date, end: date) -> WindowWrite | None:
@@ -270,25 +300,31 @@ class Warehouse:
     def read_window(
         self, table: str, start: date, end: date, pr_ids: Collection[str] | None = None
     ) -> list[dict[str, Any]]:
-        """Rows with merge_date in [start, end), ordered by (merge_date, pr_id) for stable output.
+        """Rows with merge_date in [start, end), archived months' too, ordered by (merge_date, pr_id) for stable output.
 
         ``pr_ids``: only those PRs (read in chunks, so any number of them fits a query's parameters).
         """
         tbl = self._table(table)
+        lo, hi = start.isoformat(), end.isoformat()
         query = (
-            sa.select(tbl)
-            .where(tbl.c.merge_date >= start.isoformat(), tbl.c.merge_date < end.isoformat())
-            .order_by(tbl.c.merge_date, tbl.c.pr_id)
+            sa.select(tbl).where(tbl.c.merge_date >= lo, tbl.c.merge_date < hi).order_by(tbl.c.merge_date, tbl.c.pr_id)
         )
+        wanted = None if pr_ids is None else sorted(pr_ids)
         with self.engine.connect() as conn:
-            if pr_ids is None:
-                return [dict(row._mapping) for row in conn.execute(query)]
-            wanted = sorted(pr_ids)
-            found = [
-                dict(row._mapping)
-                for first in range(0, len(wanted), _IDS_PER_QUERY)
-                for row in conn.execute(query.where(tbl.c.pr_id.in_(wanted[first : first + _IDS_PER_QUERY])))
-            ]
+            if wanted is None:
+                found = [dict(row._mapping) for row in conn.execute(query)]
+            else:
+                found = [
+                    dict(row._mapping)
+                    for first in range(0, len(wanted), _IDS_PER_QUERY)
+                    for row in conn.execute(query.where(tbl.c.pr_id.in_(wanted[first : first + _IDS_PER_QUERY])))
+                ]
+            held = self._archived(conn, table, lo, hi) if wanted is None or wanted else []
+        only = None if wanted is None else {"pr_id": wanted}
+        for entry in held:
+            found += archive.archived_rows(self.archive_files, entry, tbl, lo, hi, only)
+        if wanted is None and not held:
+            return found
         return sorted(found, key=lambda row: (row["merge_date"], row["pr_id"]))
 
     def read_joined(
@@ -298,26 +334,67 @@ class Warehouse:
         return join_rows(*(self.read_window(table, start, end, pr_ids) for table in tables))
 
     def read_columns(
-        self, table: str, columns: Sequence[str], start: date | None = None, end: date | None = None
+        self,
+        table: str,
+        columns: Sequence[str],
+        start: date | None = None,
+        end: date | None = None,
+        where: Mapping[str, Collection[str]] | None = None,
     ) -> list[dict[str, Any]]:
         """Some columns of every row of a table (the whole history, e.g. to find reverts), in key order;
-        of the window [start, end) when given."""
+        of the window [start, end) when given; of the rows whose column holds one of the values ``where``
+        lists for it (e.g. ``{"repo": names}``; one query, so a caller with thousands of values chunks them).
+        Archived months included."""
         tbl = self._table(table)
-        query = sa.select(*(tbl.c[name] for name in columns)).order_by(tbl.c.merge_date, tbl.c.pr_id)
-        if start is not None and end is not None:
-            query = query.where(tbl.c.merge_date >= start.isoformat(), tbl.c.merge_date < end.isoformat())
+        lo = start.isoformat() if start is not None and end is not None else date.min.isoformat()
+        hi = end.isoformat() if start is not None and end is not None else date.max.isoformat()
         with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
+            held = self._archived(conn, table, lo, hi)
+            # With archived rows to merge in, the order's columns are read too, and dropped after the sort.
+            order = [name for name in ("merge_date", "pr_id") if held and name not in columns]
+            query = sa.select(*(tbl.c[name] for name in (*columns, *order))).order_by(tbl.c.merge_date, tbl.c.pr_id)
+            if start is not None and end is not None:
+                query = query.where(tbl.c.merge_date >= lo, tbl.c.merge_date < hi)
+            for name, allowed in (where or {}).items():
+                query = query.where(tbl.c[name].in_(sorted(allowed)))
+            found = [dict(row._mapping) for row in conn.execute(query)]
+        if not held:
+            return found
+        for entry in held:
+            found += archive.archived_rows(self.archive_files, entry, tbl, lo, hi, where)
+        found.sort(key=lambda row: (row["merge_date"], row["pr_id"]))
+        return [{name: row[name] for name in columns} for row in found]
 
     def read_all(self, table: str) -> list[dict[str, Any]]:
-        tbl = self._table(table)
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(sa.select(tbl).order_by(tbl.c.merge_date, tbl.c.pr_id))]
+        """Every row of a table, archived months' too, in key order."""
+        return self.read_columns(table, [column.name for column in self._table(table).columns])
 
     def count(self, table: str) -> int:
+        """Rows of a table, hot and archived."""
         tbl = self._table(table)
         with self.engine.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(tbl)).scalar_one())
+            hot = int(conn.execute(sa.select(sa.func.count()).select_from(tbl)).scalar_one())
+            held = self._archived(conn, table, date.min.isoformat(), date.max.isoformat())
+        return hot + sum(entry.rows for entry in held)
+
+
+def _refuse_second_copies(conn: sa.Connection, tbl: sa.Table, pr_ids: list[str], lo: str, hi: str) -> None:
+    """Refuse rows of PRs ``tbl`` holds under a merge day outside [lo, hi) (the window's own rows are deleted).
+
+    The primary key of a monthly table holds merge_date (PostgreSQL partitions need it), so it no longer
+    stops a PR being stored twice under two days; this query does, on both databases, with one message.
+    """
+    outside = sa.or_(tbl.c.merge_date < lo, tbl.c.merge_date >= hi)
+    clashes = []
+    for first in range(0, len(pr_ids), _IDS_PER_QUERY):
+        chunk = pr_ids[first : first + _IDS_PER_QUERY]
+        query = sa.select(tbl.c.pr_id, tbl.c.merge_date).where(tbl.c.pr_id.in_(chunk), outside).limit(3)
+        clashes += [f"{pr_id} (stored under {day})" for pr_id, day in conn.execute(query)]
+    if clashes:
+        raise KeyConflict(
+            f"{tbl.name} already holds {', '.join(clashes[:3])} under another merge day than the window "
+            f"{lo}..{hi} gives: run that day's partition again first (it drops the old copy), then this one"
+        )
 
 
 class WarehouseUnavailable(ServiceUnavailable):
@@ -381,43 +458,37 @@ _engines: dict[str, sa.Engine] = {}
 _engines_lock = threading.Lock()
 
 
-def connect(url: str) -> Warehouse:
-    """A warehouse on ``url``, creating missing tables once per process.
+def resolved_url(url: str = "") -> str:
+    """The warehouse URL: ``url`` (ACHIEVEMENT_WAREHOUSE_URL) if given, else the SQLite file under ACHIEVEMENT_HOME."""
+    if url:
+        return url
+    path = settings.home() / "warehouse.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
 
-    ``create_all`` only adds missing tables; schema changes to existing tables will need
-    migrations (Alembic) once a release has shipped with data in production.
+
+def connect(url: str, archive_files: archive.ArchiveFiles | None = None) -> Warehouse:
+    """A warehouse on ``url``, its schema brought to the head revision once per process (``core/migrate.py``).
+
+    ``archive_files``: where archived months are (None: from the settings, when first needed).
     """
     with _engines_lock:
         engine = _engines.get(url)
         if engine is None:
             engine = create_engine(url, sqlite_timeout=60)
             try:
-                metadata.create_all(engine)
-            except WarehouseUnavailable:
+                migrate.upgrade(engine)
+                _check_columns(engine)
+            except BaseException:  # an outage, a schema too old or too new, a revision that failed
                 engine.dispose()
                 raise
-            _check_columns(engine)
             _engines[url] = engine
-    return Warehouse(engine)
-
-
-class SchemaMismatch(RuntimeError):
-    """A table exists with fewer columns than this version writes (an older version created it)."""
+    return Warehouse(engine, archive_files)
 
 
 def _check_columns(engine: sa.Engine) -> None:
-    """Fail clearly, before any write, when an existing table predates columns the code needs."""
-    inspector = sa.inspect(engine)
-    stale = []
-    for name, table in {**TABLES, **SIDE_TABLES}.items():
-        present = {column["name"] for column in inspector.get_columns(name)}
-        missing = sorted(column.name for column in table.columns if column.name not in present)
-        if missing:
-            stale.append(f"{name} lacks {', '.join(missing)}")
+    """Fail clearly, before any write, when a table lacks columns the code declares (a change with no revision)."""
+    with engine.connect() as conn:
+        stale = migrate.missing_columns(conn, {**TABLES, **SIDE_TABLES})
     if stale:
-        engine.dispose()
-        where = engine.url.render_as_string(hide_password=True)
-        raise SchemaMismatch(
-            f"the warehouse at {where} was created by an older version ({'; '.join(stale)}). For the local "
-            "demo data run `make clean` and `make demo` again; for production data add the columns (migration)."
-        )
+        raise migrate.mismatch(engine, stale)

@@ -127,12 +127,15 @@ def build_portfolio(
     capacity: dict[str, Any],
     curation: dict[str, Any] | None = None,
     generated_at: datetime | None = None,
+    generated_by: dict[str, str] | None = None,
+    provenance: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The portfolio for [window_start, window_end) from fully joined rows (all stages).
 
     ``rows`` and ``capacity`` are what ``value.window.apply_window`` made of the window: reverts
     applied, hours within the calendar, the arithmetic written; ``curation`` records the person's
-    choices that shaped the rows (``curation.apply_curation``).
+    choices that shaped the rows (``curation.apply_curation``); ``generated_by`` who started the run
+    and ``provenance`` what the portfolio was made from (``provenance``), when the export knows them.
 
     Every string of the document is redacted (``core.redaction``): titles, statements, claims,
     evidence and group titles are PR text, and every export (JSON, HTML, PDF, Markdown, CV, the
@@ -160,6 +163,7 @@ def build_portfolio(
     document = {
         "schema_version": SCHEMA_VERSION,
         "generated_at": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **({"generated_by": generated_by} if generated_by else {}),
         "subject": subject if isinstance(subject, dict) else {"login": subject, "kind": "user"},
         "window": {"start": window_start.isoformat(), "end": (window_end - timedelta(days=1)).isoformat()},
         "sources": {
@@ -207,5 +211,6 @@ def build_portfolio(
             for name, entry in ledger_entries.items()
             if isinstance(entry, dict) and "value" in entry
         },
+        **({"provenance": provenance} if provenance else {}),
     }
     return redact_all(document)

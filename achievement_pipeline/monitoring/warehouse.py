@@ -12,6 +12,10 @@ category model (its calibrated confidence, recorded even where a prefix or label
 shown category) and the review-sentiment model; impact is a scorecard, with no confidence. It is
 a *gauge* histogram (rows are replaced when a window is re-run, so the counts can fall): read it
 with ``histogram_quantile`` or ``_gsum / _gcount``, never with ``rate``.
+
+The storage tiers (``core/archive.py``) show per monthly table: rows in the hot tier (the warehouse
+table), and months, rows and bytes in the archive (its catalog); ``hot + archived`` rows is the
+table's whole history. The archive's figures are absent while the warehouse has no catalog yet.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily, Metric
 
+from achievement_pipeline.core.archive import TierSizes, tier_sizes
+from achievement_pipeline.core.partitions_pg import MONTHLY_TABLES
 from achievement_pipeline.core.warehouse import TABLES, create_engine
 from achievement_pipeline.ml.registry import CATEGORY_MODEL, SENTIMENT_MODEL
 
@@ -132,6 +138,30 @@ def warehouse_figures(engine: sa.Engine) -> tuple[dict[str, int], float | None]:
     return rows, datetime.fromisoformat(newest).replace(tzinfo=UTC).timestamp()
 
 
+def tier_families(sizes: TierSizes, cataloged: bool) -> list[Metric]:
+    """The storage tiers' gauges: hot rows per monthly table; archived months, rows and bytes (with a catalog)."""
+    hot = GaugeMetricFamily(
+        "achievement_warehouse_hot_rows",
+        "Rows of each monthly table in the warehouse itself (the hot tier; absent while the table does not exist).",
+        labels=["table"],
+    )
+    for name, rows in sizes.hot_rows.items():
+        hot.add_metric([name], rows)
+    families = [hot]
+    if not cataloged:
+        return families
+    for figure, helptext, values in (
+        ("months", "Months of each monthly table archived to Parquet in the object store.", sizes.archived_months),
+        ("rows", "Rows of each monthly table in its archived months.", sizes.archived_rows),
+        ("bytes", "Bytes of each monthly table's archived Parquet files.", sizes.archived_bytes),
+    ):
+        family = GaugeMetricFamily(f"achievement_warehouse_archived_{figure}", helptext, labels=["table"])
+        for name in sizes.hot_rows:
+            family.add_metric([name], values.get(name, 0))
+        families.append(family)
+    return families
+
+
 class WarehouseSource:
     """The ``warehouse`` source; connects on first use so a database outage is a source failure."""
 
@@ -153,6 +183,9 @@ class WarehouseSource:
             engine = self.engine()
             rows, newest = warehouse_figures(engine)
             confidence = prediction_confidence(engine)
+            with engine.connect() as conn:
+                sizes = tier_sizes(conn, MONTHLY_TABLES, counted=rows)
+                cataloged = sa.inspect(conn).has_table("archived_months")
         table_rows = GaugeMetricFamily(
             "achievement_warehouse_rows", "Rows in each stage table (absent while it does not exist).", labels=["table"]
         )
@@ -164,4 +197,4 @@ class WarehouseSource:
         )
         if newest is not None:
             latest.add_metric([], newest)
-        return [table_rows, latest, confidence_family(confidence)]
+        return [table_rows, latest, confidence_family(confidence), *tier_families(sizes, cataloged)]

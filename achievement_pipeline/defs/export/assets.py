@@ -18,17 +18,23 @@ from pydantic import Field
 
 from achievement_pipeline.core import figures
 from achievement_pipeline.core.fingerprints import code_fingerprint, fingerprint
+from achievement_pipeline.core.launched_by import who_started
 from achievement_pipeline.core.ledger import load_ledger
 from achievement_pipeline.core.text import md_escape
+from achievement_pipeline.core.token_visibility import VisibilityStore
 from achievement_pipeline.core.warehouse import Warehouse
 from achievement_pipeline.core.windows import parse_window, period_window
 from achievement_pipeline.defs.automation.conditions import FOLLOWS_UPSTREAM
+from achievement_pipeline.defs.export.audit import trail_materialization
 from achievement_pipeline.defs.metadata import OWNERS, window_metadata
 from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
 from achievement_pipeline.defs.retries import STAGE_RETRY, fails_clearly
+from achievement_pipeline.export import privacy
+from achievement_pipeline.export.audit import AuditTrail, export_entry, window_records
 from achievement_pipeline.export.curation import Choice, CurationStore, apply_curation, curation_file
 from achievement_pipeline.export.document import build_portfolio
 from achievement_pipeline.export.featuring import Featuring, marks_from, rank_for_featuring, suggest
+from achievement_pipeline.export.provenance import generated_by, provenance
 from achievement_pipeline.export.subjects import Subject, choose_subject, select_rows
 from achievement_pipeline.resources.github import GitHubResource
 from achievement_pipeline.resources.storage import ObjectStoreResource
@@ -106,23 +112,26 @@ _FILES = {
     "cv_md": "cv.md",
     "cv_text": "cv.txt",
 }
-# Beside them: the fingerprint of the document (its generation time aside) and of the code that rendered them.
+# Beside them: the fingerprint of the document (its generation time and who started it aside) and of the
+# code that rendered them.
 _RENDERED_FROM = ".rendered-from"
+_THIS_COPY = ("generated_at", "generated_by")
 
 
-def _rendered(storage: ObjectStoreResource, folder: str, document: dict[str, Any]) -> dict[str, str]:
+def _rendered(storage: ObjectStoreResource, folder: str, document: dict[str, Any]) -> tuple[dict[str, str], bool]:
     """Every export of ``document`` in ``folder``, rendered again only when it or the renderers changed.
 
     Rendering is most of an export's time (the PDF of a busy year, seconds); a window exported again with
-    nothing changed keeps its files, generation time included, so the JSON and the pages still agree.
+    nothing changed keeps its files, generation time and generator included, so the JSON and the pages still
+    agree. Returns where each file is, and whether they were rendered now (False: kept).
     """
     from achievement_pipeline.export import reports
 
     keys = {kind: f"{folder}/{name}" for kind, name in _FILES.items()}
-    content = {key: value for key, value in document.items() if key != "generated_at"}
+    content = {key: value for key, value in document.items() if key not in _THIS_COPY}
     stamp = fingerprint(content, code_fingerprint("export", "defs/export")).encode()
     if storage.read(f"{folder}/{_RENDERED_FROM}") == stamp and all(storage.exists(key) for key in keys.values()):
-        return {kind: storage.location(key) for kind, key in keys.items()}
+        return {kind: storage.location(key) for kind, key in keys.items()}, False
     storage.put(f"{folder}/{_RENDERED_FROM}", b"")  # a render stopped half-way is never taken for a finished one
     html = reports.render_html(document)
     summary_md, summary_html = reports.render_executive_summary(document)
@@ -140,7 +149,7 @@ def _rendered(storage: ObjectStoreResource, folder: str, document: dict[str, Any
     }
     written = {kind: storage.put(key, data[kind]()) for kind, key in keys.items()}
     storage.put(f"{folder}/{_RENDERED_FROM}", stamp)
-    return written
+    return written, True
 
 
 def _subjects_prs(store: Warehouse, subject: Subject, start: date = date.min, end: date = date.max) -> list[str] | None:
@@ -161,7 +170,7 @@ def _everyone(github: GitHubResource) -> Subject:
 
 @asset(
     owners=OWNERS,
-    code_version="5",  # 5: every string of the document redacted (core/redaction.py)
+    code_version="6",  # 6: who generated it and from what (provenance); private repositories by subject
     deps=["validated_achievements", "curation"],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
@@ -208,24 +217,52 @@ def portfolio(
     if ids is not None and not joined:
         joined = store.read_joined(_JOINED, start, end)
     rows = select_rows(joined, subject, f"{start}..{end - timedelta(days=1)}")
+    # Privacy by subject: a private repository's PRs only where every reader could see that repository.
+    visible = privacy.visible_to_readers(store, subject, rows)
+    seen = VisibilityStore(store.engine).read(github.server_key(), [source.key for source in github.sources()])
     choices = CurationStore(store.engine).sync_file(curation_file())
-    curated = apply_curation(rows, choices)
+    curated = apply_curation(visible.rows, choices)
     history = store.read_columns("pull_requests", _REVERT_COLUMNS)
     window = apply_window(curated.rows, history, start, end, ledger)
+    base_url = "demo (built-in fake GitHub)" if github.demo else github.resolved_base_url()
     document = build_portfolio(
         window.rows,
         subject=subject.as_document(),
         window_start=start,
         window_end=end,
-        github_base_url="demo (built-in fake GitHub)" if github.demo else github.resolved_base_url(),
+        github_base_url=base_url,
         ledger_entries=ledger.entries,
         capacity=window.capacity,
         curation=curated.document(),
+        generated_by=generated_by(who_started(context.run.tags)),
+        provenance=provenance(
+            rows=rows,
+            tables=_JOINED,
+            ledger=ledger,
+            choices=choices,
+            github_base_url=base_url,
+            privacy=privacy.document(visible, subject, seen),
+        ),
     )
     document = suggest(document, _featuring(store, subject, choices, history))
     reports.validate_portfolio(document)
     folder = f"{subject.login}/{document['window']['start']}_{document['window']['end']}"
-    written = _rendered(storage, folder, document)
+    written, rendered = _rendered(storage, folder, document)
+    # Every export is recorded, files reused or not: who asked, when, for whom, from what (export.audit).
+    trail = AuditTrail(store.engine)
+    entry = trail.append(
+        export_entry(
+            run_id=context.run.run_id,
+            tags=context.run.tags,
+            subject=subject,
+            document=document,
+            window_records=window_records(store, _JOINED, start, end),
+            choices=choices,
+            rendered=rendered,
+            location=storage.location(folder),
+        )
+    )
+    context.log_event(trail_materialization(trail))
     links = [(name, label, storage.browser_url(written[kind])) for kind, name, label in _LINKS]
     totals = document["totals"]
     opened = " · ".join(f"[{label}]({url})" for _, label, url in links if url and label)
@@ -263,6 +300,12 @@ def portfolio(
             "featuring_ranker": document["featuring"]["ranker"],
             "featuring_note": MetadataValue.text(document["featuring"]["note"]),
             "featuring": MetadataValue.json(document["featuring"]),
+            # Who asked, what the files are (rendered now or kept), and what was left out for privacy.
+            "launched_by": entry.launched_by,
+            "files": "rendered" if rendered else "reused (nothing changed)",
+            "audit_entry": entry.seq,
+            "private_prs_left_out": visible.left_out_prs,
+            "private_repositories": MetadataValue.text(document["provenance"]["github"]["statement"]),
             # Where the files are, for scripts and shells: a path, or the s3:// URI (not a browser link).
             **{
                 f"{kind}_location": MetadataValue.text(where)

@@ -2,6 +2,7 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from achievement_pipeline.core.text import md_escape
 from achievement_pipeline.defs.metadata import OWNERS, preview, warehouse_table_metadata, window_metadata
 from achievement_pipeline.defs.partitions import daily_partitions, run_window, single_run
 from achievement_pipeline.defs.retries import STAGE_RETRY, fails_clearly
@@ -48,6 +49,16 @@ def pull_requests(
         "prs_fetched": fetched,
         "github_base_url": MetadataValue.url(github.resolved_base_url()),
         "repositories": len({pr["repo"] for pr in collection.prs}),
+        # Private work and what the token could see of each source (the portfolio states both).
+        "private_prs": sum(1 for pr in collection.prs if pr.get("repo_is_private")),
+        "token_sees": MetadataValue.md(
+            "| source | visible | private repositories it could list |\n|---|---|---|\n"
+            + "\n".join(
+                f"| {md_escape(item.source)} | {'yes' if item.visible else 'no'} | "
+                f"{len(item.private_repositories) if item.listed else 'not listed (a user source)'} |"
+                for item in collection.visibility
+            )
+        ),
         "sources": MetadataValue.md(
             "| source | GitHub said | pages | PRs fetched |\n|---|---|---|---|\n"
             + "\n".join(f"| {r.source} | {r.outcome} | {r.pages} | {r.fetched} |" for r in collection.sources)

@@ -37,6 +37,7 @@ from achievement_pipeline.export.reports.formatting import (
     parse_datetime,
     pluralise,
 )
+from achievement_pipeline.export.reports.provenance_view import how_it_was_made
 from achievement_pipeline.export.reports.text import (
     ASSUMPTION_ITEMS,
     EVIDENCE_ITEMS,
@@ -441,6 +442,7 @@ def common_view(portfolio: Mapping[str, Any]) -> dict[str, Any]:
         "curation_note": curation_note(portfolio),
         "offline_note": offline_note(portfolio),
         "classification_note": classification_note(portfolio),
+        "made": how_it_was_made(portfolio, _source_label(sources.get("github_base_url"))),
     }
 
 

@@ -280,6 +280,18 @@ class FakeHistory:
         kept = [p for p in self.pulls if (p.repo.lower(), p.number) not in changed]
         return dataclasses.replace(self, pulls=tuple(kept + list(changed.values())))
 
+    def seen_by(self, private_repositories: Iterable[str]) -> FakeHistory:
+        """The history as a token that may read only these private repositories (owner/name) sees it.
+
+        GitHub hides a private repository from a token without access to it entirely: not found by
+        name, absent from its owner's repository lists and from every search, its PRs with it. Serve
+        the copy (``FakeGitHub(history.seen_by(...))``) to collect as that token would.
+        """
+        readable = {name.lower() for name in private_repositories}
+        shown = tuple(r for r in self.repos if not r.private or r.full_name.lower() in readable)
+        names = {r.full_name.lower() for r in shown}
+        return dataclasses.replace(self, repos=shown, pulls=tuple(p for p in self.pulls if p.repo.lower() in names))
+
     def user(self, login: str) -> FakeUser | None:
         return self._users_by_login.get(login.lower())
 

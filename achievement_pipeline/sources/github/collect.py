@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from achievement_pipeline.core.records import PullRequestRecord
+from achievement_pipeline.core.token_visibility import SourceVisibility, VisibilityStore
 from achievement_pipeline.sources.github.client import GitHubClient, Probe, RateState
 from achievement_pipeline.sources.github.errors import (
     GitHubCredentialsRejected,
@@ -51,6 +52,7 @@ from achievement_pipeline.sources.github.queries import (
 )
 from achievement_pipeline.sources.github.sources import Source
 from achievement_pipeline.sources.github.store import GitHubStore, SetAside, SourceState, Task, iso, parse_iso
+from achievement_pipeline.sources.github.visibility import what_the_token_sees
 
 __all__ = [
     "Collection",
@@ -95,6 +97,8 @@ class Collection:
     sources: list[SourceReport] = field(default_factory=list)
     # Stored copies of the window's PRs that could not be read as PRs, left out with their reasons.
     set_aside: list[SetAside] = field(default_factory=list)
+    # What the token could see of each source, as last checked (``core.token_visibility``).
+    visibility: list[SourceVisibility] = field(default_factory=list)
 
     @property
     def total_requests(self) -> int:
@@ -153,6 +157,7 @@ class Collector:
             raise _combined(failures)
         keys = [s.key for s in sources]
         prs = self.store.read_window(self.server, keys, start, end)  # sets unreadable copies aside first
+        visibility = self._visibility(sources, reports)  # before the counts, which include its question
         return Collection(
             prs=prs,
             requests=dict(self.client.counts),
@@ -160,6 +165,7 @@ class Collector:
             rates=dict(self.client.rates),
             sources=reports,
             set_aside=self.store.set_aside(self.server, keys, start, end),
+            visibility=visibility,
         )
 
     def sync(self, source: Source, lo: datetime, hi: datetime) -> SourceReport:
@@ -186,6 +192,25 @@ class Collector:
         state.etag = probe.etag
         self.store.save(self.server, source.key, state)
         return report
+
+    def _visibility(self, sources: Sequence[Source], reports: Sequence[SourceReport]) -> list[SourceVisibility]:
+        """What the token can see of each source, asked again whenever something was fetched or nothing is known.
+
+        A collection that changed nothing (every probe a free 304) asks nothing: the last record stands.
+        The question is about the portfolio's wording, not its data, so when GitHub will not answer it the
+        last record stands too, and the collection succeeds.
+        """
+        store = VisibilityStore(self.store.engine)
+        keys = [source.key for source in sources]
+        known = store.read(self.server, keys)
+        if {item.source for item in known} >= set(keys) and all(r.outcome == "unchanged" for r in reports):
+            return known
+        try:
+            seen = what_the_token_sees(self.client, sources)
+        except GitHubError:
+            return known
+        store.save(self.server, seen)
+        return store.read(self.server, keys)
 
     # ------------------------------------------------------------------ steps
 

@@ -42,6 +42,19 @@ class Source:
         """The issue search for this source's merged PRs, narrowed by ``qualifiers``."""
         return " ".join(("is:pr", "is:merged", f"{_QUALIFIERS[self.kind]}:{self.name}", *qualifiers))
 
+    def covers(self, repository: str, author: str) -> bool:
+        """Whether this source's search finds a PR of ``repository`` (owner/name) written by ``author``.
+
+        The same rule as the search qualifiers, case-insensitive as GitHub's logins and names are: a
+        webhook delivery names the PR, and only a PR some source covers is worth collecting its day for.
+        """
+        name = self.name.lower()
+        if self.kind == "user":
+            return author.lower() == name
+        if self.kind == "org":
+            return repository.lower().split("/", 1)[0] == name
+        return repository.lower() == name
+
 
 def sources_from(users: Iterable[str] = (), orgs: Iterable[str] = (), repos: Iterable[str] = ()) -> list[Source]:
     """Sources in configuration order without repeats; malformed names fail naming their setting."""

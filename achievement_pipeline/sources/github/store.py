@@ -18,6 +18,12 @@ when it writes the stage table (``core.warehouse.storable``). A copy that cannot
 at all (not JSON, a field missing or of the wrong kind) is moved to a third table,
 ``github_pulls_set_aside``, with its reason and when, so it never fails a window's ingest again;
 a fresh copy of the same PR from GitHub replaces it.
+
+``github_pulls`` is one of the monthly tables (``core/partitions_pg.py``): on PostgreSQL it is
+partitioned by month of ``merge_date``, which its primary key therefore holds; a PR stays stored
+once per source, as every save deletes the PR's copies (in any month) before it inserts. Its old
+months may be archived (``core/archive.py``): reads add the archived rows, and a save or a set-aside
+brings the months it writes back to the hot table first.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from achievement_pipeline.core import archive, migrate
+from achievement_pipeline.core.partitions_pg import month_of
 from achievement_pipeline.core.records import PullRequestRecord, field_defaults, record_problems
 from achievement_pipeline.core.warehouse import storable
 
@@ -228,11 +236,21 @@ class SourceState:
 
 
 class GitHubStore:
-    """The collector's tables on a warehouse engine (SQLite or PostgreSQL)."""
+    """The collector's tables on a warehouse engine (SQLite or PostgreSQL), archived months included.
 
-    def __init__(self, engine: sa.Engine) -> None:
+    ``archive_files``: where archived months' files are; None reads it from the settings when first needed.
+    """
+
+    def __init__(self, engine: sa.Engine, archive_files: archive.ArchiveFiles | None = None) -> None:
         self.engine = engine
-        metadata.create_all(engine)  # checks first: creates only what is missing
+        self._archive_files = archive_files
+        migrate.upgrade(engine)  # the tables are the warehouse schema's (once per engine and process)
+
+    @property
+    def archive_files(self) -> archive.ArchiveFiles:
+        if self._archive_files is None:
+            self._archive_files = archive.ArchiveFiles.from_settings()
+        return self._archive_files
 
     def load(self, server: str, source: str) -> SourceState:
         query = sa.select(sources_table).where(sources_table.c.server == server, sources_table.c.source == source)
@@ -272,8 +290,11 @@ class GitHubStore:
             "changed_at": iso(datetime.now(UTC)),
         }
         key = (sources_table.c.server == server) & (sources_table.c.source == source)
+        restored: list[str] = []
         with self.engine.begin() as conn:
             if rows:
+                months = {month_of(row["merge_date"]) for row in rows}
+                restored = archive.prepare_write(conn, pulls_table, self.archive_files, months)
                 ids = [row["pr_id"] for row in rows]
                 for chunk in range(0, len(ids), 500):
                     for table in (pulls_table, set_aside_table):  # a fresh copy replaces a set-aside one too
@@ -287,9 +308,13 @@ class GitHubStore:
                 conn.execute(sa.insert(pulls_table), rows)
             conn.execute(sa.delete(sources_table).where(key))
             conn.execute(sa.insert(sources_table), [state_row])
+        archive.forget(self.archive_files, restored)
 
     def read_pulls(self, server: str, source: str, pr_ids: Iterable[str]) -> list[tuple[PullRequestRecord, str]]:
-        """The stored copies of ``pr_ids`` with their ``updated_at``: a page whose lookups an interrupted run left."""
+        """The stored copies of ``pr_ids`` with their ``updated_at``: a page whose lookups an interrupted run left.
+
+        The hot table only: those copies were just saved, and a save brings back the months it writes.
+        """
         wanted = list(dict.fromkeys(pr_ids))
         found: list[tuple[PullRequestRecord, str]] = []
         with self.engine.connect() as conn:
@@ -324,23 +349,31 @@ class GitHubStore:
         newest: dict[str, tuple[str, PullRequestRecord]] = {}
         unreadable: list[dict[str, Any]] = []
         with self.engine.connect() as conn:
-            for source, pr_id, merge_date, updated_at, stored in conn.execute(query):
-                record, reason = _unreadable(stored, pr_id, merge_date)
-                if record is None:
-                    unreadable.append(
-                        {
-                            "server": server,
-                            "source": source,
-                            "pr_id": pr_id,
-                            "merge_date": merge_date,
-                            "updated_at": updated_at,
-                            "record": stored,
-                            "reason": storable(reason),
-                            "set_aside_at": iso(datetime.now(UTC)),
-                        }
-                    )
-                elif pr_id not in newest or updated_at > newest[pr_id][0]:
-                    newest[pr_id] = (updated_at, _with_defaults(record))
+            found = list(conn.execute(query))
+            held = archive.entries(conn, pulls_table.name, start.isoformat(), end.isoformat())
+        only = {"server": [server], "source": keys}
+        for entry in held:
+            rows = archive.archived_rows(
+                self.archive_files, entry, pulls_table, start.isoformat(), end.isoformat(), only, parse_json=False
+            )
+            found += [(r["source"], r["pr_id"], r["merge_date"], r["updated_at"], r["record"]) for r in rows]
+        for source, pr_id, merge_date, updated_at, stored in found:
+            record, reason = _unreadable(stored, pr_id, merge_date)
+            if record is None:
+                unreadable.append(
+                    {
+                        "server": server,
+                        "source": source,
+                        "pr_id": pr_id,
+                        "merge_date": merge_date,
+                        "updated_at": updated_at,
+                        "record": stored,
+                        "reason": storable(reason),
+                        "set_aside_at": iso(datetime.now(UTC)),
+                    }
+                )
+            elif pr_id not in newest or updated_at > newest[pr_id][0]:
+                newest[pr_id] = (updated_at, _with_defaults(record))
         if unreadable:
             self._set_aside(unreadable)
         return sorted((record for _, record in newest.values()), key=lambda r: (r["merge_date"], r["pr_id"]))
@@ -348,11 +381,14 @@ class GitHubStore:
     def _set_aside(self, rows: list[dict[str, Any]]) -> None:
         """Move unreadable copies out of ``github_pulls``, in one transaction (only the copy that was read)."""
         with self.engine.begin() as conn:
+            months = {month_of(row["merge_date"]) for row in rows}
+            restored = archive.prepare_write(conn, pulls_table, self.archive_files, months)
             for row in rows:
                 for table, only_this_copy in ((set_aside_table, ()), (pulls_table, ("updated_at",))):
                     same = [table.c[name] == row[name] for name in ("server", "source", "pr_id", *only_this_copy)]
                     conn.execute(sa.delete(table).where(*same))
             conn.execute(sa.insert(set_aside_table), rows)
+        archive.forget(self.archive_files, restored)
 
     def set_aside(self, server: str, sources: Iterable[str], start: date, end: date) -> list[SetAside]:
         """Copies of PRs merged in [start, end) that were set aside as unreadable, with why and when."""
@@ -374,6 +410,10 @@ class GitHubStore:
             return [SetAside(*row) for row in conn.execute(query)]
 
     def count(self, server: str, source: str) -> int:
+        """PRs stored for the source, hot and archived."""
         query = sa.select(sa.func.count()).where(pulls_table.c.server == server, pulls_table.c.source == source)
         with self.engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
+            hot = int(conn.execute(query).scalar_one())
+            held = archive.entries(conn, pulls_table.name)
+        only = {"server": [server], "source": [source]}
+        return hot + sum(len(archive.archived_rows(self.archive_files, e, pulls_table, where=only)) for e in held)
