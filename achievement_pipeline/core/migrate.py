@@ -27,8 +27,8 @@ from achievement_pipeline.core.partitions_pg import table_lock_key
 
 SCRIPTS = Path(__file__).resolve().parent / "migrations"
 PREVIOUS_RELEASE = "0001"  # the revision of a database made before revisions existed
-# Not Alembic's default ``achievement_schema_version``: dagster-postgres keeps its own revision there, and an install may
-# give the Dagster instance and the warehouse one database (DAGSTER_PG_URL = ACHIEVEMENT_WAREHOUSE_URL).
+# Not Alembic's default ``alembic_version``: dagster-postgres keeps its own revision there, and an install
+# may give the Dagster instance and the warehouse one database (DAGSTER_PG_URL = ACHIEVEMENT_WAREHOUSE_URL).
 VERSION_TABLE = "achievement_schema_version"
 
 _migrated: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
@@ -58,7 +58,7 @@ def head() -> str:
 
 
 def current(connection: sa.Connection) -> str | None:
-    """The revision the database is at, None when it has no ``achievement_schema_version`` (new, or made before revisions)."""
+    """The revision the database is at, None when it has no revision table (new, or made before revisions)."""
     from alembic.runtime.migration import MigrationContext
 
     return MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
