@@ -81,7 +81,7 @@ def test_a_scheduled_export_is_recorded_as_its_schedule(warehouse: Warehouse):
     [
         ({SENSOR_TAG: "follow_ingest"}, "sensor", "follow_ingest"),
         ({BACKFILL_TAG: "qwerty12"}, "backfill", "qwerty12"),
-        ({}, "unknown", "unknown (launched without login)"),
+        ({}, "unknown", "a run launched without sign-in"),
     ],
 )
 def test_a_sensor_a_backfill_or_a_launch_without_login_is_recorded_as_such(warehouse: Warehouse, tags, kind, name):

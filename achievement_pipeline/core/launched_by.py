@@ -21,7 +21,7 @@ LAUNCHED_BY_TAG = "user"  # Dagster's own tag for the person who launched a run 
 SCHEDULE_TAG = "dagster/schedule_name"
 SENSOR_TAG = "dagster/sensor_name"
 BACKFILL_TAG = "dagster/backfill"
-UNKNOWN = "unknown (launched without login)"
+UNKNOWN = "a run launched without sign-in"
 _BY_PRECEDENCE = (
     ("user", LAUNCHED_BY_TAG),
     ("schedule", SCHEDULE_TAG),
