@@ -21,12 +21,30 @@ DOCUMENT = {
 def test_the_note_says_who_generated_the_portfolio_and_from_what():
     assert how_it_was_made(DOCUMENT, "api.github.com") == [
         "Generated 1 Apr 2025, 09:30 UTC by schedule nightly_collect.",
-        "From the warehouse: rows 41 from pull_requests (digest abababababab).",
+        "From the warehouse: 41 rows from pull_requests (digest abababababab).",
         "Models: impact-scorecard-v1, pr-category:3.",
         "Assumptions ledger assumptions.yaml (SHA-256 cdcdcdcdcdcd).",
         "Curation choices applied: 2 (1 exclude, 1 pin).",
         "Pull requests from api.github.com. 2 private repositories included.",
     ]
+
+
+def _warehouse_line(tables: list[dict[str, object]]) -> str:
+    document = {**DOCUMENT, "provenance": {**DOCUMENT["provenance"], "warehouse": {"tables": tables}}}
+    return how_it_was_made(document, "api.github.com")[1]
+
+
+def test_tables_holding_the_same_prs_are_named_once_with_their_count():
+    tables = [{"table": name, "rows": 74} for name in ("valuations", "predictions", "pull_requests")]
+    assert _warehouse_line(tables).startswith(
+        "From the warehouse: 74 rows from each of valuations, predictions and pull_requests ("
+    )
+
+
+def test_tables_holding_different_counts_are_each_counted():
+    tables = [{"table": "pull_requests", "rows": 75}, {"table": "valuations", "rows": 1}]
+    said = "From the warehouse: 75 rows from pull_requests and 1 row from valuations ("
+    assert _warehouse_line(tables).startswith(said)
 
 
 def test_a_document_without_provenance_still_says_when_it_was_generated():

@@ -210,5 +210,12 @@ def category_colour(category: object, fallback_index: int) -> str:
     return _CATEGORY_COLOURS.get(key, _FALLBACK_COLOURS[fallback_index % len(_FALLBACK_COLOURS)])
 
 
+def join_phrases(parts: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``: a list as a sentence says it."""
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def pluralise(count: float, singular: str, plural: str | None = None) -> str:
     return singular if round(count) == 1 else (plural or singular + "s")

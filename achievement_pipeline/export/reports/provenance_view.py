@@ -12,7 +12,7 @@ from typing import Any
 
 from achievement_pipeline.core.text import clean_text
 from achievement_pipeline.export.reports.coerce import as_dict, as_list, as_number
-from achievement_pipeline.export.reports.formatting import format_count, format_generated
+from achievement_pipeline.export.reports.formatting import format_count, format_generated, join_phrases, pluralise
 
 _NOTE = 400
 _DIGEST = 12  # characters of a SHA-256 worth printing: enough to compare two exports by eye
@@ -34,10 +34,14 @@ def how_it_was_made(portfolio: Mapping[str, Any], source: str) -> list[str]:
         return lines
     warehouse = as_dict(made.get("warehouse"))
     tables = [as_dict(t) for t in as_list(warehouse.get("tables"))]
-    read = ", ".join(
-        f"{format_count(t.get('rows'))} from {clean_text(t.get('table'), 40)}" for t in tables if t.get("table")
-    )
-    lines.append(f"From the warehouse: rows {read} (digest {_short(warehouse.get('rows_digest'))}).")
+    named = [(round(as_number(t.get("rows"))), clean_text(t.get("table"), 40)) for t in tables if t.get("table")]
+    if len({rows for rows, _ in named}) == 1:  # the usual case: every stage holds the same PRs
+        rows = named[0][0]
+        each = "" if len(named) == 1 else "each of "
+        read = f"{format_count(rows)} {pluralise(rows, 'row')} from {each}{join_phrases([name for _, name in named])}"
+    else:
+        read = join_phrases([f"{format_count(rows)} {pluralise(rows, 'row')} from {name}" for rows, name in named])
+    lines.append(f"From the warehouse: {read} (digest {_short(warehouse.get('rows_digest'))}).")
     models = [clean_text(m, 150) for m in as_list(made.get("models"))]
     if models:
         lines.append(f"Models: {', '.join(m for m in models if m)}.")

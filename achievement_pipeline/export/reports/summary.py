@@ -20,6 +20,7 @@ from achievement_pipeline.export.reports.formatting import (
     currency_code,
     format_money,
     format_money_range,
+    join_phrases,
     pluralise,
 )
 from achievement_pipeline.export.reports.text import HIGHLIGHT_LIMIT, LABEL_LIMIT, MdSafe, safe_href
@@ -56,12 +57,6 @@ def _highlights(achievements: list[Mapping[str, Any]], count: int = 5) -> list[M
     return sorted(chosen, key=lambda item: order[id(item)])
 
 
-def _join_phrases(parts: list[str]) -> str:
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
 def _category_sentence(categories: list[dict[str, Any]], escape: Any = str) -> str:
     """The category mix in one sentence; ``escape`` is applied to the category phrases only,
     so the Markdown variant keeps its own parentheses readable."""
@@ -76,7 +71,7 @@ def _category_sentence(categories: list[dict[str, Any]], escape: Any = str) -> s
     noun = "value" if by_value else "merged work"
     sentence = f"Most of the {noun} came from {part(categories[0])}"
     if rest := categories[1:3]:
-        sentence += ", followed by " + _join_phrases([part(cat) for cat in rest])
+        sentence += ", followed by " + join_phrases([part(cat) for cat in rest])
     return sentence + "."
 
 
