@@ -8,6 +8,7 @@ run's worker are both killed with SIGKILL, so only run monitoring is left to not
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -59,35 +60,37 @@ def killed_run(postgres_database: str, tmp_path_factory: pytest.TempPathFactory)
         "DAGSTER_PG_URL": url,
         "KILL_TEST_WAREHOUSE_URL": url,
     }
-    code_server = subprocess.Popen(
-        [str(BIN / "dagster"), "api", "grpc", "-m", "tests.kill_location", "-d", str(ROOT), "-h", "127.0.0.1"]
-        + ["-p", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    daemon = subprocess.Popen(
-        [str(BIN / "dagster-daemon"), "run", "-w", str(workspace)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     engine = sa.create_engine(url)
-    try:
+    with contextlib.ExitStack() as stack:
+        code_server_log = stack.enter_context((home / "code-server.log").open("wb"))
+        daemon_log = stack.enter_context((home / "daemon.log").open("wb"))
+        code_server = subprocess.Popen(
+            [str(BIN / "dagster"), "api", "grpc", "-m", "tests.kill_location", "-d", str(ROOT), "-h", "127.0.0.1"]
+            + ["-p", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=code_server_log,
+            stderr=subprocess.STDOUT,
+        )
+        stack.callback(_kill_if_running, code_server)
+        # The daemon loads its workspace at start and again only a minute later: started before the code server
+        # answers, it would fail the first run it dequeues for an unreachable location.
+        _wait_for(lambda: _serving(port, env), 120, "the code server did not answer its health check")
+        daemon = subprocess.Popen(
+            [str(BIN / "dagster-daemon"), "run", "-w", str(workspace)],
+            cwd=ROOT,
+            env=env,
+            stdout=daemon_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        stack.callback(daemon.wait, timeout=60)
+        stack.callback(os.killpg, daemon.pid, signal.SIGTERM)
+        stack.callback(engine.dispose)
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("DAGSTER_PG_URL", url)
             with DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
                 yield _kill_and_watch(instance, engine, code_server, workspace, env)
-    finally:
-        for process in (code_server,):
-            if process.poll() is None:
-                process.kill()
-        os.killpg(daemon.pid, signal.SIGTERM)
-        daemon.wait(timeout=60)
-        engine.dispose()
 
 
 def _rows(engine: sa.Engine) -> int:
@@ -95,6 +98,27 @@ def _rows(engine: sa.Engine) -> int:
         if not sa.inspect(conn).has_table("heartbeats"):
             return 0
         return int(conn.execute(sa.text("SELECT count(*) FROM heartbeats")).scalar_one())
+
+
+def _kill_if_running(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+
+
+def _serving(port: int, env: dict) -> bool:
+    health = [str(BIN / "dagster"), "api", "grpc-health-check", "-h", "127.0.0.1", "-p", str(port)]
+    return subprocess.run(health, env=env, capture_output=True, timeout=60).returncode == 0
+
+
+def _writing(instance: DagsterInstance, run_id: str, engine: sa.Engine) -> bool:
+    """Whether the run has written; a run that ended before writing fails the wait at once, saying why."""
+    if _rows(engine) > 10:
+        return True
+    run = instance.get_run_by_id(run_id)
+    if run is not None and run.is_finished:
+        said = [str(record.message) for record in instance.all_logs(run_id)]
+        raise AssertionError(f"run {run_id} ended {run.status.value} before writing: {said}")
+    return False
 
 
 def _worker_pid(instance: DagsterInstance, run_id: str) -> int | None:
@@ -109,7 +133,7 @@ def _kill_and_watch(
 ) -> dict:
     _wait_for(lambda: _launch(workspace, env), 120, "the code server did not take the launch")
     run = _wait_for(lambda: instance.get_runs(limit=1), 30, "no run was created")[0]
-    _wait_for(lambda: _rows(engine) > 10, 180, "the run did not start writing")
+    _wait_for(lambda: _writing(instance, run.run_id, engine), 180, f"run {run.run_id} did not start writing")
     pid = _wait_for(lambda: _worker_pid(instance, run.run_id), 30, "the run worker did not report its pid")
     code_server.send_signal(signal.SIGKILL)  # first, so that the code server cannot report the worker's death
     code_server.wait(timeout=30)
