@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
+from achievement_pipeline.core.settings import home
 from achievement_pipeline.enrich.features import pr_features
 from achievement_pipeline.enrich.llm.router import NarrativeWriter
 from achievement_pipeline.enrich.narrative import pr_facts
+from achievement_pipeline.enrich.summariser import offline_narrative
 from achievement_pipeline.resources.cache import CacheResource
 from achievement_pipeline.resources.llm import LLMResource
 from tests.factories import make_pr
@@ -188,11 +190,11 @@ def test_the_endpoint_key_is_sent_to_the_endpoint(cache):
     assert provider.requests[0]["auth"] == "Bearer sk-test-key"
 
 
-def test_no_provider_means_the_offline_summariser_and_a_rerun_is_answered_from_the_cache(cache):
-    first, second = LLMResource().writer(cache), LLMResource().writer(cache)
-    answers = [run.write(facts(small_pr())) for run in (first, second)]
-    assert [(a.summariser, a.cached) for a in answers] == [("offline", False), ("offline", True)]
-    assert answers[0].narrative == answers[1].narrative
+def test_no_provider_means_the_offline_summariser_is_called_directly_and_nothing_is_cached(cache):
+    answers = [LLMResource().writer(cache).write(facts(small_pr())) for _ in range(2)]
+    assert [(a.summariser, a.cached) for a in answers] == [("offline", False), ("offline", False)]
+    assert answers[0].narrative == answers[1].narrative == offline_narrative(facts(small_pr()))
+    assert not (home() / "llm-cache").exists()  # no cache opened, nothing stored
 
 
 def test_a_secret_the_model_writes_is_not_stored(cache):

@@ -150,11 +150,6 @@ def llm_messages(facts: dict[str, Any]) -> list[dict[str, str]]:
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
-def facts_from_messages(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    """The facts back out of a prompt built by :func:`llm_messages` (the offline provider reads them)."""
-    return dict(json.loads(str(messages[-1]["content"]))["pull_request"])
-
-
 def parse_reply(text: str) -> Narrative:
     """The model's answer as a Narrative; ``ValueError`` (pydantic's ValidationError is one) when it is not."""
     cleaned = text.strip()

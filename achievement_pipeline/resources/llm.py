@@ -64,7 +64,11 @@ class LLMResource(ConfigurableResource):
         )
 
     def writer(self, cache: CacheResource) -> NarrativeWriter:
-        """A writer for one materialization: its own budget and counters, litellm's cache on ``cache``."""
+        """A writer for one materialization: its own budget and counters, litellm's cache on ``cache``.
+
+        With no provider there is no litellm call, so neither litellm nor the cache is opened.
+        """
         from achievement_pipeline.enrich.llm.router import NarrativeWriter
 
-        return NarrativeWriter(self.settings(), cache=cache.litellm_cache())
+        settings = self.settings()
+        return NarrativeWriter(settings, cache=cache.litellm_cache() if settings.online else None)

@@ -47,8 +47,8 @@ def enriched_prs(
     store = warehouse.get()
     ledger = load_ledger()
     # The offline summariser's text is a function of the PR and the code: a window whose PRs, code and ledger
-    # are as they were is not written again (defs/unchanged.py). A model's answers live in the LLM cache,
-    # keyed by prompt, which a re-run asks instead (and a fallback is asked again).
+    # are as they were is not written again (defs/unchanged.py), and it is not cached. A model's answers live
+    # in the LLM cache, keyed by prompt, which a re-run asks instead (and a fallback is asked again).
     offline = not llm.providers and not llm.strong_providers
     inputs = window_inputs(
         store,
@@ -129,7 +129,7 @@ def enriched_prs(
             "llm_models": MetadataValue.json(dict(stats.models)),
             "cache_backend": cache.backend,
             "cache_hits": stats.cache_hits,
-            "cache_misses": written_rows - stats.cache_hits,
+            "cache_misses": 0 if offline else written_rows - stats.cache_hits,  # offline asks no cache
             "flagged_numbers": sum(len(r["flagged_numbers"]) for r in rows),
             # Cells are redacted and escaped by preview: the achievement is model text, untrusted Markdown.
             "preview": preview(rows, ["pr_id", "conventional_type", "size_class", "summariser", "achievement"]),

@@ -21,7 +21,6 @@ from typing import Any
 from achievement_pipeline.core.settings import SettingError
 
 CHEAP, STRONG = "cheap", "strong"
-OFFLINE_MODEL = "offline/deterministic"  # the offline summariser, served as a local litellm provider
 PROBE_PROVIDER = "cache-probe"  # a local provider that only ever answers from the cache
 
 _STRONG_TYPES = frozenset({"perf", "security"})
