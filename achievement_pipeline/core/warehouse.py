@@ -312,13 +312,10 @@ class Warehouse:
         wanted = None if pr_ids is None else sorted(pr_ids)
         with self.engine.connect() as conn:
             if wanted is None:
-                found = [dict(row._mapping) for row in conn.execute(query)]
+                found = _dicts(conn.execute(query))
             else:
-                found = [
-                    dict(row._mapping)
-                    for first in range(0, len(wanted), _IDS_PER_QUERY)
-                    for row in conn.execute(query.where(tbl.c.pr_id.in_(wanted[first : first + _IDS_PER_QUERY])))
-                ]
+                chunks = (wanted[first : first + _IDS_PER_QUERY] for first in range(0, len(wanted), _IDS_PER_QUERY))
+                found = [row for chunk in chunks for row in _dicts(conn.execute(query.where(tbl.c.pr_id.in_(chunk))))]
             held = self._archived(conn, table, lo, hi) if wanted is None or wanted else []
         only = None if wanted is None else {"pr_id": wanted}
         for entry in held:
@@ -357,7 +354,7 @@ class Warehouse:
                 query = query.where(tbl.c.merge_date >= lo, tbl.c.merge_date < hi)
             for name, allowed in (where or {}).items():
                 query = query.where(tbl.c[name].in_(sorted(allowed)))
-            found = [dict(row._mapping) for row in conn.execute(query)]
+            found = _dicts(conn.execute(query))
         if not held:
             return found
         for entry in held:
@@ -492,3 +489,9 @@ def _check_columns(engine: sa.Engine) -> None:
         stale = migrate.missing_columns(conn, {**TABLES, **SIDE_TABLES})
     if stale:
         raise migrate.mismatch(engine, stale)
+
+
+def _dicts(result: sa.CursorResult[Any]) -> list[dict[str, Any]]:
+    """A result's rows as dicts, its column names read once (``row._mapping`` builds them again for every row)."""
+    names = tuple(result.keys())
+    return [dict(zip(names, row, strict=True)) for row in result]

@@ -44,8 +44,9 @@ def load_base_model() -> Any:
             f"the shipped base category model {BASE_MODEL_FILE} is missing: reinstall the package, or rebuild it "
             "with `python bench/build_base_model.py`"
         )
-    untrusted = skops.io.get_untrusted_types(file=BASE_MODEL_FILE)
-    unexpected = sorted(set(untrusted) - set(SKOPS_TRUSTED_TYPES))
-    if unexpected:
-        raise ValueError(f"{BASE_MODEL_FILE} holds types this pipeline does not trust: {unexpected}")
-    return skops.io.load(BASE_MODEL_FILE, trusted=list(untrusted))
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    try:  # one read of the file: skops refuses it if it holds a type outside the list
+        return skops.io.load(BASE_MODEL_FILE, trusted=SKOPS_TRUSTED_TYPES)
+    except UntrustedTypesFoundException as exc:
+        raise ValueError(f"{BASE_MODEL_FILE} holds types this pipeline does not trust: {exc}") from None

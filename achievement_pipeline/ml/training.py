@@ -322,11 +322,11 @@ def _fit_and_log(
     experiment_id: str,
     seed: int,
     tags: Mapping[str, str],
-    base_model: Any | None,
 ) -> ModelOutcome:
     """Fit on the older rows, score the newest, compare with the incumbent, log, register, promote.
 
-    Registers nothing when this exact training already happened (see :func:`_unchanged`).
+    Registers nothing when this exact training already happened (see :func:`_unchanged`); the shipped
+    base model, the category model's first rival, is loaded only when there is a comparison to make.
     """
     from mlflow.models import infer_signature
     from sklearn.metrics import accuracy_score
@@ -354,6 +354,7 @@ def _fit_and_log(
     }
     if task.name == SENTIMENT_MODEL:
         metrics.update(_pr_level(pipeline, task.pr_rows))
+    base_model = load_base_model() if task.name == CATEGORY_MODEL else None
     comparison: Comparison = compare_with_champion(
         mlflow, client, task.name, x_holdout, y_holdout, predicted, split.scored_classes, base_model
     )
@@ -575,7 +576,6 @@ def train_models(
                     experiment_id=experiment_id,
                     seed=seed,
                     tags=tags or {},
-                    base_model=load_base_model() if task.name == CATEGORY_MODEL else None,
                 )
                 for task in tasks
             }
