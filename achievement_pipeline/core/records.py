@@ -55,51 +55,64 @@ def record_problems(value: object, record_type: type, name: str = "") -> list[st
     if not isinstance(value, dict):
         return [f"{name or 'the record'} is {_kind(value)}, not an object"]
     problems = []
-    fields, optional = _fields(record_type)
-    for field, hint in fields:
-        where = f"{name}.{field}" if name else field
+    checks, optional = _checks(record_type)
+    for field, check in checks:
         if field in value:
-            problems += _value_problems(value[field], hint, where)
+            found = check(value[field], "")
+            if found:  # named only when wrong: a year of history is checked copy by copy
+                problems += check(value[field], f"{name}.{field}" if name else field)
         elif field not in optional:
-            problems.append(f"{where} is missing")
+            problems.append(f"{name}.{field} is missing" if name else f"{field} is missing")
     return problems
 
 
+# A check of one value: its problems, each starting with ``where`` (the field's path in the record).
+_Check = typing.Callable[[object, str], list[str]]
+
+
 @functools.cache
-def _fields(record_type: type) -> tuple[tuple[tuple[str, object], ...], frozenset[str]]:
-    """``record_type``'s fields with their hints, and those that may be absent: read once per type, since
-    resolving the hints costs more than checking a row (a year of history is checked copy by copy)."""
+def _checks(record_type: type) -> tuple[tuple[tuple[str, _Check], ...], frozenset[str]]:
+    """``record_type``'s fields with the check of each, and those that may be absent: built once per type,
+    since reading the type hints costs more than checking a row."""
     hints = typing.get_type_hints(record_type, include_extras=True)
-    return tuple(hints.items()), frozenset(field_defaults(record_type))
+    return tuple((field, _check(hint)) for field, hint in hints.items()), frozenset(field_defaults(record_type))
 
 
-def _value_problems(value: object, hint: object, where: str) -> list[str]:
+def _check(hint: object) -> _Check:
     base, extras = hint, ()
     if typing.get_origin(hint) is Annotated:
         base, *extras = typing.get_args(hint)
     origin = typing.get_origin(base)
     if typing.is_typeddict(base):
-        return record_problems(value, typing.cast(type, base), where)
+        record = typing.cast(type, base)
+        return lambda value, where: record_problems(value, record, where)
     if origin is list:
+        return _list_check(_check(typing.get_args(base)[0]))
+    expected: dict[object, tuple[type, ...]] = {str: (str,), int: (int,), float: (int, float), bool: (bool,)}
+    kinds: tuple[type, ...] = (dict,) if origin is dict else expected.get(base, (object,))
+    strict_bool, shown = base is not bool, getattr(base, "__name__", base)
+    limit = next((extra.length for extra in extras if isinstance(extra, Chars)), None)
+
+    def check(value: object, where: str) -> list[str]:
+        if not isinstance(value, kinds) or (strict_bool and isinstance(value, bool)):
+            return [f"{where} is {_kind(value)}, not {shown}"]
+        if limit is not None and isinstance(value, str) and len(value) > limit:
+            return [f"{where} has {len(value)} characters, more than {limit}"]
+        return []
+
+    return check
+
+
+def _list_check(item: _Check) -> _Check:
+    def check(value: object, where: str) -> list[str]:
         if not isinstance(value, list):
             return [f"{where} is {_kind(value)}, not a list"]
-        (item,) = typing.get_args(base)
         for index, element in enumerate(value):
-            found = _value_problems(element, item, f"{where}[{index}]")
-            if found:
-                return found  # the first bad item says enough
+            if item(element, ""):
+                return item(element, f"{where}[{index}]")  # the first bad item says enough
         return []
-    expected: dict[object, tuple[type, ...]] = {str: (str,), int: (int,), float: (int, float), bool: (bool,)}
-    if origin is dict:
-        kinds: tuple[type, ...] = (dict,)
-    else:
-        kinds = expected.get(base, (object,))
-    if not isinstance(value, kinds) or (isinstance(value, bool) and base is not bool):
-        return [f"{where} is {_kind(value)}, not {getattr(base, '__name__', base)}"]
-    lengths = [extra.length for extra in extras if isinstance(extra, Chars)]
-    if lengths and isinstance(value, str) and len(value) > lengths[0]:
-        return [f"{where} has {len(value)} characters, more than {lengths[0]}"]
-    return []
+
+    return check
 
 
 def _kind(value: object) -> str:

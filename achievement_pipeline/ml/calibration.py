@@ -14,7 +14,9 @@ too few of those, the confidence stays the raw probability and ``calibrated`` sa
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -93,10 +95,43 @@ def _fitted(build: Callable[[], Any], features: Any, labels: Sequence[str], augm
     return build().fit(features, list(labels))
 
 
+def _fold_windows(labels: Sequence[str]) -> list[tuple[slice, slice]]:
+    """The expanding (train, scored) windows of :func:`out_of_fold`, without those with a single class."""
+    n = len(labels)
+    bounds = [round(n * k / (CALIBRATION_FOLDS + 1)) for k in range(CALIBRATION_FOLDS + 2)]
+    windows = [(slice(0, bounds[k]), slice(bounds[k], bounds[k + 1])) for k in range(1, CALIBRATION_FOLDS + 1)]
+    return [(train, score) for train, score in windows if len(set(labels[train])) >= 2 and score.stop > score.start]
+
+
+def _scored(model: Any, features: Any, labels: Sequence[str]) -> tuple[list[str], list[float], list[float]]:
+    proba = model.predict_proba(features)
+    classes = [str(c) for c in model.classes_]
+    top = [classes[i] for i in proba.argmax(axis=1)]
+    return top, [float(v) for v in proba.max(axis=1)], [float(t == y) for t, y in zip(top, labels, strict=True)]
+
+
+def _in_parallel(jobs: Sequence[Callable[[], Any]]) -> list[Any]:
+    """Each job's result, in order, run on as many threads as the machine has cores (at most one per job).
+
+    The fits are independent and deterministic, so the results are those of running them one by one;
+    scikit-learn's solvers spend much of a fit in native code that lets other threads run.
+    """
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers <= 1:
+        return [job() for job in jobs]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fit") as pool:
+        return list(pool.map(lambda job: job(), jobs))
+
+
 def out_of_fold(
-    build: Callable[[], Any], features: Any, labels: Sequence[str], augment: Augment | None = None
-) -> tuple[list[str], Any, Any]:
-    """Time-ordered out-of-fold (predicted, raw confidence, correct) over rows already in time order.
+    build: Callable[[], Any],
+    features: Any,
+    labels: Sequence[str],
+    augment: Augment | None = None,
+    beside: Sequence[Callable[[], Any]] = (),
+) -> tuple[tuple[list[str], Any, Any], list[Any]]:
+    """Time-ordered out-of-fold (predicted, raw confidence, correct) over rows already in time order,
+    and the results of the jobs ``beside``, run at the same time as the folds' fits.
 
     Expanding windows: the rows are cut into ``CALIBRATION_FOLDS + 1`` blocks and block k is scored
     by a model fitted on blocks 0..k-1 (augmented, when ``augment`` is given; the scored block never
@@ -104,23 +139,21 @@ def out_of_fold(
     """
     import numpy as np
 
-    n = len(labels)
-    bounds = [round(n * k / (CALIBRATION_FOLDS + 1)) for k in range(CALIBRATION_FOLDS + 2)]
-    predicted: list[str] = []
-    raw: list[float] = []
-    correct: list[float] = []
-    for k in range(1, CALIBRATION_FOLDS + 1):
-        train, score = slice(0, bounds[k]), slice(bounds[k], bounds[k + 1])
-        if len(set(labels[train])) < 2 or bounds[k + 1] <= bounds[k]:
-            continue
-        model = _fitted(build, features.iloc[train], list(labels[train]), augment)
-        proba = model.predict_proba(features.iloc[score])
-        classes = [str(c) for c in model.classes_]
-        top = [classes[i] for i in proba.argmax(axis=1)]
-        predicted += top
-        raw += [float(v) for v in proba.max(axis=1)]
-        correct += [float(t == y) for t, y in zip(top, labels[score], strict=True)]
-    return predicted, np.asarray(raw), np.asarray(correct)
+    def fold(train: slice, score: slice) -> Callable[[], Any]:
+        def fit_and_score() -> tuple[list[str], list[float], list[float]]:
+            model = _fitted(build, features.iloc[train], list(labels[train]), augment)
+            return _scored(model, features.iloc[score], list(labels[score]))
+
+        return fit_and_score
+
+    windows = _fold_windows(labels)
+    # The largest fits first, so that the threads finish together.
+    results = _in_parallel([*beside, *(fold(train, score) for train, score in reversed(windows))])
+    extra, folds = results[: len(beside)], results[len(beside) :][::-1]
+    predicted = [label for top, _, _ in folds for label in top]
+    raw = np.asarray([value for _, values, _ in folds for value in values])
+    correct = np.asarray([value for _, _, values in folds for value in values])
+    return (predicted, raw, correct), extra
 
 
 def calibrated_fit(
@@ -134,7 +167,10 @@ def calibrated_fit(
     import numpy as np
 
     y = np.asarray([str(v) for v in labels], dtype=object)
-    predicted, raw, correct = out_of_fold(build, features, y, augment)
+    # The model on all rows is fitted beside the folds.
+    (predicted, raw, correct), (fitted,) = out_of_fold(
+        build, features, y, augment, beside=[lambda: _fitted(build, features, list(y), augment)]
+    )
     curves: dict[str, list[list[float]]] = {}
     reliability: dict[str, dict[str, float]] = {}
     top = np.asarray(predicted, dtype=object)
@@ -149,5 +185,5 @@ def calibrated_fit(
         }
         if mask.sum() >= MIN_CLASS_POINTS:
             curves[label] = _curve(raw[mask], correct[mask])
-    model = ConfidenceCalibratedClassifier(_fitted(build, features, list(y), augment), curves)
+    model = ConfidenceCalibratedClassifier(fitted, curves)
     return model, {"out_of_fold": len(top), "per_predicted_class": reliability, "calibrated": bool(curves)}
