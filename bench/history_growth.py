@@ -380,7 +380,7 @@ def report(results: dict[str, Any]) -> str:
     lines = [
         "# A year or more of history: the pipeline's growth curve",
         "",
-        f"`python bench/history_growth.py` on a 2-core machine shared with other work ({results['date']}). "
+        f"`python bench/history_growth.py` on a 2-core machine ({results['date']}). "
         "Vite's merged PRs, the N newest (beyond 6,383 the corpus again, shifted back by its own span), moved so "
         "their merges spread over the same two years (731 daily partitions) at every size; served by the fake "
         "GitHub; SQLite, the offline summariser, the PDF of the busiest author's busiest year. Baseline: commit "

@@ -125,8 +125,8 @@ def main() -> int:
         "",
         f"`python bench/one_day_click.py`: the demo quarter collected and trained once, then `dagster asset "
         f"materialize` of every partitioned stage with its checks for {DAY}, in a fresh process per run (as the UI's "
-        f"run launcher starts one), {REPEATS} runs per executor, in turns on one 2-core machine shared with other "
-        "work. Each click computes every stage (the day's window records are forgotten first). Before: commit "
+        f"run launcher starts one), {REPEATS} runs per executor, in turns on one 2-core machine. Each "
+        "click computes every stage (the day's window records are forgotten first). Before: commit "
         f"`{result['baseline_commit'][:12]}`, the code before this work, with its default (a process per step).",
         "",
         "| code, executor | runs (s) | median (s) | speed-up vs. before | vs. a process per step now |",
