@@ -260,6 +260,12 @@ def test_a_repository_exclusion_or_a_private_pr_is_no_mark_and_a_pin_outweighs_a
     assert marks_from(choices, ["acme/web#8", "acme/web#9"]) == {"acme/web#8": True, "acme/web#9": False}
 
 
+def test_a_single_mark_is_counted_in_the_singular():
+    rows = [_pr(1, 1, points=6), _pr(2, 2, points=0)]
+    note = rank_for_featuring(rows, {rows[0]["pr_id"]: True}).note
+    assert "there is 1 mark so far (1 pinned, 0 left out or reverted)" in note
+
+
 def test_the_portfolio_shows_the_suggestion_and_the_ranking_behind_it():
     rows = [_pr(1, 1, points=6), _pr(2, 2, points=0)]
     doc = _portfolio(rows, [], rank_for_featuring(rows, {}))
