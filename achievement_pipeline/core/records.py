@@ -57,12 +57,12 @@ def record_problems(value: object, record_type: type, name: str = "") -> list[st
     problems = []
     checks, optional = _checks(record_type)
     for field, check in checks:
+        where = f"{name}.{field}" if name else field
         if field in value:
-            found = check(value[field], "")
-            if found:  # named only when wrong: a year of history is checked copy by copy
-                problems += check(value[field], f"{name}.{field}" if name else field)
+            if check(value[field], ""):  # checked unnamed first: items' paths are spelled out only when wrong
+                problems += check(value[field], where)
         elif field not in optional:
-            problems.append(f"{name}.{field} is missing" if name else f"{field} is missing")
+            problems.append(f"{where} is missing")
     return problems
 
 

@@ -185,10 +185,6 @@ def _marks(n: int) -> str:
     return f"{n} mark" if n == 1 else f"{n} marks"
 
 
-def _so_far(n: int) -> str:
-    return "there is 1 mark so far" if n == 1 else f"there are {n} marks so far"
-
-
 def _scorecard(
     rows: Sequence[Mapping[str, Any]], truth: Sequence[bool], marked: frozenset[str], note: str, **compared: Any
 ) -> Featuring:
@@ -213,8 +209,8 @@ def _too_few(truth: Sequence[bool], cut: int) -> str:
     if positives < MIN_PER_CLASS or negatives < MIN_PER_CLASS:
         return (
             f"Ranked by the impact scorecard: a ranking learned from your own marks needs at least {MIN_PER_CLASS} "
-            f"pinned and {MIN_PER_CLASS} left out or reverted pull requests; {_so_far(len(truth))} "
-            f"({_kinds(positives, negatives)})."
+            f"pinned and {MIN_PER_CLASS} left out or reverted pull requests; there {'is' if len(truth) == 1 else 'are'}"
+            f" {_marks(len(truth))} so far ({_kinds(positives, negatives)})."
         )
     older, newest = truth[:cut], truth[cut:]
     slices = ((sum(older), len(older) - sum(older)), (sum(newest), len(newest) - sum(newest)))

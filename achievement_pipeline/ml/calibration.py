@@ -95,19 +95,32 @@ def _fitted(build: Callable[[], Any], features: Any, labels: Sequence[str], augm
     return build().fit(features, list(labels))
 
 
-def _fold_windows(labels: Sequence[str]) -> list[tuple[slice, slice]]:
-    """The expanding (train, scored) windows of :func:`out_of_fold`, without those with a single class."""
+def _fold_jobs(
+    build: Callable[[], Any], features: Any, labels: Sequence[str], augment: Augment | None
+) -> list[Callable[[], tuple[list[str], list[float], list[float]]]]:
+    """Time-ordered out-of-fold scoring over rows already in time order, as one job per fold, oldest first:
+    each returns its block's (predicted, raw confidence, correct).
+
+    Expanding windows: the rows are cut into ``CALIBRATION_FOLDS + 1`` blocks and block k is scored
+    by a model fitted on blocks 0..k-1 (augmented, when ``augment`` is given; the scored block never
+    is). A window with a single class is skipped.
+    """
     n = len(labels)
     bounds = [round(n * k / (CALIBRATION_FOLDS + 1)) for k in range(CALIBRATION_FOLDS + 2)]
+
+    def fold(train: slice, score: slice) -> Callable[[], tuple[list[str], list[float], list[float]]]:
+        def fit_and_score() -> tuple[list[str], list[float], list[float]]:
+            model = _fitted(build, features.iloc[train], list(labels[train]), augment)
+            proba = model.predict_proba(features.iloc[score])
+            classes = [str(c) for c in model.classes_]
+            top = [classes[i] for i in proba.argmax(axis=1)]
+            correct = [float(t == y) for t, y in zip(top, labels[score], strict=True)]
+            return top, [float(v) for v in proba.max(axis=1)], correct
+
+        return fit_and_score
+
     windows = [(slice(0, bounds[k]), slice(bounds[k], bounds[k + 1])) for k in range(1, CALIBRATION_FOLDS + 1)]
-    return [(train, score) for train, score in windows if len(set(labels[train])) >= 2 and score.stop > score.start]
-
-
-def _scored(model: Any, features: Any, labels: Sequence[str]) -> tuple[list[str], list[float], list[float]]:
-    proba = model.predict_proba(features)
-    classes = [str(c) for c in model.classes_]
-    top = [classes[i] for i in proba.argmax(axis=1)]
-    return top, [float(v) for v in proba.max(axis=1)], [float(t == y) for t, y in zip(top, labels, strict=True)]
+    return [fold(train, score) for train, score in windows if len(set(labels[train])) >= 2 and score.stop > score.start]
 
 
 def _in_parallel(jobs: Sequence[Callable[[], Any]]) -> list[Any]:
@@ -123,39 +136,6 @@ def _in_parallel(jobs: Sequence[Callable[[], Any]]) -> list[Any]:
         return list(pool.map(lambda job: job(), jobs))
 
 
-def out_of_fold(
-    build: Callable[[], Any],
-    features: Any,
-    labels: Sequence[str],
-    augment: Augment | None = None,
-    beside: Sequence[Callable[[], Any]] = (),
-) -> tuple[tuple[list[str], Any, Any], list[Any]]:
-    """Time-ordered out-of-fold (predicted, raw confidence, correct) over rows already in time order,
-    and the results of the jobs ``beside``, run at the same time as the folds' fits.
-
-    Expanding windows: the rows are cut into ``CALIBRATION_FOLDS + 1`` blocks and block k is scored
-    by a model fitted on blocks 0..k-1 (augmented, when ``augment`` is given; the scored block never
-    is). A window with a single class is skipped.
-    """
-    import numpy as np
-
-    def fold(train: slice, score: slice) -> Callable[[], Any]:
-        def fit_and_score() -> tuple[list[str], list[float], list[float]]:
-            model = _fitted(build, features.iloc[train], list(labels[train]), augment)
-            return _scored(model, features.iloc[score], list(labels[score]))
-
-        return fit_and_score
-
-    windows = _fold_windows(labels)
-    # The largest fits first, so that the threads finish together.
-    results = _in_parallel([*beside, *(fold(train, score) for train, score in reversed(windows))])
-    extra, folds = results[: len(beside)], results[len(beside) :][::-1]
-    predicted = [label for top, _, _ in folds for label in top]
-    raw = np.asarray([value for _, values, _ in folds for value in values])
-    correct = np.asarray([value for _, _, values in folds for value in values])
-    return (predicted, raw, correct), extra
-
-
 def calibrated_fit(
     build: Callable[[], Any], features: Any, labels: Sequence[str], augment: Augment | None = None
 ) -> tuple[ConfidenceCalibratedClassifier, dict[str, Any]]:
@@ -167,10 +147,15 @@ def calibrated_fit(
     import numpy as np
 
     y = np.asarray([str(v) for v in labels], dtype=object)
-    # The model on all rows is fitted beside the folds.
-    (predicted, raw, correct), (fitted,) = out_of_fold(
-        build, features, y, augment, beside=[lambda: _fitted(build, features, list(y), augment)]
+    # The model on all rows and the folds' models are fitted together, the largest first, so the threads
+    # finish together; the folds' blocks are then read back oldest first.
+    fitted, *newest_first = _in_parallel(
+        [lambda: _fitted(build, features, list(y), augment), *reversed(_fold_jobs(build, features, y, augment))]
     )
+    folds = newest_first[::-1]
+    predicted = [label for top, _, _ in folds for label in top]
+    raw = np.asarray([value for _, values, _ in folds for value in values])
+    correct = np.asarray([value for _, _, values in folds for value in values])
     curves: dict[str, list[list[float]]] = {}
     reliability: dict[str, dict[str, float]] = {}
     top = np.asarray(predicted, dtype=object)

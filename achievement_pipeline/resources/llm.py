@@ -44,6 +44,11 @@ class LLMResource(ConfigurableResource):
     rpm: float = Field(default=0.0, ge=0, description="Requests per minute to the providers, retries included; 0: none")
 
     @property
+    def online(self) -> bool:
+        """Whether a provider is configured; without one the offline summariser writes every narrative."""
+        return self.settings().online
+
+    @property
     def name(self) -> str:
         return ",".join(dict.fromkeys([*self.providers, *self.strong_providers])) or OFFLINE
 
@@ -70,5 +75,4 @@ class LLMResource(ConfigurableResource):
         """
         from achievement_pipeline.enrich.llm.router import NarrativeWriter
 
-        settings = self.settings()
-        return NarrativeWriter(settings, cache=cache.litellm_cache() if settings.online else None)
+        return NarrativeWriter(self.settings(), cache=cache.litellm_cache() if self.online else None)

@@ -49,7 +49,7 @@ def enriched_prs(
     # The offline summariser's text is a function of the PR and the code: a window whose PRs, code and ledger
     # are as they were is not written again (defs/unchanged.py), and it is not cached. A model's answers live
     # in the LLM cache, keyed by prompt, which a re-run asks instead (and a fallback is asked again).
-    offline = not llm.providers and not llm.strong_providers
+    offline = not llm.online
     inputs = window_inputs(
         store,
         "enriched_prs",
