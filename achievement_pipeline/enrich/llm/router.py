@@ -139,22 +139,28 @@ class NarrativeWriter:
 
     async def _write_all(self, facts: Sequence[dict[str, Any]]) -> list[Written]:
         slots = asyncio.Semaphore(max(1, self.settings.concurrency))  # belongs to this loop, as the gates do
+        probes = asyncio.Lock()
 
         async def one(pr: dict[str, Any]) -> Written:
             async with slots:
-                return await self._write(pr)
+                return await self._write(pr, probes)
 
         try:
             return list(await asyncio.gather(*(one(pr) for pr in facts)))
         finally:
             await _cache_writes_done()
 
-    async def _write(self, facts: dict[str, Any]) -> Written:
+    async def _write(self, facts: dict[str, Any], probes: asyncio.Lock) -> Written:
         import openai  # litellm's exceptions subclass the OpenAI SDK's, whatever the provider
 
         messages = llm_messages(facts)
         tier = choose_tier(facts)
-        if (cached := await self._cached(tier, messages)) is not None:
+        # The cache is read one PR at a time, in PR order (a read is a millisecond), so the PRs that miss queue
+        # for a provider on trial in PR order too, whichever cache read would have come back first: each PR gets
+        # the answer (or the fallback) it would get one at a time.
+        async with probes:
+            cached = await self._cached(tier, messages)
+        if cached is not None:
             return cached
         for attempt in range(1 + INVALID_OUTPUT_RETRIES):
             async with self._turn(tier) as chain:
